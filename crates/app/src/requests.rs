@@ -1,0 +1,519 @@
+//! Request use cases: intake, reading, listing, and the officer's lifecycle actions.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use dsrflow_domain::channel::{Channel, Language};
+use dsrflow_domain::deadline::{self, Deadline, DeadlineInput, PausePeriod};
+use dsrflow_domain::lifecycle::{Event, Extension, Lifecycle, Pause, PauseReason, Reason};
+use dsrflow_domain::{AccountId, PhoneNumber, Regime, RequestKind, SubjectEmail, SubjectName};
+use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::entity::{request, request_pause, request_subject};
+use dsrflow_store::requests::{self as q, ListFilter, RequestRecord};
+use rand::Rng;
+use sea_orm::prelude::Uuid;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::settings::ControllerSettings;
+use crate::{App, AppError, FieldError};
+
+/// GDPR applies from this day; nothing can have been received under it before.
+const GDPR_APPLIES_FROM: (i32, u32, u32) = (2018, 5, 25);
+
+/// Who is acting, and what they may do.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// For the audit trail.
+    pub actor: Actor,
+    /// Whether the caller may vouch for a subject's identity.
+    pub can_vouch: bool,
+}
+
+/// A new request, already parsed into domain types.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// The right exercised.
+    pub kind: RequestKind,
+    /// The subject's address.
+    pub email: SubjectEmail,
+    /// The subject's name.
+    pub name: Option<SubjectName>,
+    /// A customer/account id in the company's systems.
+    pub account_id: Option<AccountId>,
+    /// A phone number.
+    pub phone: Option<PhoneNumber>,
+    /// The regime; the configured default when None.
+    pub regime: Option<Regime>,
+    /// When it reached the controller; now when None (back-dating for post and phone).
+    pub received_at: Option<DateTime<Utc>>,
+    /// How it came in.
+    pub channel: Channel,
+    /// The language to answer in.
+    pub language: Language,
+    /// Free text from the requester.
+    pub details: Option<String>,
+    /// The caller vouches that it knows the subject (token with the vouch right only).
+    pub identity_verified: bool,
+}
+
+/// Maximum length of the free-text details.
+pub const MAX_DETAILS_CHARS: usize = 10_000;
+
+/// A request as read back, with derived flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestDetails {
+    /// The stored request, subject and pauses.
+    pub record: RequestRecord,
+    /// Whether the clock is paused now.
+    pub paused: bool,
+}
+
+impl From<RequestRecord> for RequestDetails {
+    fn from(record: RequestRecord) -> Self {
+        let paused = record.pauses.last().is_some_and(|p| p.ended_at.is_none());
+        Self { record, paused }
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// The page number (from 1).
+    pub page: u64,
+    /// The page size.
+    pub per_page: u64,
+    /// Items matching the filter in all pages.
+    pub total: u64,
+}
+
+/// Takes a request in: computes its deadline, stores it with its subject, audits, commits.
+pub async fn create(
+    app: &App,
+    caller: &Caller,
+    new: NewRequest,
+) -> Result<RequestDetails, AppError> {
+    let now = app.clock.now();
+    let mut errors = Vec::new();
+    if new.identity_verified && !caller.can_vouch {
+        return Err(AppError::Forbidden(
+            "this token may not set identity_verified; create one with `dsrflow token create NAME --vouch`"
+                .to_owned(),
+        ));
+    }
+    let received_at = new.received_at.unwrap_or(now);
+    if received_at > now {
+        errors.push(FieldError::new("received_at", "must not be in the future"));
+    }
+    let gdpr_start = Utc
+        .with_ymd_and_hms(
+            GDPR_APPLIES_FROM.0,
+            GDPR_APPLIES_FROM.1,
+            GDPR_APPLIES_FROM.2,
+            0,
+            0,
+            0,
+        )
+        .single()
+        .unwrap_or_default();
+    if received_at < gdpr_start {
+        errors.push(FieldError::new(
+            "received_at",
+            "must not be before 2018-05-25, when the GDPR started to apply",
+        ));
+    }
+    if let Some(d) = &new.details
+        && d.chars().count() > MAX_DETAILS_CHARS
+    {
+        errors.push(FieldError::new(
+            "details",
+            format!("must be at most {MAX_DETAILS_CHARS} characters"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+
+    let controller = &app.settings.controller;
+    let regime = new.regime.unwrap_or(controller.regime);
+    let time_zone = controller.time_zone_for(regime);
+    let calendar = controller.calendar_for(regime);
+    let dl = deadline::compute(&DeadlineInput {
+        regime,
+        received_at,
+        time_zone,
+        calendar: calendar.clone(),
+        extended: false,
+        pauses: Vec::new(),
+        identity_received: None,
+    })
+    .map_err(|e| AppError::Validation(vec![FieldError::new("received_at", e)]))?;
+
+    let mut lifecycle = Lifecycle::new();
+    if new.identity_verified {
+        lifecycle = lifecycle
+            .apply(&Event::IdentityVerified, now)
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+    }
+
+    let id = Uuid::now_v7();
+    let row = request::Model {
+        id,
+        reference: new_reference(),
+        kind: new.kind,
+        status: lifecycle.status,
+        regime,
+        calendar: calendar.as_ref().map(|c| c.code()),
+        time_zone: time_zone.name().to_owned(),
+        channel: new.channel,
+        language: new.language,
+        received_at,
+        receipt_day: dl.receipt_day,
+        deadline: dl.deadline,
+        due_at: dl.deadline_end,
+        extension_notice_by: dl.extension_notice_by,
+        extension_notice_end: dl
+            .extension_notice_by
+            .and_then(|d| deadline::local_day_end(d, time_zone)),
+        extended_at: None,
+        extension_reason: None,
+        status_reason: None,
+        forwarded_to: None,
+        identity_verified_at: new.identity_verified.then_some(now),
+        details: new.details.filter(|d| !d.trim().is_empty()),
+        created_by: caller.actor.as_string(),
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        version: 0,
+    };
+    let subject = request_subject::Model {
+        request_id: id,
+        email: new.email,
+        name: new.name,
+        account_id: new.account_id,
+        phone: new.phone,
+    };
+
+    let tx = app.store.write().await?;
+    q::insert(&*tx, row.clone(), subject.clone()).await?;
+    audit::append(
+        &*tx,
+        NewEvent {
+            request_id: Some(id),
+            actor: caller.actor.clone(),
+            action: "request.created",
+            data: json!({
+                "kind": row.kind,
+                "channel": row.channel,
+                "regime": row.regime,
+                "status": row.status,
+                "receipt_day": row.receipt_day,
+                "deadline": row.deadline,
+                "identity_vouched": new.identity_verified,
+            }),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(request = %id, kind = %row.kind, status = %row.status, "request created");
+    Ok(RequestRecord {
+        request: row,
+        subject,
+        pauses: Vec::new(),
+    }
+    .into())
+}
+
+/// Reads one request.
+pub async fn get(app: &App, id: Uuid) -> Result<RequestDetails, AppError> {
+    q::find(app.store.db(), id)
+        .await?
+        .map(Into::into)
+        .ok_or(AppError::NotFound("request"))
+}
+
+/// Lists requests, soonest deadline first.
+pub async fn list(app: &App, filter: ListFilter) -> Result<Page<RequestDetails>, AppError> {
+    let (rows, total) = q::list(app.store.db(), &filter).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        // Subjects are small; one query per row keeps the code simple at page sizes ≤ 200.
+        if let Some(rec) = q::find(app.store.db(), row.id).await? {
+            items.push(rec.into());
+        }
+    }
+    Ok(Page {
+        items,
+        page: filter.page.max(1),
+        per_page: filter.per_page.clamp(1, 200),
+        total,
+    })
+}
+
+/// The officer extends the deadline by two months (GDPR Art. 12(3)), with reasons.
+pub async fn extend(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    reason: Reason,
+) -> Result<RequestDetails, AppError> {
+    transition(app, caller, id, "request.extended", None, |rec, dl| {
+        if !rec.request.regime.allows_extension() {
+            return Err(AppError::Conflict(format!(
+                "the {} regime does not allow an extension",
+                rec.request.regime
+            )));
+        }
+        let notice_by = dl.extension_notice_by.ok_or_else(|| {
+            AppError::Conflict(format!(
+                "the {} regime does not allow an extension",
+                rec.request.regime
+            ))
+        })?;
+        let tz = time_zone_of(&rec.request)?;
+        let notice_by_end = deadline::local_day_end(notice_by, tz)
+            .ok_or_else(|| AppError::Internal("extension notice day out of range".to_owned()))?;
+        Ok(Event::Extend {
+            reason: reason.clone(),
+            notice_by,
+            notice_by_end,
+        })
+    })
+    .await
+}
+
+/// The officer refuses the request, with reasons (GDPR Art. 12(4)).
+pub async fn deny(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    reason: Reason,
+) -> Result<RequestDetails, AppError> {
+    transition(app, caller, id, "request.denied", None, |_, _| {
+        Ok(Event::Deny {
+            reason: reason.clone(),
+        })
+    })
+    .await
+}
+
+/// The requester withdraws the request (recorded by the caller).
+pub async fn withdraw(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    reason: Option<Reason>,
+) -> Result<RequestDetails, AppError> {
+    transition(app, caller, id, "request.withdrawn", reason, |_, _| {
+        Ok(Event::Withdraw)
+    })
+    .await
+}
+
+/// The officer approves the answer prepared for a request in review.
+pub async fn approve(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    partial: bool,
+    note: Option<Reason>,
+) -> Result<RequestDetails, AppError> {
+    transition(app, caller, id, "request.approved", note, move |_, _| {
+        Ok(Event::Approve { partial })
+    })
+    .await
+}
+
+/// Loads, applies one lifecycle event, re-derives the deadline, stores, audits, commits.
+async fn transition(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    action: &'static str,
+    note: Option<Reason>,
+    make_event: impl FnOnce(&RequestRecord, &Deadline) -> Result<Event, AppError>,
+) -> Result<RequestDetails, AppError> {
+    let now = app.clock.now();
+    let tx = app.store.write().await?;
+    let rec = q::find(&*tx, id)
+        .await?
+        .ok_or(AppError::NotFound("request"))?;
+    let current = compute_deadline(&app.settings.controller, &rec, now)?;
+    let event = make_event(&rec, &current)?;
+    let before = lifecycle_of(&rec)?;
+    let from = before.status;
+    let after = before
+        .apply(&event, now)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+
+    let mut row = rec.request.clone();
+    row.status = after.status;
+    row.updated_at = now;
+    if after.status.is_final() && row.closed_at.is_none() {
+        row.closed_at = Some(now);
+    }
+    let mut data = json!({ "event": event.name(), "from": from, "to": after.status });
+    match &event {
+        Event::Extend { reason, .. } => {
+            row.extended_at = after.extension.as_ref().map(|e| e.at);
+            row.extension_reason = Some(reason.as_str().to_owned());
+            data["reason_sha256"] = json!(sha256_hex(reason.as_str()));
+        }
+        Event::Deny { reason } => {
+            row.status_reason = Some(reason.as_str().to_owned());
+            data["reason_sha256"] = json!(sha256_hex(reason.as_str()));
+        }
+        Event::IdentityVerified => row.identity_verified_at = Some(now),
+        _ => {}
+    }
+    if let Some(note) = &note {
+        row.status_reason = Some(note.as_str().to_owned());
+        data["note_sha256"] = json!(sha256_hex(note.as_str()));
+    }
+    // Pauses: the domain opened or closed one; mirror it in the table.
+    if after.is_paused() && !rec.pauses.iter().any(|p| p.ended_at.is_none()) {
+        q::open_pause(&*tx, id, "identity", now).await?;
+    } else if !after.is_paused() && rec.pauses.iter().any(|p| p.ended_at.is_none()) {
+        q::close_pause(&*tx, id, now).await?;
+    }
+    let refreshed = q::find(&*tx, id)
+        .await?
+        .ok_or(AppError::NotFound("request"))?;
+    let dl = compute_deadline(
+        &app.settings.controller,
+        &RequestRecord {
+            request: row.clone(),
+            ..refreshed
+        },
+        now,
+    )?;
+    row.deadline = dl.deadline;
+    row.due_at = dl.deadline_end;
+    row.extension_notice_by = dl.extension_notice_by;
+    let tz = time_zone_of(&row)?;
+    row.extension_notice_end = dl
+        .extension_notice_by
+        .and_then(|d| deadline::local_day_end(d, tz));
+    data["deadline"] = json!(row.deadline);
+    q::update(&*tx, row).await?;
+    audit::append(
+        &*tx,
+        NewEvent {
+            request_id: Some(id),
+            actor: caller.actor.clone(),
+            action,
+            data,
+            at: now,
+        },
+    )
+    .await?;
+    let out = q::find(&*tx, id)
+        .await?
+        .ok_or(AppError::NotFound("request"))?;
+    tx.commit().await?;
+    tracing::info!(request = %id, from = %from, to = %after.status, action, "request changed");
+    Ok(out.into())
+}
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+fn time_zone_of(row: &request::Model) -> Result<Tz, AppError> {
+    row.time_zone
+        .parse::<Tz>()
+        .map_err(|_| AppError::Internal(format!("request {} has an unknown time zone", row.id)))
+}
+
+/// Rebuilds the domain lifecycle from stored rows.
+pub fn lifecycle_of(rec: &RequestRecord) -> Result<Lifecycle, AppError> {
+    let extension = match (&rec.request.extended_at, &rec.request.extension_reason) {
+        (Some(at), Some(reason)) => Some(Extension {
+            reason: Reason::parse(reason)
+                .map_err(|e| AppError::Internal(format!("stored extension reason: {e}")))?,
+            at: *at,
+        }),
+        _ => None,
+    };
+    Ok(Lifecycle {
+        status: rec.request.status,
+        extension,
+        pauses: rec
+            .pauses
+            .iter()
+            .map(|p: &request_pause::Model| Pause {
+                reason: PauseReason::Identity,
+                from: p.started_at,
+                to: p.ended_at,
+            })
+            .collect(),
+        forwarded: rec.request.forwarded_to.is_some(),
+    })
+}
+
+/// The request's deadline as of `now`: an open pause counts up to today.
+pub fn compute_deadline(
+    controller: &ControllerSettings,
+    rec: &RequestRecord,
+    now: DateTime<Utc>,
+) -> Result<Deadline, AppError> {
+    let row = &rec.request;
+    let tz = time_zone_of(row)?;
+    let local = |t: DateTime<Utc>| -> NaiveDate { t.with_timezone(&tz).date_naive() };
+    let periods: Vec<PausePeriod> = rec
+        .pauses
+        .iter()
+        .map(|p| PausePeriod {
+            asked: local(p.started_at).max(row.receipt_day),
+            answered: local(p.ended_at.unwrap_or(now))
+                .max(local(p.started_at).max(row.receipt_day)),
+        })
+        .collect();
+    let (pauses, identity_received) = match row.regime {
+        // EU: identity pauses suspend the clock (EDPB 01/2022 §5.3).
+        Regime::Gdpr => (periods, None),
+        // UK: the clock starts when the identity information arrives (Art. 12A).
+        Regime::UkGdpr => (Vec::new(), periods.iter().map(|p| p.answered).max()),
+        // Calendar-day regimes: verification does not stop the clock.
+        _ => (Vec::new(), None),
+    };
+    let calendar = row
+        .calendar
+        .map(|code| controller.calendar_with_extras(code));
+    deadline::compute(&DeadlineInput {
+        regime: row.regime,
+        received_at: row.received_at,
+        time_zone: tz,
+        calendar,
+        extended: row.extended_at.is_some(),
+        pauses,
+        identity_received,
+    })
+    .map_err(|e| AppError::Internal(format!("deadline of request {}: {e}", row.id)))
+}
+
+/// A short reference like `DSR-7K3QXPMA` (Crockford base32, no ambiguous letters).
+fn new_reference() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rng();
+    let code: String = (0..8)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("DSR-{code}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_use_the_unambiguous_alphabet() {
+        let r = new_reference();
+        assert_eq!(r.len(), 12);
+        assert!(r.starts_with("DSR-"));
+        assert!(!r[4..].contains(['I', 'L', 'O', 'U']));
+    }
+}

@@ -1,0 +1,75 @@
+//! Validated configuration the use cases depend on (the CLI loads and validates the file).
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use dsrflow_domain::{Calendar, CalendarCode, Regime};
+
+/// The controller's legal defaults.
+#[derive(Debug, Clone)]
+pub struct ControllerSettings {
+    /// The regime used when a request does not name one.
+    pub regime: Regime,
+    /// The controller's time zone; None means each regime's default.
+    pub time_zone: Option<Tz>,
+    /// The holiday calendar; None means each regime's default.
+    pub calendar: Option<CalendarCode>,
+    /// One-off public holidays added to the calendar.
+    pub extra_holidays: Vec<NaiveDate>,
+}
+
+impl Default for ControllerSettings {
+    fn default() -> Self {
+        Self {
+            regime: Regime::Gdpr,
+            time_zone: None,
+            calendar: None,
+            extra_holidays: Vec::new(),
+        }
+    }
+}
+
+impl ControllerSettings {
+    /// The time zone to count a regime's days in.
+    pub fn time_zone_for(&self, regime: Regime) -> Tz {
+        if regime == self.regime {
+            self.time_zone.unwrap_or_else(|| regime.default_time_zone())
+        } else {
+            regime.default_time_zone()
+        }
+    }
+
+    /// The calendar to roll a regime's deadlines with (None for calendar-day regimes).
+    pub fn calendar_for(&self, regime: Regime) -> Option<Calendar> {
+        if !regime.counts_calendar_months() {
+            return None;
+        }
+        let code = match self.calendar {
+            Some(c) if regime == self.regime => c,
+            _ => regime.default_calendar()?,
+        };
+        Some(self.calendar_with_extras(code))
+    }
+
+    /// A calendar with the configured one-off holidays added.
+    pub fn calendar_with_extras(&self, code: CalendarCode) -> Calendar {
+        Calendar::new(code).with_extra_holidays(self.extra_holidays.iter().copied())
+    }
+}
+
+/// Everything the use cases read from configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Legal defaults.
+    pub controller: ControllerSettings,
+    /// Base URL for links sent to people (no trailing slash).
+    pub public_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            controller: ControllerSettings::default(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+        }
+    }
+}

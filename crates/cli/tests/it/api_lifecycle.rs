@@ -1,0 +1,235 @@
+//! Lifecycle actions through the API: extend, deny, withdraw, approve.
+
+use serde_json::{Value, json};
+
+use crate::on_both;
+use crate::support::t as at;
+
+async fn new_request(t: &crate::support::TestApp, received: &str) -> String {
+    let created = t
+        .create(json!({
+            "kind": "access",
+            "subject": {"email": "bob@example.org"},
+            "received_at": received
+        }))
+        .await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
+on_both!(
+    an_extension_needs_reasons_and_adds_two_months_once,
+    "2026-02-20T09:00:00Z",
+    |t| {
+        let id = new_request(t, "2026-01-31T12:00:00+01:00").await;
+        let path = format!("/api/v1/requests/{id}/extend");
+
+        let no_reason = t.post(&path, &json!({})).await;
+        assert_eq!(no_reason.status(), 422);
+        let body: Value = no_reason.json().await.unwrap();
+        assert_eq!(body["error"]["fields"][0]["field"], "reason");
+        let empty_body = t
+            .client
+            .post(t.url(&path))
+            .bearer_auth(&t.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(empty_body.status(), 422);
+
+        let ok = t
+            .post(&path, &json!({"reason": "Data spread over twelve systems"}))
+            .await;
+        assert_eq!(ok.status(), 200);
+        let body: Value = ok.json().await.unwrap();
+        assert_eq!(body["extended"], true);
+        assert_eq!(body["deadline"], "2026-04-30");
+        assert_eq!(body["due_at"], "2026-04-30T22:00:00Z");
+        assert_eq!(body["extension_reason"], "Data spread over twelve systems");
+        assert_eq!(body["status"], "received");
+
+        let again = t.post(&path, &json!({"reason": "Still complex"})).await;
+        assert_eq!(again.status(), 409);
+        let body: Value = again.json().await.unwrap();
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("already extended"),
+            "{body}"
+        );
+    }
+);
+
+on_both!(
+    an_extension_after_the_first_month_is_refused_with_the_date,
+    "2026-03-03T09:00:00Z",
+    |t| {
+        let id = new_request(t, "2026-01-31T12:00:00+01:00").await;
+        // The notice was due on or before Monday 2 March 2026 (end of day, Brussels).
+        let late = t
+            .post(
+                &format!("/api/v1/requests/{id}/extend"),
+                &json!({"reason": "Too many requests this month"}),
+            )
+            .await;
+        assert_eq!(late.status(), 409);
+        let body: Value = late.json().await.unwrap();
+        let msg = body["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("2026-03-02"), "{msg}");
+        let got: Value = t
+            .get(&format!("/api/v1/requests/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(got["extended"], false);
+        assert_eq!(got["deadline"], "2026-03-02");
+    }
+);
+
+on_both!(
+    an_extension_on_the_last_day_is_still_in_time,
+    "2026-03-02T22:59:59Z",
+    |t| {
+        let id = new_request(t, "2026-01-31T12:00:00+01:00").await;
+        let ok = t
+            .post(
+                &format!("/api/v1/requests/{id}/extend"),
+                &json!({"reason": "Complex request"}),
+            )
+            .await;
+        assert_eq!(ok.status(), 200);
+    }
+);
+
+on_both!(
+    a_regime_without_extension_refuses_one,
+    "2026-02-02T09:00:00Z",
+    |t| {
+        let created = t
+            .create(
+                json!({"kind": "access", "regime": "lgpd", "subject": {"email": "c@example.br"}}),
+            )
+            .await;
+        let id = created["id"].as_str().unwrap();
+        let resp = t
+            .post(
+                &format!("/api/v1/requests/{id}/extend"),
+                &json!({"reason": "Complex request"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 409);
+        let body: Value = resp.json().await.unwrap();
+        assert!(body["error"]["message"].as_str().unwrap().contains("lgpd"));
+    }
+);
+
+on_both!(
+    a_refusal_needs_reasons_and_closes_the_request,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let id = new_request(t, "2026-02-01T12:00:00+01:00").await;
+        let deny = format!("/api/v1/requests/{id}/deny");
+        let no_reason = t.post(&deny, &json!({"reason": " "})).await;
+        assert_eq!(no_reason.status(), 422);
+
+        let ok = t
+            .post(
+                &deny,
+                &json!({"reason": "Manifestly excessive: fifth identical request this month"}),
+            )
+            .await;
+        assert_eq!(ok.status(), 200);
+        let body: Value = ok.json().await.unwrap();
+        assert_eq!(body["status"], "denied");
+        assert_eq!(body["closed_at"], "2026-02-10T09:00:00Z");
+
+        let withdraw = t
+            .post(&format!("/api/v1/requests/{id}/withdraw"), &json!({}))
+            .await;
+        assert_eq!(withdraw.status(), 409);
+        let body: Value = withdraw.json().await.unwrap();
+        assert_eq!(
+            body["error"]["message"],
+            "cannot withdraw a request that is denied"
+        );
+    }
+);
+
+on_both!(a_withdrawal_needs_no_body, "2026-02-10T09:00:00Z", |t| {
+    let id = new_request(t, "2026-02-01T12:00:00+01:00").await;
+    let resp = t
+        .client
+        .post(t.url(&format!("/api/v1/requests/{id}/withdraw")))
+        .bearer_auth(&t.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], "withdrawn");
+});
+
+on_both!(
+    approval_is_only_possible_in_review,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let id = new_request(t, "2026-02-01T12:00:00+01:00").await;
+        let resp = t
+            .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+            .await;
+        assert_eq!(resp.status(), 409);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(
+            body["error"]["message"],
+            "cannot approve a request that is received"
+        );
+    }
+);
+
+on_both!(
+    actions_on_unknown_requests_are_404,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let resp = t
+            .post(
+                "/api/v1/requests/0190f3c2-0000-7000-8000-000000000000/deny",
+                &json!({"reason": "No such request"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 404);
+    }
+);
+
+on_both!(actions_need_a_token, "2026-02-10T09:00:00Z", |t| {
+    let id = new_request(t, "2026-02-01T12:00:00+01:00").await;
+    let resp = t
+        .client
+        .post(t.url(&format!("/api/v1/requests/{id}/deny")))
+        .json(&json!({"reason": "Not allowed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let got: Value = t
+        .get(&format!("/api/v1/requests/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["status"], "received");
+});
+
+on_both!(
+    the_clock_moves_with_the_fixed_test_clock,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        // Guard for the harness itself: requests are stamped with the injected clock.
+        t.clock.set(at("2026-02-11T08:00:00Z"));
+        let created = t
+            .create(json!({"kind": "objection", "subject": {"email": "d@example.com"}}))
+            .await;
+        assert_eq!(created["received_at"], "2026-02-11T08:00:00Z");
+        assert_eq!(created["deadline"], "2026-03-11");
+    }
+);

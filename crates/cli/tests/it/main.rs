@@ -1,0 +1,11 @@
+//! End-to-end tests of dsrflow: the HTTP API against a real server and database, and the CLI
+//! binary. One test binary for the crate (see the workspace's test conventions).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+mod api_intake;
+mod api_lifecycle;
+mod audit;
+mod cli;

@@ -1,0 +1,285 @@
+//! Test harness: a real server on 127.0.0.1:0 over a fresh database (a temporary SQLite file,
+//! or a fresh PostgreSQL database when DSRFLOW_TEST_POSTGRES_URL is set), with a fixed clock.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use dsrflow_app::store::audit::Actor;
+use dsrflow_app::store::sea_orm::{ConnectionTrait, Database, Statement};
+use dsrflow_app::{App, FixedClock, Settings, Store};
+use serde_json::Value;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database that is removed when dropped.
+pub enum TestDb {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl TestDb {
+    /// Creates one; None when the backend is not available here.
+    pub async fn create(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Some(TestDb::Sqlite { _dir: dir, url })
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("DSRFLOW_TEST_POSTGRES_URL").ok()?;
+                let name = format!("dsrflow_t_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to DSRFLOW_TEST_POSTGRES_URL");
+                admin
+                    .execute_raw(Statement::from_string(
+                        admin.get_database_backend(),
+                        format!("CREATE DATABASE {name}"),
+                    ))
+                    .await
+                    .expect("create test database");
+                let _ = admin.close().await;
+                let url = replace_db_name(&admin_url, &name);
+                Some(TestDb::Postgres {
+                    admin_url,
+                    name,
+                    url,
+                })
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            TestDb::Sqlite { url, .. } | TestDb::Postgres { url, .. } => url,
+        }
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres {
+            admin_url, name, ..
+        } = self
+        {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime; use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_raw(Statement::from_string(
+                                admin.get_database_backend(),
+                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A running server with a client and an API token.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+    pub client: reqwest::Client,
+    /// A token without the vouch right.
+    pub token: String,
+    /// A token with the vouch right.
+    pub vouch_token: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    /// Kept alive for the test's duration; dropping it removes the database.
+    _db: TestDb,
+}
+
+/// The instant tests start at, unless they move the clock.
+pub fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("test timestamp")
+        .with_timezone(&Utc)
+}
+
+impl TestApp {
+    /// Starts the app at `now` on `backend`; None when the backend is not available.
+    pub async fn start(backend: Backend, now: &str) -> Option<TestApp> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let db = TestDb::create(backend).await?;
+        let store = Store::connect(db.url()).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let clock = Arc::new(FixedClock::new(t(now)));
+        let app = App::new(store, clock.clone(), Settings::default());
+        let token = dsrflow_app::tokens::create(&app, Actor::Cli, "test-app", false)
+            .await
+            .expect("token")
+            .secret;
+        let vouch_token = dsrflow_app::tokens::create(&app, Actor::Cli, "test-vouch", true)
+            .await
+            .expect("token")
+            .secret;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server_app = app.clone();
+        let server = tokio::spawn(async move {
+            let _ = dsrflow_web::serve(listener, server_app, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Some(TestApp {
+            addr,
+            app,
+            clock,
+            client: reqwest::Client::new(),
+            token,
+            vouch_token,
+            shutdown: Some(tx),
+            server: Some(server),
+            _db: db,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// POST JSON with the plain token.
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates a request and returns its JSON body (asserting 201).
+    pub async fn create(&self, body: Value) -> Value {
+        let resp = self.post("/api/v1/requests", &body).await;
+        let status = resp.status();
+        let json: Value = resp.json().await.expect("json body");
+        assert_eq!(status, 201, "{json}");
+        json
+    }
+
+    /// How many requests are stored.
+    pub async fn count_requests(&self) -> u64 {
+        let v: Value = self
+            .get("/api/v1/requests")
+            .await
+            .json()
+            .await
+            .expect("json");
+        v["total"].as_u64().expect("total")
+    }
+
+    /// Runs a raw SQL statement against the app's database (for tampering tests).
+    pub async fn sql(&self, sql: &str) {
+        let db = self.app.store.db();
+        db.execute_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .expect("raw sql");
+    }
+
+    /// Stops the server and closes the pool (so the database can be dropped).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            let _ = h.await;
+        }
+        let _ = self.app.store.db().clone().close().await;
+    }
+}
+
+/// Runs an async test body on SQLite and, when configured, on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $now:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: &$crate::support::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::support::TestApp::start($crate::support::Backend::Sqlite, $now)
+                    .await
+                    .expect("sqlite is always available");
+                body(&app).await;
+                app.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) =
+                    $crate::support::TestApp::start($crate::support::Backend::Postgres, $now).await
+                else {
+                    eprintln!("DSRFLOW_TEST_POSTGRES_URL not set: PostgreSQL variant not run");
+                    return;
+                };
+                body(&app).await;
+                app.stop().await;
+            }
+        }
+    };
+}

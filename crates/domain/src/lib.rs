@@ -1,0 +1,21 @@
+//! dsrflow's domain model: what a data-subject request is, who it is about, the lifecycle it
+//! follows and the legal clock it runs against.
+//!
+//! Everything here is pure: no I/O, no clock reads (`now` is always passed in), no randomness.
+//! Values from outside become types here through `parse`/`TryFrom`, so an invalid request kind,
+//! address or regime cannot exist past the edge.
+
+pub mod calendar;
+pub mod channel;
+pub mod deadline;
+pub mod identity;
+pub mod kind;
+pub mod lifecycle;
+pub mod regime;
+
+pub use calendar::{Calendar, CalendarCode};
+pub use deadline::{Deadline, DeadlineError, DeadlineInput, PausePeriod};
+pub use identity::{AccountId, IdentityError, PhoneNumber, SubjectEmail, SubjectName};
+pub use kind::RequestKind;
+pub use lifecycle::{Event, InvalidTransition, RequestStatus};
+pub use regime::Regime;

@@ -1,0 +1,328 @@
+//! The audit trail: append-only events, each holding the hash of the previous one.
+//!
+//! An event's hash is SHA-256 over its sequence number, time, request id, actor, action, canonical
+//! JSON data and the previous hash. Editing any field breaks that event's hash; deleting an event
+//! breaks the sequence or the next event's link; deleting the newest events disagrees with the
+//! head row. [`verify`] walks the chain and names the first bad event.
+//!
+//! Appends lock the head row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite write transactions are
+//! exclusive), so the chain stays linear across processes and machines.
+
+use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+use sea_orm::prelude::Uuid;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::StoreError;
+use crate::entity::{audit_event, audit_head};
+
+/// The hash that precedes the first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who did something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// An API token, by name (never the token itself).
+    Token(String),
+    /// The command line on the server.
+    Cli,
+    /// dsrflow itself (jobs, sweeps).
+    System,
+}
+
+impl Actor {
+    /// The stored form: `token:<name>`, `cli`, `system`.
+    pub fn as_string(&self) -> String {
+        match self {
+            Actor::Token(name) => format!("token:{name}"),
+            Actor::Cli => "cli".to_owned(),
+            Actor::System => "system".to_owned(),
+        }
+    }
+}
+
+/// An event to append. `data` must not hold raw personal data.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The request concerned, if any.
+    pub request_id: Option<Uuid>,
+    /// Who acted.
+    pub actor: Actor,
+    /// A stable action name, e.g. `request.created`.
+    pub action: &'static str,
+    /// Details (ids, statuses, dates, counts).
+    pub data: Value,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// Appends an event inside the caller's write transaction and returns its sequence number.
+pub async fn append(conn: &impl ConnectionTrait, event: NewEvent) -> Result<i64, StoreError> {
+    let backend = conn.get_database_backend();
+    let lock = match backend {
+        DbBackend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+        _ => "SELECT seq, hash FROM audit_head WHERE id = 1",
+    };
+    let row = conn
+        .query_one_raw(Statement::from_string(backend, lock))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the audit head row is missing".to_owned()))?;
+    let head_seq: i64 = row.try_get("", "seq")?;
+    let head_hash: String = row.try_get("", "hash")?;
+
+    let seq = head_seq + 1;
+    let occurred_at = truncate_micros(event.at);
+    let data = canonical_json(&event.data);
+    let actor = event.actor.as_string();
+    let hash = event_hash(
+        seq,
+        occurred_at,
+        event.request_id,
+        &actor,
+        event.action,
+        &data,
+        &head_hash,
+    );
+    audit_event::Entity::insert(audit_event::ActiveModel {
+        seq: Set(seq),
+        occurred_at: Set(occurred_at),
+        request_id: Set(event.request_id),
+        actor: Set(actor),
+        action: Set(event.action.to_owned()),
+        data: Set(data),
+        prev_hash: Set(head_hash),
+        hash: Set(hash.clone()),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    crate::exec(
+        conn,
+        match backend {
+            DbBackend::Postgres => "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+            _ => "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+        },
+        vec![seq.into(), hash.into()],
+    )
+    .await?;
+    Ok(seq)
+}
+
+/// The hash of one event.
+pub fn event_hash(
+    seq: i64,
+    occurred_at: DateTime<Utc>,
+    request_id: Option<Uuid>,
+    actor: &str,
+    action: &str,
+    data: &str,
+    prev_hash: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        seq.to_string().as_str(),
+        &occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        &request_id.map(|id| id.to_string()).unwrap_or_default(),
+        actor,
+        action,
+        data,
+        prev_hash,
+    ] {
+        // Length-prefix each field so no two different events serialise alike.
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+fn truncate_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = at.nanosecond() / 1_000 * 1_000;
+    at.with_nanosecond(nanos).unwrap_or(at)
+}
+
+/// JSON with object keys sorted at every level, so the hash does not depend on key order.
+pub fn canonical_json(value: &Value) -> String {
+    fn sort(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                let mut out = serde_json::Map::new();
+                for (k, v) in entries {
+                    out.insert(k.clone(), sort(v));
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sort).collect()),
+            other => other.clone(),
+        }
+    }
+    // serde_json may preserve insertion order (feature `preserve_order`), so insert sorted.
+    sort(value).to_string()
+}
+
+/// The first problem found in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The sequence number of the first bad (or missing) event.
+    pub seq: i64,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// The result of [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// How many events were checked.
+    pub events: u64,
+    /// The first break, if any.
+    pub first_break: Option<ChainBreak>,
+}
+
+/// Walks the whole chain in order, in pages, and reports the first break.
+pub async fn verify(conn: &impl ConnectionTrait) -> Result<ChainReport, StoreError> {
+    const PAGE: u64 = 1_000;
+    let mut expected_seq = 1_i64;
+    let mut prev = GENESIS_HASH.to_owned();
+    let mut checked = 0_u64;
+    loop {
+        let page = audit_event::Entity::find()
+            .filter(audit_event::Column::Seq.gte(expected_seq))
+            .order_by_asc(audit_event::Column::Seq)
+            .limit(PAGE)
+            .all(conn)
+            .await?;
+        let n = page.len() as u64;
+        for ev in page {
+            let broken = |problem: String| {
+                Ok(ChainReport {
+                    events: checked,
+                    first_break: Some(ChainBreak {
+                        seq: expected_seq,
+                        problem,
+                    }),
+                })
+            };
+            if ev.seq != expected_seq {
+                return broken(format!(
+                    "event {expected_seq} is missing (deleted); the next event is {}",
+                    ev.seq
+                ));
+            }
+            if ev.prev_hash != prev {
+                return broken(format!(
+                    "event {expected_seq} does not link to event {}: the chain was altered",
+                    expected_seq - 1
+                ));
+            }
+            let recomputed = event_hash(
+                ev.seq,
+                ev.occurred_at,
+                ev.request_id,
+                &ev.actor,
+                &ev.action,
+                &ev.data,
+                &ev.prev_hash,
+            );
+            if recomputed != ev.hash {
+                return broken(format!(
+                    "event {expected_seq} ({}) was edited: its content does not match its hash",
+                    ev.action
+                ));
+            }
+            prev = ev.hash;
+            expected_seq += 1;
+            checked += 1;
+        }
+        if n < PAGE {
+            break;
+        }
+    }
+    let head = audit_head::Entity::find_by_id(1).one(conn).await?;
+    let last = expected_seq - 1;
+    match head {
+        Some(h) if h.seq == last && h.hash == prev => Ok(ChainReport {
+            events: checked,
+            first_break: None,
+        }),
+        Some(h) if h.seq > last => Ok(ChainReport {
+            events: checked,
+            first_break: Some(ChainBreak {
+                seq: expected_seq,
+                problem: format!(
+                    "event {expected_seq} is missing (deleted): the chain ends at {last} but {} events were written",
+                    h.seq
+                ),
+            }),
+        }),
+        _ => Ok(ChainReport {
+            events: checked,
+            first_break: Some(ChainBreak {
+                seq: last.max(1),
+                problem: "the chain head does not match the last event: the trail was altered"
+                    .to_owned(),
+            }),
+        }),
+    }
+}
+
+/// The events of one request, oldest first.
+pub async fn for_request(
+    conn: &impl ConnectionTrait,
+    request_id: Uuid,
+) -> Result<Vec<audit_event::Model>, StoreError> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::RequestId.eq(request_id))
+        .order_by_asc(audit_event::Column::Seq)
+        .all(conn)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let a = json!({"b": 1, "a": {"z": true, "y": [ {"d": 1, "c": 2} ]}});
+        assert_eq!(
+            canonical_json(&a),
+            r#"{"a":{"y":[{"c":2,"d":1}],"z":true},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn any_field_changes_the_hash() {
+        let at = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let base = event_hash(1, at, None, "cli", "x", "{}", GENESIS_HASH);
+        assert_ne!(
+            base,
+            event_hash(2, at, None, "cli", "x", "{}", GENESIS_HASH)
+        );
+        assert_ne!(
+            base,
+            event_hash(1, at, None, "system", "x", "{}", GENESIS_HASH)
+        );
+        assert_ne!(
+            base,
+            event_hash(1, at, None, "cli", "y", "{}", GENESIS_HASH)
+        );
+        assert_ne!(
+            base,
+            event_hash(1, at, None, "cli", "x", "{\"a\":1}", GENESIS_HASH)
+        );
+        assert_ne!(
+            base,
+            event_hash(1, at, None, "cli", "x", "{}", &"1".repeat(64))
+        );
+        // Field boundaries are unambiguous.
+        assert_ne!(
+            event_hash(1, at, None, "ab", "c", "{}", GENESIS_HASH),
+            event_hash(1, at, None, "a", "bc", "{}", GENESIS_HASH)
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! sea-orm entities. Columns hold domain types where one exists, so a row read back is already
+//! valid; request/response bodies never use these types directly.
+
+pub mod api_token;
+pub mod audit_event;
+pub mod audit_head;
+pub mod request;
+pub mod request_pause;
+pub mod request_subject;

@@ -1,0 +1,31 @@
+//! The store's error type.
+
+/// What can go wrong in the persistence layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached.
+    #[error("{0}")]
+    Connect(String),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    /// A unique constraint was violated (e.g. a token name already taken).
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A row changed under us (optimistic concurrency).
+    #[error("the record was changed by someone else; retry")]
+    Concurrent,
+    /// Data in the database is not what the code expects.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether this error is a unique-constraint violation.
+    pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+        matches!(
+            err.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        )
+    }
+}

@@ -1,0 +1,192 @@
+//! dsrflow's persistence layer: the database connection (SQLite by default, PostgreSQL for
+//! production), migrations, sea-orm entities, queries, and the hash-chained audit trail.
+//!
+//! Every state change goes through [`Store::write`], which opens a write transaction; the use
+//! case writes its rows and its audit event in it and commits once.
+
+pub mod audit;
+pub mod entity;
+pub mod error;
+pub mod requests;
+pub mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dsrflow_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use error::StoreError;
+pub use sea_orm;
+
+/// The default database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://dsrflow.db";
+
+/// A handle to the database, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    /// SQLite allows one writer at a time. Queuing writers here, in memory, avoids SQLite's
+    /// sleeping busy handler (which would add milliseconds of latency under concurrency).
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, or `postgres://…`).
+    ///
+    /// SQLite files are created if missing and run in WAL mode with `synchronous=NORMAL` on every
+    /// pooled connection, foreign keys on and a 5 s busy timeout for other processes.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let backend = backend_of(url)?;
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(if backend == DbBackend::Sqlite { 6 } else { 16 })
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if backend == DbBackend::Sqlite {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
+        }
+        let db = Database::connect(opts)
+            .await
+            .map_err(|e| StoreError::Connect(connect_message(url, &e)))?;
+        let write_gate = (backend == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Self { db, write_gate })
+    }
+
+    /// Applies pending migrations (idempotent).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// The connection pool, for reads.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The database kind.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE` (the write lock is taken at
+    /// once, so a read-then-write never fails with a stale snapshot) behind the in-process gate.
+    pub async fn write(&self) -> Result<WriteTx, StoreError> {
+        let guard = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(WriteTx { txn, _guard: guard })
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+}
+
+/// An open write transaction; dropped without [`WriteTx::commit`] it rolls back.
+pub struct WriteTx {
+    txn: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+fn backend_of(url: &str) -> Result<DbBackend, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(DbBackend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(DbBackend::Postgres)
+    } else {
+        Err(StoreError::Connect(
+            "database URL must start with sqlite:// or postgres://".to_owned(),
+        ))
+    }
+}
+
+/// A connection error without the password that the URL may contain.
+fn connect_message(url: &str, err: &sea_orm::DbErr) -> String {
+    format!("cannot connect to {}: {err}", redact_url(url))
+}
+
+/// The URL with any password replaced by `***`, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Runs a statement that works the same way on both backends.
+pub(crate) async fn exec(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<sea_orm::ExecResult, StoreError> {
+    let stmt = sea_orm::Statement::from_sql_and_values(conn.get_database_backend(), sql, values);
+    Ok(conn.execute_raw(stmt).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/dsr"),
+            "postgres://app:***@db:5432/dsr"
+        );
+        assert_eq!(redact_url("sqlite://dsrflow.db"), "sqlite://dsrflow.db");
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+    }
+}

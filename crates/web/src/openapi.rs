@@ -1,0 +1,54 @@
+//! The OpenAPI document, generated from the handlers and DTOs.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::requests;
+use crate::error;
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "dsrflow API", description = "GDPR data-subject-request workflow engine"),
+    paths(
+        requests::create,
+        requests::list,
+        requests::get_one,
+        requests::extend,
+        requests::deny,
+        requests::approve,
+        requests::withdraw,
+    ),
+    components(schemas(
+        requests::CreateRequestBody,
+        requests::SubjectBody,
+        requests::RequestBody,
+        requests::SubjectOut,
+        requests::RequestPage,
+        requests::ActionBody,
+        error::ErrorBody,
+        error::ErrorDetail,
+        error::FieldErrorBody,
+    )),
+    modifiers(&BearerAuth),
+    tags((name = "requests", description = "Data-subject requests"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
