@@ -3,10 +3,14 @@
 //! transactions themselves.
 
 pub mod clock;
+pub mod crypto;
 pub mod error;
+pub mod jobs;
 pub mod requests;
 pub mod settings;
+pub mod systems;
 pub mod tokens;
+pub mod work;
 
 use std::sync::Arc;
 
@@ -27,6 +31,10 @@ pub struct App {
     pub settings: Arc<Settings>,
     /// Recently checked API tokens.
     pub token_cache: Arc<tokens::TokenCache>,
+    /// The data map and connectors.
+    pub systems: Arc<systems::Systems>,
+    /// Where wake-ups for background work go.
+    pub jobs: Arc<dyn jobs::JobQueue>,
 }
 
 impl App {
@@ -37,6 +45,28 @@ impl App {
             clock,
             settings: Arc::new(settings),
             token_cache: Arc::default(),
+            systems: Arc::default(),
+            jobs: Arc::new(jobs::NoQueue),
+        }
+    }
+
+    /// Uses these systems.
+    pub fn with_systems(mut self, systems: systems::Systems) -> Self {
+        self.systems = Arc::new(systems);
+        self
+    }
+
+    /// Sends wake-ups to this queue.
+    pub fn with_jobs(mut self, jobs: Arc<dyn jobs::JobQueue>) -> Self {
+        self.jobs = jobs;
+        self
+    }
+
+    /// Enqueues a wake-up after a commit. A failure is only logged: the reconciler finds the
+    /// work again from the rows.
+    pub async fn wake(&self, job: jobs::Job, at: Option<chrono::DateTime<chrono::Utc>>) {
+        if let Err(e) = self.jobs.enqueue(job, at).await {
+            tracing::warn!(?job, error = %e, "enqueue failed; the reconciler will pick it up");
         }
     }
 }

@@ -5,15 +5,18 @@ use chrono_tz::Tz;
 use dsrflow_domain::channel::{Channel, Language};
 use dsrflow_domain::deadline::{self, Deadline, DeadlineInput, PausePeriod};
 use dsrflow_domain::lifecycle::{Event, Extension, Lifecycle, Pause, PauseReason, Reason};
-use dsrflow_domain::{AccountId, PhoneNumber, Regime, RequestKind, SubjectEmail, SubjectName};
+use dsrflow_domain::{
+    AccountId, PhoneNumber, Regime, RequestKind, RequestStatus, SubjectEmail, SubjectName,
+};
 use dsrflow_store::audit::{self, Actor, NewEvent};
-use dsrflow_store::entity::{request, request_pause, request_subject};
+use dsrflow_store::entity::{request, request_pause, request_subject, task};
 use dsrflow_store::requests::{self as q, ListFilter, RequestRecord};
 use rand::Rng;
 use sea_orm::prelude::Uuid;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::jobs::Job;
 use crate::settings::ControllerSettings;
 use crate::{App, AppError, FieldError};
 
@@ -219,6 +222,9 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     tracing::info!(request = %id, kind = %row.kind, status = %row.status, "request created");
+    if row.status == RequestStatus::InProgress {
+        app.wake(Job::Fanout(id), None).await;
+    }
     Ok(RequestRecord {
         request: row,
         subject,
@@ -260,7 +266,7 @@ pub async fn extend(
     id: Uuid,
     reason: Reason,
 ) -> Result<RequestDetails, AppError> {
-    transition(app, caller, id, "request.extended", None, |rec, dl| {
+    transition(app, caller, id, "request.extended", None, |rec, dl, _| {
         if !rec.request.regime.allows_extension() {
             return Err(AppError::Conflict(format!(
                 "the {} regime does not allow an extension",
@@ -292,7 +298,7 @@ pub async fn deny(
     id: Uuid,
     reason: Reason,
 ) -> Result<RequestDetails, AppError> {
-    transition(app, caller, id, "request.denied", None, |_, _| {
+    transition(app, caller, id, "request.denied", None, |_, _, _| {
         Ok(Event::Deny {
             reason: reason.clone(),
         })
@@ -307,8 +313,29 @@ pub async fn withdraw(
     id: Uuid,
     reason: Option<Reason>,
 ) -> Result<RequestDetails, AppError> {
-    transition(app, caller, id, "request.withdrawn", reason, |_, _| {
+    transition(app, caller, id, "request.withdrawn", reason, |_, _, _| {
         Ok(Event::Withdraw)
+    })
+    .await
+}
+
+/// The requester's identity is established (by the officer, or by the verification link); the
+/// work fans out.
+pub async fn verify(app: &App, caller: &Caller, id: Uuid) -> Result<RequestDetails, AppError> {
+    transition(app, caller, id, "request.verified", None, |_, _, _| {
+        Ok(Event::IdentityVerified)
+    })
+    .await
+}
+
+/// The officer sends a request in review back to work (e.g. after retrying a failed task).
+pub(crate) async fn reopen(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<RequestDetails, AppError> {
+    transition(app, caller, id, "request.reopened", None, |_, _, _| {
+        Ok(Event::Reopen)
     })
     .await
 }
@@ -321,20 +348,38 @@ pub async fn approve(
     partial: bool,
     note: Option<Reason>,
 ) -> Result<RequestDetails, AppError> {
-    transition(app, caller, id, "request.approved", note, move |_, _| {
+    let has_note = note.is_some();
+    transition(app, caller, id, "request.approved", note, move |_, _, tasks| {
+        let unresolved: Vec<String> = tasks
+            .iter()
+            .filter(|t| !t.status.is_success())
+            .map(|t| format!("{} ({}: {})", t.system, t.action, t.status))
+            .collect();
+        if !unresolved.is_empty() && !partial {
+            return Err(AppError::Conflict(format!(
+                "not every system was handled: {}; retry those tasks, or approve with \"partial\": true and a reason",
+                unresolved.join(", ")
+            )));
+        }
+        if partial && !has_note {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "reason",
+                "a partial answer must say what could not be done and why",
+            )]));
+        }
         Ok(Event::Approve { partial })
     })
     .await
 }
 
 /// Loads, applies one lifecycle event, re-derives the deadline, stores, audits, commits.
-async fn transition(
+pub(crate) async fn transition(
     app: &App,
     caller: &Caller,
     id: Uuid,
     action: &'static str,
     note: Option<Reason>,
-    make_event: impl FnOnce(&RequestRecord, &Deadline) -> Result<Event, AppError>,
+    make_event: impl FnOnce(&RequestRecord, &Deadline, &[task::Model]) -> Result<Event, AppError>,
 ) -> Result<RequestDetails, AppError> {
     let now = app.clock.now();
     let tx = app.store.write().await?;
@@ -342,7 +387,8 @@ async fn transition(
         .await?
         .ok_or(AppError::NotFound("request"))?;
     let current = compute_deadline(&app.settings.controller, &rec, now)?;
-    let event = make_event(&rec, &current)?;
+    let tasks = dsrflow_store::tasks::for_request(&*tx, id).await?;
+    let event = make_event(&rec, &current, &tasks)?;
     let before = lifecycle_of(&rec)?;
     let from = before.status;
     let after = before
@@ -398,6 +444,13 @@ async fn transition(
         .extension_notice_by
         .and_then(|d| deadline::local_day_end(d, tz));
     data["deadline"] = json!(row.deadline);
+    if after.status.is_final() {
+        // Work not yet done is moot once the request is closed.
+        let skipped = dsrflow_store::tasks::skip_open(&*tx, id, now).await?;
+        if skipped > 0 {
+            data["tasks_skipped"] = json!(skipped);
+        }
+    }
     q::update(&*tx, row).await?;
     audit::append(
         &*tx,
@@ -415,6 +468,9 @@ async fn transition(
         .ok_or(AppError::NotFound("request"))?;
     tx.commit().await?;
     tracing::info!(request = %id, from = %from, to = %after.status, action, "request changed");
+    if after.status == RequestStatus::InProgress && from != RequestStatus::InProgress {
+        app.wake(Job::Fanout(id), None).await;
+    }
     Ok(out.into())
 }
 

@@ -2,7 +2,11 @@
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use dsrflow_domain::{Calendar, CalendarCode, Regime};
+use std::collections::BTreeSet;
+
+use dsrflow_domain::{Calendar, CalendarCode, Regime, RequestKind};
+
+use crate::crypto::DataKey;
 
 /// The controller's legal defaults.
 #[derive(Debug, Clone)]
@@ -56,6 +60,30 @@ impl ControllerSettings {
     }
 }
 
+/// How background work behaves.
+#[derive(Debug, Clone)]
+pub struct WorkSettings {
+    /// Attempts of a task before it fails for good.
+    pub max_attempts: u32,
+    /// How long a worker holds a task before another may take it over.
+    pub lease: std::time::Duration,
+    /// Longest a single connector call may take.
+    pub call_timeout: std::time::Duration,
+    /// Request kinds whose answer needs no officer review when every task ended well.
+    pub auto_approve: BTreeSet<RequestKind>,
+}
+
+impl Default for WorkSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            lease: std::time::Duration::from_secs(15 * 60),
+            call_timeout: std::time::Duration::from_secs(5 * 60),
+            auto_approve: BTreeSet::new(),
+        }
+    }
+}
+
 /// Everything the use cases read from configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -63,6 +91,10 @@ pub struct Settings {
     pub controller: ControllerSettings,
     /// Base URL for links sent to people (no trailing slash).
     pub public_url: String,
+    /// Background work.
+    pub work: WorkSettings,
+    /// The secret protecting dsrflow's own copy of personal data.
+    pub data_key: DataKey,
 }
 
 impl Default for Settings {
@@ -70,6 +102,8 @@ impl Default for Settings {
         Self {
             controller: ControllerSettings::default(),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            work: WorkSettings::default(),
+            data_key: DataKey::generate(),
         }
     }
 }

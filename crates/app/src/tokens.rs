@@ -127,6 +127,15 @@ pub async fn authenticate(app: &App, presented: &str) -> Result<Option<Caller>, 
         return Ok(Some(caller));
     }
     let found = q::find_active_by_hash(app.store.db(), &digest).await?;
+    if let Some(t) = &found {
+        // Throttled by the cache: at most one write per token per TTL.
+        let now = app.clock.now();
+        if t.last_used_at
+            .is_none_or(|at| now - at > chrono::TimeDelta::seconds(60))
+        {
+            q::touch(app.store.db(), t.id, now).await?;
+        }
+    }
     let caller = found.map(|t| Caller {
         actor: Actor::Token(t.name),
         can_vouch: t.can_vouch,

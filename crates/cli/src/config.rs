@@ -3,14 +3,17 @@
 //! Everything is validated at start-up; an error names the key.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use dsrflow_app::Settings;
-use dsrflow_app::settings::ControllerSettings;
-use dsrflow_domain::{CalendarCode, Regime};
+use dsrflow_app::crypto::DataKey;
+use dsrflow_app::settings::{ControllerSettings, WorkSettings};
+use dsrflow_app::systems::{SystemConfig, Systems};
+use dsrflow_domain::{CalendarCode, Regime, RequestKind};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -27,6 +30,50 @@ pub struct RawConfig {
     pub controller: ControllerSection,
     /// `[log]`
     pub log: LogSection,
+    /// `[security]`
+    pub security: SecuritySection,
+    /// `[work]`
+    pub work: WorkSection,
+    /// `[[system]]`: the data map and connectors.
+    pub system: Vec<SystemConfig>,
+}
+
+/// `[security]`
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySection {
+    /// The data key (32 bytes, base64) as `env:VAR`. Default on SQLite: a key file in the data
+    /// directory, created on first start. Required on PostgreSQL (every node needs the same key).
+    pub data_key: Option<String>,
+}
+
+/// `[work]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkSection {
+    /// Attempts per task before it fails for good.
+    pub max_attempts: u32,
+    /// Seconds a worker holds a task before another may take it over.
+    pub lease_secs: u64,
+    /// Longest connector call, in seconds.
+    pub call_timeout_secs: u64,
+    /// Request kinds answered without officer review when every system ended well.
+    pub auto_approve: Vec<String>,
+    /// Worker concurrency (connector calls at once per process).
+    pub concurrency: usize,
+}
+
+impl Default for WorkSection {
+    fn default() -> Self {
+        let d = dsrflow_app::settings::WorkSettings::default();
+        Self {
+            max_attempts: d.max_attempts,
+            lease_secs: d.lease.as_secs(),
+            call_timeout_secs: d.call_timeout.as_secs(),
+            auto_approve: Vec::new(),
+            concurrency: 8,
+        }
+    }
 }
 
 /// `[server]`
@@ -37,6 +84,9 @@ pub struct ServerSection {
     pub listen: String,
     /// Public base URL for links in mail; default `http://` + listen.
     pub public_url: Option<String>,
+    /// Where dsrflow keeps files (key file, demo data); default: next to the SQLite file
+    /// (`<name>-data`), or `./dsrflow-data`.
+    pub data_dir: Option<String>,
 }
 
 impl Default for ServerSection {
@@ -44,6 +94,7 @@ impl Default for ServerSection {
         Self {
             listen: "127.0.0.1:8080".to_owned(),
             public_url: None,
+            data_dir: None,
         }
     }
 }
@@ -114,8 +165,76 @@ pub struct Config {
     pub database_url: String,
     /// Log as JSON lines.
     pub log_json: bool,
-    /// Use-case settings.
+    /// Use-case settings (the data key is resolved by [`Config::resolve_data_key`]).
     pub settings: Settings,
+    /// Where files go.
+    pub data_dir: PathBuf,
+    /// `security.data_key`, unresolved.
+    pub data_key: Option<String>,
+    /// The `[[system]]` entries (validated by [`Config::systems`]).
+    pub systems: Vec<SystemConfig>,
+    /// Worker concurrency.
+    pub concurrency: usize,
+}
+
+impl Config {
+    /// Builds the data map and connectors; an error names the system and key.
+    pub fn systems(&self) -> anyhow::Result<Systems> {
+        let env = |k: &str| std::env::var(k).ok();
+        Systems::from_config(&self.systems, &env)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+    }
+
+    /// The data key: from `security.data_key`, or on SQLite from the key file in the data
+    /// directory (created with mode 0600 on first start).
+    pub fn resolve_data_key(&self) -> anyhow::Result<DataKey> {
+        if let Some(v) = &self.data_key {
+            let env = |k: &str| std::env::var(k).ok();
+            let raw =
+                dsrflow_connectors::config::resolve_secret(v, "data_key", &env).map_err(|e| {
+                    anyhow::anyhow!("invalid configuration: security.{}: {}", e.key, e.message)
+                })?;
+            return DataKey::from_base64(&raw)
+                .map_err(|e| anyhow::anyhow!("invalid configuration: security.data_key: {e}"));
+        }
+        if !self.database_url.starts_with("sqlite:") {
+            bail!(
+                "invalid configuration: security.data_key: required with PostgreSQL (every node needs the same key); set it to env:DSRFLOW_DATA_KEY"
+            );
+        }
+        let path = self.data_dir.join("data.key");
+        if path.exists() {
+            let raw = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            return DataKey::from_base64(&raw)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+        let key = DataKey::generate();
+        write_private(&path, key.to_base64().as_bytes())?;
+        tracing::info!(path = %path.display(), "generated a new data key; back it up with the database");
+        Ok(key)
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(bytes)?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot create {}", path.display()))
 }
 
 /// Command-line overrides.
@@ -218,6 +337,29 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
         })?;
         extra_holidays.push(day);
     }
+    let mut auto_approve = std::collections::BTreeSet::new();
+    for (i, k) in raw.work.auto_approve.iter().enumerate() {
+        auto_approve.insert(
+            k.parse::<RequestKind>().map_err(|e| {
+                anyhow::anyhow!("invalid configuration: work.auto_approve[{i}]: {e}")
+            })?,
+        );
+    }
+    if raw.work.max_attempts == 0 {
+        bail!("invalid configuration: work.max_attempts: must be at least 1");
+    }
+    if raw.work.lease_secs < 10 || raw.work.call_timeout_secs == 0 {
+        bail!(
+            "invalid configuration: work.lease_secs must be at least 10 and work.call_timeout_secs at least 1"
+        );
+    }
+    if !(1..=256).contains(&raw.work.concurrency) {
+        bail!("invalid configuration: work.concurrency: must be between 1 and 256");
+    }
+    let data_dir = match &raw.server.data_dir {
+        Some(d) => PathBuf::from(d),
+        None => default_data_dir(&database_url),
+    };
     let log_json = match raw.log.format.as_str() {
         "text" => false,
         "json" => true,
@@ -235,8 +377,40 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
                 extra_holidays,
             },
             public_url,
+            work: WorkSettings {
+                max_attempts: raw.work.max_attempts,
+                lease: Duration::from_secs(raw.work.lease_secs),
+                call_timeout: Duration::from_secs(raw.work.call_timeout_secs),
+                auto_approve,
+            },
+            // Replaced by the resolved key before any use (see resolve_data_key).
+            data_key: DataKey::generate(),
         },
+        data_dir,
+        data_key: raw.security.data_key,
+        systems: raw.system,
+        concurrency: raw.work.concurrency,
     })
+}
+
+/// `sqlite://path/name.db` → `path/name-data`; anything else → `./dsrflow-data`.
+fn default_data_dir(database_url: &str) -> PathBuf {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .filter(|p| !p.is_empty() && !p.contains(":memory:"));
+    match path {
+        Some(p) => {
+            let p = Path::new(p);
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "dsrflow".to_owned());
+            p.with_file_name(format!("{stem}-data"))
+        }
+        None => PathBuf::from("dsrflow-data"),
+    }
 }
 
 #[cfg(test)]
@@ -293,6 +467,40 @@ mod tests {
         .unwrap();
         assert_eq!(c.database_url, "postgres://x@localhost/db");
         assert_eq!(c.listen.port(), 9999);
+    }
+
+    #[test]
+    fn the_data_directory_sits_next_to_the_sqlite_file() {
+        assert_eq!(
+            default_data_dir("sqlite://dsrflow.db"),
+            PathBuf::from("dsrflow-data")
+        );
+        assert_eq!(
+            default_data_dir("sqlite:///var/lib/dsr/main.db?mode=rwc"),
+            PathBuf::from("/var/lib/dsr/main-data")
+        );
+        assert_eq!(
+            default_data_dir("postgres://x/y"),
+            PathBuf::from("dsrflow-data")
+        );
+    }
+
+    #[test]
+    fn a_bad_system_entry_names_the_system_and_key() {
+        let c = load_str(
+            "[[system]]\nname = \"odoo\"\nkind = \"manual\"\n[[system.purposes]]\nname = \"billing\"\nlegal_basis = \"because\"\n",
+        )
+        .unwrap();
+        let err = c.systems().unwrap_err().to_string();
+        assert!(
+            err.contains("odoo") && err.contains("purposes[0].legal_basis"),
+            "{err}"
+        );
+        let c = load_str("[[system]]\nname = \"crm\"\nkind = \"manual\"\n").unwrap();
+        let err = c.systems().unwrap_err().to_string();
+        assert!(err.contains("crm") && err.contains("connection"), "{err}");
+        let err = load_str("[[system]]\nname = \"x\"\nkind = \"ftp\"\n").unwrap_err();
+        assert!(err.to_string().contains("system"), "{err}");
     }
 
     #[test]

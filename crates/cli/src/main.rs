@@ -27,8 +27,13 @@ struct Cli {
 enum Command {
     /// Run the API (and, unless --no-worker, the background workers) on one process.
     Serve(commands::serve::ServeArgs),
+    /// Run the background workers and the reconciler only (scale-out next to `serve --no-worker`).
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
+    /// Check a configured system's connector.
+    #[command(subcommand)]
+    Connector(commands::connector::ConnectorCommand),
     /// Compute a legal deadline by hand.
     Deadline(commands::deadline::DeadlineArgs),
     /// Manage API tokens.
@@ -77,7 +82,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let _log_guard = telemetry::init(cfg.log_json);
     match cli.command {
         Command::Serve(args) => commands::serve::run(cfg, args).await,
+        Command::Worker => commands::worker(cfg).await,
         Command::Migrate => commands::migrate(cfg).await,
+        Command::Connector(cmd) => commands::connector::run(cfg, cmd).await,
         Command::Deadline(args) => commands::deadline::run(&cfg, args),
         Command::Token(cmd) => commands::token::run(cfg, cmd).await,
         Command::Audit(cmd) => commands::audit::run(cfg, cmd).await,

@@ -7,11 +7,13 @@
 
 pub mod calendar;
 pub mod channel;
+pub mod datamap;
 pub mod deadline;
 pub mod identity;
 pub mod kind;
 pub mod lifecycle;
 pub mod regime;
+pub mod task;
 
 pub use calendar::{Calendar, CalendarCode};
 pub use deadline::{Deadline, DeadlineError, DeadlineInput, PausePeriod};
@@ -19,3 +21,4 @@ pub use identity::{AccountId, IdentityError, PhoneNumber, SubjectEmail, SubjectN
 pub use kind::RequestKind;
 pub use lifecycle::{Event, InvalidTransition, RequestStatus};
 pub use regime::Regime;
+pub use task::{TaskAction, TaskStatus};

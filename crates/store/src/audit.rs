@@ -185,12 +185,17 @@ pub struct ChainReport {
 /// Walks the whole chain in order, in pages, and reports the first break.
 pub async fn verify(conn: &impl ConnectionTrait) -> Result<ChainReport, StoreError> {
     const PAGE: u64 = 1_000;
+    // Read the head first and check only the events it covers, so events appended while we
+    // walk (a running server) are not mistaken for tampering.
+    let head = audit_head::Entity::find_by_id(1).one(conn).await?;
+    let head_seq = head.as_ref().map(|h| h.seq).unwrap_or(i64::MAX);
     let mut expected_seq = 1_i64;
     let mut prev = GENESIS_HASH.to_owned();
     let mut checked = 0_u64;
     loop {
         let page = audit_event::Entity::find()
             .filter(audit_event::Column::Seq.gte(expected_seq))
+            .filter(audit_event::Column::Seq.lte(head_seq))
             .order_by_asc(audit_event::Column::Seq)
             .limit(PAGE)
             .all(conn)
@@ -241,7 +246,6 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<ChainReport, StoreErr
             break;
         }
     }
-    let head = audit_head::Entity::find_by_id(1).one(conn).await?;
     let last = expected_seq - 1;
     match head {
         Some(h) if h.seq == last && h.hash == prev => Ok(ChainReport {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod entity;
 pub mod error;
 pub mod requests;
+pub mod tasks;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -149,17 +150,40 @@ fn connect_message(url: &str, err: &sea_orm::DbErr) -> String {
     format!("cannot connect to {}: {err}", redact_url(url))
 }
 
-/// The URL with any password replaced by `***`, for logs and messages.
+/// The URL with any password (in the user part or a `password=` parameter) replaced by `***`,
+/// for logs and messages.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let creds = &url[scheme_end + 3..at];
+            let creds = &base[scheme_end + 3..at];
             match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme_end + 3], &base[at..]),
+                None => base.to_owned(),
             }
         }
-        _ => url.to_owned(),
+        _ => base.to_owned(),
+    };
+    match query {
+        None => base,
+        Some(q) => {
+            let params: Vec<String> = q
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _))
+                        if k.eq_ignore_ascii_case("password")
+                            || k.eq_ignore_ascii_case("sslpassword") =>
+                    {
+                        format!("{k}=***")
+                    }
+                    _ => p.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
     }
 }
 
@@ -184,6 +208,10 @@ mod tests {
             "postgres://app:***@db:5432/dsr"
         );
         assert_eq!(redact_url("sqlite://dsrflow.db"), "sqlite://dsrflow.db");
+        assert_eq!(
+            redact_url("postgres://db/dsr?user=app&password=s3cret&sslmode=require"),
+            "postgres://db/dsr?user=app&password=***&sslmode=require"
+        );
         assert_eq!(
             redact_url("postgres://postgres@127.0.0.1/test"),
             "postgres://postgres@127.0.0.1/test"

@@ -71,3 +71,20 @@ pub async fn revoke(
         .await?;
     Ok(Some(tok.id))
 }
+
+/// Records that a token was used (callers throttle this; it is not written on every call).
+pub async fn touch(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::LastUsedAt,
+            sea_orm::sea_query::Expr::value(Some(at)),
+        )
+        .filter(api_token::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -116,11 +116,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// serde_json appends "at line X column Y"; the field path says more.
+/// A shape error without the offending value (it may be personal data) and without serde's
+/// "at line X column Y" (the field path says more).
 fn strip_position(err: &serde_json::Error) -> String {
     let s = err.to_string();
-    match s.find(" at line ") {
-        Some(i) => s[..i].to_owned(),
-        None => s,
+    let s = match s.find(" at line ") {
+        Some(i) => &s[..i],
+        None => s.as_str(),
+    };
+    if s.starts_with("invalid type")
+        || s.starts_with("invalid value")
+        || s.starts_with("invalid length")
+    {
+        match s.rfind(", expected ") {
+            Some(i) => format!("must be {}", &s[i + ", expected ".len()..]),
+            None => "has the wrong type".to_owned(),
+        }
+    } else {
+        s.to_owned()
     }
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::requests;
+use crate::api::{requests, tasks};
 use crate::error;
 
 /// The API description.
@@ -19,6 +19,10 @@ use crate::error;
         requests::deny,
         requests::approve,
         requests::withdraw,
+        requests::verify,
+        tasks::list,
+        tasks::complete,
+        tasks::retry,
     ),
     components(schemas(
         requests::CreateRequestBody,
@@ -27,12 +31,18 @@ use crate::error;
         requests::SubjectOut,
         requests::RequestPage,
         requests::ActionBody,
+        tasks::TaskBody,
+        tasks::TaskList,
+        tasks::CompleteBody,
         error::ErrorBody,
         error::ErrorDetail,
         error::FieldErrorBody,
     )),
     modifiers(&BearerAuth),
-    tags((name = "requests", description = "Data-subject requests"))
+    tags(
+        (name = "requests", description = "Data-subject requests"),
+        (name = "tasks", description = "Per-system work of a request")
+    )
 )]
 pub struct ApiDoc;
 

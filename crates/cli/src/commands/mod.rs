@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod connector;
 pub mod deadline;
 pub mod serve;
 pub mod token;
@@ -14,7 +15,8 @@ use dsrflow_app::{App, Store, SystemClock};
 
 use crate::config::Config;
 
-/// Connects, migrates, and builds the application context.
+/// Connects, migrates, and builds the application context without systems, job queue or data
+/// key: enough for commands that only read or write requests, tokens and the audit trail.
 pub async fn open_app(cfg: &Config) -> anyhow::Result<App> {
     let store = Store::connect(&cfg.database_url).await?;
     store
@@ -22,6 +24,56 @@ pub async fn open_app(cfg: &Config) -> anyhow::Result<App> {
         .await
         .context("failed to apply database migrations")?;
     Ok(App::new(store, Arc::new(SystemClock), cfg.settings.clone()))
+}
+
+/// The full application: systems validated and connected, jobs going to the apalis queues.
+pub async fn open_full_app(cfg: &Config) -> anyhow::Result<(App, dsrflow_worker::Queues)> {
+    let systems = cfg.systems()?;
+    let data_key = cfg.resolve_data_key()?;
+    let mut app = open_app(cfg).await?.with_systems(systems);
+    app.settings = Arc::new(dsrflow_app::Settings {
+        data_key,
+        ..(*app.settings).clone()
+    });
+    let queues = dsrflow_worker::Queues::setup(&app).await?;
+    let app = app.with_jobs(dsrflow_worker::job_queue(&queues));
+    Ok((app, queues))
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// `dsrflow worker`: workers and the reconciler only.
+pub async fn worker(cfg: Config) -> anyhow::Result<ExitCode> {
+    let (app, queues) = open_full_app(&cfg).await?;
+    tracing::info!(
+        systems = app.systems.map.systems.len(),
+        "dsrflow worker started"
+    );
+    println!("dsrflow worker started");
+    dsrflow_worker::run_workers(app.clone(), queues, cfg.concurrency, shutdown_signal()).await?;
+    app.store.close().await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `dsrflow migrate`.

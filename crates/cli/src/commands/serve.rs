@@ -18,9 +18,9 @@ pub struct ServeArgs {
     pub no_worker: bool,
 }
 
-/// Runs the server until a shutdown signal.
-pub async fn run(cfg: Config, _args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let app = super::open_app(&cfg).await?;
+/// Runs the server (and, unless `--no-worker`, the workers) until a shutdown signal.
+pub async fn run(cfg: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let (app, queues) = super::open_full_app(&cfg).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
@@ -31,29 +31,36 @@ pub async fn run(cfg: Config, _args: ServeArgs) -> anyhow::Result<ExitCode> {
         "dsrflow listening"
     );
     println!("dsrflow listening on http://{addr}");
-    dsrflow_web::serve(listener, app.clone(), shutdown_signal()).await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = if args.no_worker {
+        None
+    } else {
+        let mut rx = stop_rx.clone();
+        Some(tokio::spawn(dsrflow_worker::run_workers(
+            app.clone(),
+            queues,
+            cfg.concurrency,
+            async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            },
+        )))
+    };
+    let mut rx = stop_rx;
+    let server = dsrflow_web::serve(listener, app.clone(), async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    });
+    tokio::spawn(async move {
+        super::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    server.await?;
+    if let Some(w) = workers {
+        match w.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "workers stopped with an error"),
+            Err(e) => tracing::warn!(error = %e, "workers panicked"),
+            Ok(Ok(())) => {}
+        }
+    }
     app.store.close().await?;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -173,6 +173,18 @@ on_both!(
         let body: Value = wrong_type.json().await.unwrap();
         assert_eq!(body["error"]["fields"][0]["field"], "kind");
 
+        // A value of the wrong shape is not echoed back: it may be personal data.
+        let echoed = t
+            .post(
+                "/api/v1/requests",
+                &json!({"kind": "access", "subject": "alice@example.com"}),
+            )
+            .await;
+        assert_eq!(echoed.status(), 422);
+        let body: Value = echoed.json().await.unwrap();
+        assert_eq!(body["error"]["fields"][0]["field"], "subject");
+        assert!(!body.to_string().contains("alice"), "{body}");
+
         let unknown = t
         .post(
             "/api/v1/requests",

@@ -126,11 +126,31 @@ on_both!(
     |t| {
         t.create(json!({"kind": "access", "subject": {"email": "a@example.com"}}))
             .await;
-        // A forger who recomputes event 1's hash still breaks event 2's link.
-        t.sql("UPDATE audit_event SET hash = 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', actor = 'cli ' WHERE seq = 1")
+        // A forger edits event 1 and recomputes its hash: event 1 is self-consistent again, but
+        // event 2 still links to the old hash.
+        use dsrflow_app::store::entity::audit_event;
+        use dsrflow_app::store::sea_orm::EntityTrait;
+        let first = audit_event::Entity::find_by_id(1_i64)
+            .one(t.app.store.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let forged = audit::event_hash(
+            first.seq,
+            first.occurred_at,
+            first.request_id,
+            "cli-forged",
+            &first.action,
+            &first.data,
+            &first.prev_hash,
+        );
+        t.sql(&format!(
+            "UPDATE audit_event SET actor = 'cli-forged', hash = '{forged}' WHERE seq = 1"
+        ))
         .await;
         let report = audit::verify(t.app.store.db()).await.unwrap();
         let b = report.first_break.expect("detected");
-        assert_eq!(b.seq, 1);
+        assert_eq!(b.seq, 2);
+        assert!(b.problem.contains("does not link"), "{}", b.problem);
     }
 );

@@ -9,3 +9,4 @@ mod api_intake;
 mod api_lifecycle;
 mod audit;
 mod cli;
+mod fanout;

@@ -5,8 +5,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use dsrflow_app::jobs::MemoryQueue;
 use dsrflow_app::store::audit::Actor;
 use dsrflow_app::store::sea_orm::{ConnectionTrait, Database, Statement};
+use dsrflow_app::systems::{SystemConfig, Systems};
 use dsrflow_app::{App, FixedClock, Settings, Store};
 use serde_json::Value;
 
@@ -130,6 +132,10 @@ pub struct TestApp {
     pub vouch_token: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// Jobs enqueued by use cases; tests run them with [`TestApp::drain`].
+    pub queue: Arc<MemoryQueue>,
+    /// A scratch directory for target databases and files.
+    pub dir: tempfile::TempDir,
     /// Kept alive for the test's duration; dropping it removes the database.
     _db: TestDb,
 }
@@ -144,12 +150,39 @@ pub fn t(s: &str) -> DateTime<Utc> {
 impl TestApp {
     /// Starts the app at `now` on `backend`; None when the backend is not available.
     pub async fn start(backend: Backend, now: &str) -> Option<TestApp> {
+        Self::start_with(backend, now, |_| String::new(), Settings::default()).await
+    }
+
+    /// Starts the app with `[[system]]` entries (TOML, built from the scratch directory's path)
+    /// and settings.
+    pub async fn start_with(
+        backend: Backend,
+        now: &str,
+        systems_toml: impl FnOnce(&std::path::Path) -> String,
+        settings: Settings,
+    ) -> Option<TestApp> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = TestDb::create(backend).await?;
+        let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::connect(db.url()).await.expect("connect");
         store.migrate().await.expect("migrate");
         let clock = Arc::new(FixedClock::new(t(now)));
-        let app = App::new(store, clock.clone(), Settings::default());
+        let queue = Arc::new(MemoryQueue::default());
+        let toml_text = systems_toml(dir.path());
+        let systems = if toml_text.trim().is_empty() {
+            Systems::default()
+        } else {
+            #[derive(serde::Deserialize)]
+            struct File {
+                system: Vec<SystemConfig>,
+            }
+            let file: File = toml::from_str(&toml_text).expect("systems TOML");
+            let env = |k: &str| std::env::var(k).ok();
+            Systems::from_config(&file.system, &env).expect("valid systems")
+        };
+        let app = App::new(store, clock.clone(), settings)
+            .with_systems(systems)
+            .with_jobs(queue.clone());
         let token = dsrflow_app::tokens::create(&app, Actor::Cli, "test-app", false)
             .await
             .expect("token")
@@ -179,6 +212,8 @@ impl TestApp {
             vouch_token,
             shutdown: Some(tx),
             server: Some(server),
+            queue,
+            dir,
             _db: db,
         })
     }
@@ -225,6 +260,57 @@ impl TestApp {
             .await
             .expect("json");
         v["total"].as_u64().expect("total")
+    }
+
+    /// The test clock's current instant.
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use dsrflow_app::Clock;
+        self.clock.now()
+    }
+
+    /// Runs every due job (fan-out, tasks, settling) until none is left.
+    pub async fn drain(&self) -> usize {
+        dsrflow_app::work::drain(&self.app, &self.queue)
+            .await
+            .expect("jobs run")
+    }
+
+    /// Creates a request with the vouching token and `identity_verified: true` (it skips
+    /// verification and goes straight to work).
+    pub async fn create_vouched(&self, mut body: Value) -> Value {
+        body["identity_verified"] = Value::Bool(true);
+        let resp = self
+            .client
+            .post(self.url("/api/v1/requests"))
+            .bearer_auth(&self.vouch_token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let json: Value = resp.json().await.expect("json body");
+        assert_eq!(status, 201, "{json}");
+        json
+    }
+
+    /// The tasks of a request, by system and action.
+    pub async fn tasks(&self, id: &str) -> Vec<Value> {
+        let v: Value = self
+            .get(&format!("/api/v1/requests/{id}/tasks"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        v["tasks"].as_array().expect("tasks").clone()
+    }
+
+    /// A request's current JSON.
+    pub async fn request(&self, id: &str) -> Value {
+        self.get(&format!("/api/v1/requests/{id}"))
+            .await
+            .json()
+            .await
+            .expect("json")
     }
 
     /// Runs a raw SQL statement against the app's database (for tampering tests).
@@ -282,4 +368,38 @@ macro_rules! on_both {
             }
         }
     };
+}
+
+/// Creates a SQLite database file with the given statements; returns its `sqlite://` URL.
+pub async fn sqlite_target(path: &std::path::Path, statements: &[&str]) -> String {
+    let url = format!("sqlite://{}", path.display());
+    let db = Database::connect(format!("{url}?mode=rwc"))
+        .await
+        .expect("create target database");
+    for sql in statements {
+        db.execute_unprepared(sql).await.expect("target statement");
+    }
+    let _ = db.close().await;
+    url
+}
+
+/// Runs a query on a SQLite target and returns the first column of every row as text.
+pub async fn sqlite_column(url: &str, sql: &str) -> Vec<Option<String>> {
+    let db = Database::connect(url).await.expect("open target");
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .expect("target query");
+    let out = rows
+        .iter()
+        .map(|r| {
+            r.try_get_by_index::<Option<String>>(0)
+                .expect("text column")
+        })
+        .collect();
+    let _ = db.close().await;
+    out
 }

@@ -4,6 +4,9 @@
 pub mod api_token;
 pub mod audit_event;
 pub mod audit_head;
+pub mod periodic_run;
 pub mod request;
 pub mod request_pause;
 pub mod request_subject;
+pub mod task;
+pub mod task_result;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens.
 
 pub mod requests;
+pub mod tasks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -15,4 +16,8 @@ pub fn routes() -> Router<App> {
         .route("/requests/{id}/deny", post(requests::deny))
         .route("/requests/{id}/approve", post(requests::approve))
         .route("/requests/{id}/withdraw", post(requests::withdraw))
+        .route("/requests/{id}/verify", post(requests::verify))
+        .route("/requests/{id}/tasks", get(tasks::list))
+        .route("/tasks/{id}/complete", post(tasks::complete))
+        .route("/tasks/{id}/retry", post(tasks::retry))
 }

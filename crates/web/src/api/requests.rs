@@ -598,3 +598,23 @@ pub async fn withdraw(
     let note = optional_reason(&body)?;
     Ok(Json(uc::withdraw(&app, &caller, id, note).await?.into()))
 }
+
+/// Records that the requester's identity is established; the work fans out to every system.
+#[utoipa::path(
+    post, path = "/api/v1/requests/{id}/verify", tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = RequestBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "Not waiting for verification", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn verify(
+    State(app): State<App>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<RequestBody>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(uc::verify(&app, &caller, id).await?.into()))
+}

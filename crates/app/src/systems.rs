@@ -1,0 +1,180 @@
+//! The configured systems: the data map (what each holds and why) and the connector that reaches
+//! each, built from the `[[system]]` entries of the configuration file.
+
+use dsrflow_connectors::Registry;
+use dsrflow_connectors::config::Env;
+use dsrflow_domain::datamap::{
+    ConnectorKind, DataMap, LegalBasis, Period, Purpose, RetentionRule, System,
+};
+use serde::{Deserialize, Serialize};
+
+/// The data map and its connectors, built once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Systems {
+    /// What each system holds, why, for how long, and who receives it.
+    pub map: DataMap,
+    /// How each system is reached.
+    pub registry: Registry,
+}
+
+/// A `[[system]]` entry as written in the configuration file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemConfig {
+    /// Unique name.
+    pub name: String,
+    /// `sql`, `http`, `opendsr`, `email` or `manual`.
+    pub kind: ConnectorKind,
+    /// Plain-language description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Data categories held.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Purposes with their legal basis.
+    #[serde(default)]
+    pub purposes: Vec<PurposeConfig>,
+    /// Recipients the data is disclosed to.
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    /// Retention rules.
+    #[serde(default)]
+    pub retention: Vec<RetentionConfig>,
+    /// Must be told of erasure, rectification and restriction (Art. 19).
+    #[serde(default)]
+    pub notify: bool,
+    /// Where the data comes from when not from the subject.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Transfers outside the EEA and their safeguards.
+    #[serde(default)]
+    pub transfers: Option<String>,
+    /// Automated decisions and their logic.
+    #[serde(default)]
+    pub automated_decisions: Option<String>,
+    /// How to reach it (depends on `kind`; see docs/connectors.md).
+    #[serde(default = "empty_table")]
+    pub connection: serde_json::Value,
+}
+
+fn empty_table() -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::new())
+}
+
+/// A purpose entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeConfig {
+    /// Short name.
+    pub name: String,
+    /// `consent`, `contract`, `legal_obligation`, `vital_interests`, `public_task`,
+    /// `legitimate_interest` or `direct_marketing`.
+    pub legal_basis: String,
+    /// Plain-language description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A retention entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// The category kept, e.g. `invoice`.
+    pub category: String,
+    /// How long, e.g. `10 years`.
+    pub period: String,
+    /// The legal basis for keeping it.
+    pub basis: String,
+    /// The legal text, e.g. `Belgian VAT Code art. 60`.
+    pub rule: String,
+}
+
+/// A configuration error naming the system and the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("system {system:?}: {key}: {message}")]
+pub struct SystemConfigError {
+    /// The system.
+    pub system: String,
+    /// The key inside its entry.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Systems {
+    /// Validates the entries and builds every connector (secrets resolved through `env`).
+    pub fn from_config(entries: &[SystemConfig], env: Env<'_>) -> Result<Self, SystemConfigError> {
+        let mut map = DataMap::default();
+        for (i, e) in entries.iter().enumerate() {
+            let err = |key: String, message: String| SystemConfigError {
+                system: if e.name.is_empty() {
+                    format!("#{i}")
+                } else {
+                    e.name.clone()
+                },
+                key,
+                message,
+            };
+            let mut purposes = Vec::new();
+            for (j, p) in e.purposes.iter().enumerate() {
+                let basis: LegalBasis = p
+                    .legal_basis
+                    .parse()
+                    .map_err(|m| err(format!("purposes[{j}].legal_basis"), m))?;
+                purposes.push(Purpose {
+                    name: p.name.clone(),
+                    legal_basis: basis,
+                    description: p.description.clone(),
+                });
+            }
+            let mut retention = Vec::new();
+            for (j, r) in e.retention.iter().enumerate() {
+                retention.push(RetentionRule {
+                    category: r.category.clone(),
+                    period: r
+                        .period
+                        .parse::<Period>()
+                        .map_err(|m| err(format!("retention[{j}].period"), m))?,
+                    basis: r
+                        .basis
+                        .parse()
+                        .map_err(|m| err(format!("retention[{j}].basis"), m))?,
+                    rule: r.rule.clone(),
+                });
+            }
+            map.systems.push(System {
+                name: e.name.clone(),
+                kind: e.kind,
+                description: e.description.clone(),
+                categories: e.categories.clone(),
+                purposes,
+                recipients: e.recipients.clone(),
+                retention,
+                notify: e.notify,
+                source: e.source.clone(),
+                transfers: e.transfers.clone(),
+                automated_decisions: e.automated_decisions.clone(),
+            });
+        }
+        map.validate().map_err(|e| SystemConfigError {
+            system: e.system,
+            key: e.key,
+            message: e.message,
+        })?;
+        let mut registry = Registry::default();
+        for (system, entry) in map.systems.iter().zip(entries) {
+            let connector =
+                dsrflow_connectors::build(system, &entry.connection, env).map_err(|e| {
+                    SystemConfigError {
+                        system: system.name.clone(),
+                        key: format!("connection.{}", e.key)
+                            .trim_end_matches('.')
+                            .to_owned(),
+                        message: e.message,
+                    }
+                })?;
+            registry.insert(system.name.clone(), connector);
+        }
+        Ok(Self { map, registry })
+    }
+}

@@ -1,0 +1,718 @@
+//! Background work: fan-out of a request into per-system tasks, running one task through its
+//! connector, settling a request once every task is final, and the reconciler that re-derives
+//! lost wake-ups from the rows.
+//!
+//! Every function here is idempotent: it reloads state and does nothing if the work is done, so
+//! a duplicated or replayed job is harmless. A task is claimed by a conditional update (version
+//! check) before its connector is called, so two workers never call a connector for the same
+//! task at once; a worker that dies leaves a lease that expires, and the next attempt first
+//! checks what the previous one achieved.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use dsrflow_connectors::{ConnectorError, Outcome, Report, Subject, TaskRequest};
+use dsrflow_domain::lifecycle::{Event, Reason};
+use dsrflow_domain::{RequestKind, RequestStatus, TaskAction, TaskStatus, task::retry_delay_secs};
+use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::entity::task;
+use dsrflow_store::requests as rq;
+use dsrflow_store::tasks as tq;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::jobs::{Job, MemoryQueue};
+use crate::requests::{Caller, transition};
+use crate::{App, AppError, FieldError};
+
+fn system_caller() -> Caller {
+    Caller {
+        actor: Actor::System,
+        can_vouch: false,
+    }
+}
+
+fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    now + TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// Creates the tasks of a request that is in progress (once), then wakes them.
+pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let tx = app.store.write().await?;
+    let Some(rec) = rq::find(&*tx, request_id).await? else {
+        return Ok(());
+    };
+    if rec.request.status != RequestStatus::InProgress {
+        return Ok(());
+    }
+    let existing = tq::for_request(&*tx, request_id).await?;
+    if !existing.is_empty() {
+        drop(tx);
+        // Already fanned out (a replayed job, or a reopened request): wake what is open.
+        for t in existing.iter().filter(|t| !t.status.is_final()) {
+            app.wake(Job::RunTask(t.id), None).await;
+        }
+        if existing.iter().all(|t| t.status.is_final()) {
+            app.wake(Job::Settle(request_id), None).await;
+        }
+        return Ok(());
+    }
+    let plan = app.systems.map.plan(rec.request.kind);
+    let tasks: Vec<task::Model> = plan
+        .iter()
+        .map(|p| task::Model {
+            id: Uuid::now_v7(),
+            request_id,
+            system: p.system.clone(),
+            action: p.action,
+            status: TaskStatus::Pending,
+            attempts: 0,
+            last_error: None,
+            outcome: None,
+            external_ref: None,
+            instructions: None,
+            next_attempt_at: None,
+            lease_until: None,
+            started_at: None,
+            finished_at: None,
+            completed_by: None,
+            note: None,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        })
+        .collect();
+    let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
+    tq::insert_many(&*tx, tasks).await?;
+    audit::append(
+        &*tx,
+        NewEvent {
+            request_id: Some(request_id),
+            actor: Actor::System,
+            action: "request.fanned_out",
+            data: json!({
+                "tasks": plan.iter().map(|p| json!({"system": p.system, "action": p.action})).collect::<Vec<_>>()
+            }),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(request = %request_id, tasks = ids.len(), "fanned out");
+    if ids.is_empty() {
+        app.wake(Job::Settle(request_id), None).await;
+    }
+    for id in ids {
+        app.wake(Job::RunTask(id), None).await;
+    }
+    Ok(())
+}
+
+/// Runs one task if it is due: claims it, calls its connector outside any transaction, and
+/// records the outcome (with its audit event).
+pub async fn run_task(app: &App, task_id: Uuid) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let Some(claim) = claim(app, task_id, now).await? else {
+        return Ok(());
+    };
+    let Claimed {
+        task,
+        subject,
+        kind,
+        regime,
+        received_at,
+        reference,
+        interrupted,
+    } = claim;
+
+    let result = match app.systems.registry.get(&task.system) {
+        None => Err(ConnectorError::permanent(format!(
+            "system {} is no longer configured",
+            task.system
+        ))),
+        Some(connector) => {
+            let req = TaskRequest {
+                action: task.action,
+                subject: &subject,
+                task_id: task.id,
+                reference: &reference,
+                kind,
+                regime,
+                received_at,
+                attempt: u32::try_from(task.attempts).unwrap_or(u32::MAX),
+                external_ref: task.external_ref.as_deref(),
+            };
+            match tokio::time::timeout(app.settings.work.call_timeout, connector.run(&req)).await {
+                Ok(r) => r,
+                Err(_) => Err(ConnectorError::transient(format!(
+                    "no answer within {} s",
+                    app.settings.work.call_timeout.as_secs()
+                ))),
+            }
+        }
+    };
+    record(app, task, result, interrupted).await
+}
+
+struct Claimed {
+    task: task::Model,
+    subject: Subject,
+    kind: RequestKind,
+    regime: dsrflow_domain::Regime,
+    received_at: DateTime<Utc>,
+    reference: String,
+    interrupted: bool,
+}
+
+async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Claimed>, AppError> {
+    let tx = app.store.write().await?;
+    let Some(t) = tq::find(&*tx, task_id).await? else {
+        return Ok(None);
+    };
+    let due = match t.status {
+        TaskStatus::Pending | TaskStatus::Retrying => t.next_attempt_at.is_none_or(|at| at <= now),
+        TaskStatus::Running => t.lease_until.is_none_or(|l| l <= now),
+        _ => false,
+    };
+    if !due {
+        return Ok(None);
+    }
+    let Some(rec) = rq::find(&*tx, t.request_id).await? else {
+        return Ok(None);
+    };
+    if rec.request.status.is_final() {
+        return Ok(None);
+    }
+    // A running task whose lease expired either waits at a processor (it has an external
+    // reference: ask again) or was held by a worker that died (an interrupted attempt).
+    let polling = t.status == TaskStatus::Running && t.external_ref.is_some();
+    let interrupted = t.status == TaskStatus::Running && t.external_ref.is_none();
+    let mut next = t.clone();
+    next.status = TaskStatus::Running;
+    if !polling {
+        next.attempts += 1;
+    }
+    next.lease_until = Some(after(now, app.settings.work.lease));
+    next.next_attempt_at = None;
+    next.started_at = next.started_at.or(Some(now));
+    next.updated_at = now;
+    let next = match tq::update(&*tx, next).await {
+        Ok(n) => n,
+        Err(dsrflow_store::StoreError::Concurrent) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    let s = rec.subject;
+    Ok(Some(Claimed {
+        task: next,
+        subject: Subject {
+            email: s.email,
+            name: s.name,
+            account_id: s.account_id,
+            phone: s.phone,
+        },
+        kind: rec.request.kind,
+        regime: rec.request.regime,
+        received_at: rec.request.received_at,
+        reference: rec.request.reference,
+        interrupted,
+    }))
+}
+
+/// The task's outcome as stored in `dsr_task.outcome`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredOutcome {
+    #[serde(flatten)]
+    report: Report,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    decision: Option<String>,
+}
+
+async fn record(
+    app: &App,
+    claimed: task::Model,
+    result: Result<Outcome, ConnectorError>,
+    interrupted: bool,
+) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let tx = app.store.write().await?;
+    let Some(current) = tq::find(&*tx, claimed.id).await? else {
+        return Ok(());
+    };
+    if current.version != claimed.version {
+        // The task changed meanwhile (request closed, officer completed it): theirs wins.
+        return Ok(());
+    }
+    let mut t = current;
+    t.updated_at = now;
+    let mut wake_at = None;
+    let mut settle = false;
+    let event: (&'static str, serde_json::Value);
+    match result {
+        Ok(Outcome::Done(mut report)) => {
+            let mut status = report.status();
+            if interrupted && status == TaskStatus::NotFound && t.action == TaskAction::Erase {
+                // The interrupted attempt may have erased the data before the worker died.
+                status = TaskStatus::Succeeded;
+                report.note = Some(
+                    "nothing left to erase; an earlier, interrupted attempt may have erased it"
+                        .to_owned(),
+                );
+            }
+            if !report.data.is_empty() {
+                let plain = serde_json::to_vec(&report.data)
+                    .map_err(|e| AppError::Internal(format!("serialise collected data: {e}")))?;
+                let sealed = app.settings.data_key.seal(t.id.as_bytes(), &plain);
+                tq::put_result(&*tx, t.id, sealed, now).await?;
+            }
+            t.status = status;
+            t.outcome = Some(
+                serde_json::to_string(&StoredOutcome {
+                    report: report.clone(),
+                    decision: None,
+                })
+                .unwrap_or_default(),
+            );
+            t.last_error = None;
+            t.lease_until = None;
+            t.finished_at = Some(now);
+            settle = true;
+            event = (
+                "task.finished",
+                json!({
+                    "status": status,
+                    "effects": report.items.iter().map(|i| json!({"target": i.target, "effect": i.effect, "count": i.count})).collect::<Vec<_>>(),
+                }),
+            );
+        }
+        Ok(Outcome::Pending {
+            external_ref,
+            check_after,
+        }) => {
+            let first = t.external_ref.is_none();
+            t.external_ref = Some(external_ref);
+            t.lease_until = Some(after(now, check_after));
+            wake_at = t.lease_until;
+            if !first {
+                // Still working at the processor: only the lease moves; nothing to audit.
+                let t = tq::update(&*tx, t).await?;
+                tx.commit().await?;
+                app.wake(Job::RunTask(t.id), wake_at).await;
+                return Ok(());
+            }
+            event = ("task.accepted_by_processor", json!({}));
+        }
+        Ok(Outcome::Manual { instructions }) => {
+            t.status = TaskStatus::AwaitingManual;
+            t.instructions = Some(instructions);
+            t.lease_until = None;
+            event = ("task.awaiting_manual", json!({}));
+        }
+        Err(ConnectorError::Transient {
+            message,
+            retry_after,
+        }) => {
+            let attempts = u32::try_from(t.attempts).unwrap_or(u32::MAX);
+            t.last_error = Some(message);
+            t.lease_until = None;
+            if attempts >= app.settings.work.max_attempts {
+                t.status = TaskStatus::Failed;
+                t.finished_at = Some(now);
+                settle = true;
+                event = (
+                    "task.failed",
+                    json!({"attempts": attempts, "permanent": false}),
+                );
+            } else {
+                let delay = retry_delay_secs(attempts, retry_after.map(|d| d.as_secs()));
+                t.status = TaskStatus::Retrying;
+                t.next_attempt_at =
+                    Some(now + TimeDelta::seconds(i64::try_from(delay).unwrap_or(3600)));
+                wake_at = t.next_attempt_at;
+                event = (
+                    "task.retry_scheduled",
+                    json!({"attempts": attempts, "delay_s": delay}),
+                );
+            }
+        }
+        Err(ConnectorError::Permanent { message }) => {
+            t.status = TaskStatus::Failed;
+            t.last_error = Some(message);
+            t.lease_until = None;
+            t.finished_at = Some(now);
+            settle = true;
+            event = (
+                "task.failed",
+                json!({"attempts": t.attempts, "permanent": true}),
+            );
+        }
+    }
+    let (action, mut data) = event;
+    data["task_id"] = json!(t.id);
+    data["system"] = json!(t.system);
+    data["action"] = json!(t.action);
+    let t = tq::update(&*tx, t).await?;
+    audit::append(
+        &*tx,
+        NewEvent {
+            request_id: Some(t.request_id),
+            actor: Actor::System,
+            action,
+            data,
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(task = %t.id, system = %t.system, action = %t.action, status = %t.status, "task recorded");
+    if wake_at.is_some() {
+        app.wake(Job::RunTask(t.id), wake_at).await;
+    }
+    if settle {
+        app.wake(Job::Settle(t.request_id), None).await;
+    }
+    Ok(())
+}
+
+/// Moves a request whose tasks are all final to review (or straight to completion when the
+/// policy allows it for the kind and every task ended well).
+pub async fn settle(app: &App, request_id: Uuid) -> Result<(), AppError> {
+    let tasks = tq::for_request(app.store.db(), request_id).await?;
+    if tasks.iter().any(|t| !t.status.is_final()) {
+        return Ok(());
+    }
+    let Some(rec) = rq::find(app.store.db(), request_id).await? else {
+        return Ok(());
+    };
+    if rec.request.status != RequestStatus::InProgress {
+        return Ok(());
+    }
+    let caller = system_caller();
+    match transition(
+        app,
+        &caller,
+        request_id,
+        "request.tasks_settled",
+        None,
+        |_, _, tasks| {
+            if tasks.iter().any(|t| !t.status.is_final()) {
+                return Err(AppError::Conflict("tasks still open".to_owned()));
+            }
+            Ok(Event::TasksSettled)
+        },
+    )
+    .await
+    {
+        Ok(_) => {}
+        // Another worker settled it first, or a task reopened meanwhile.
+        Err(AppError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    let all_well = tasks.iter().all(|t| t.status.is_success());
+    if all_well && app.settings.work.auto_approve.contains(&rec.request.kind) {
+        crate::requests::approve(app, &caller, request_id, false, None).await?;
+    }
+    Ok(())
+}
+
+/// How a person completes a task.
+#[derive(Debug, Clone)]
+pub enum Completion {
+    /// The work is done with this status (`succeeded`, `not_found`, `retained` or `failed`).
+    Done {
+        /// The resulting status.
+        status: TaskStatus,
+        /// For `retained`: the rule that kept the data.
+        rule: Option<String>,
+    },
+    /// For an objection to legitimate-interest processing (Art. 21(1)): the objection is upheld
+    /// (processing stops: an erasure task is created for the system) or rejected (compelling
+    /// legitimate grounds, stated in the note).
+    Decision {
+        /// Whether the objection is upheld.
+        uphold: bool,
+    },
+}
+
+/// A person completes a task that waits for manual work (or settles a failed one by hand).
+pub async fn complete(
+    app: &App,
+    caller: &Caller,
+    task_id: Uuid,
+    completion: Completion,
+    note: Reason,
+) -> Result<task::Model, AppError> {
+    let now = app.clock.now();
+    let tx = app.store.write().await?;
+    let mut t = tq::find(&*tx, task_id)
+        .await?
+        .ok_or(AppError::NotFound("task"))?;
+    if !matches!(t.status, TaskStatus::AwaitingManual | TaskStatus::Failed) {
+        return Err(AppError::Conflict(format!(
+            "only a task awaiting manual work or a failed one can be completed by hand; this one is {}",
+            t.status
+        )));
+    }
+    let rec = rq::find(&*tx, t.request_id)
+        .await?
+        .ok_or(AppError::NotFound("request"))?;
+    if rec.request.status.is_final() {
+        return Err(AppError::Conflict(format!(
+            "the request is already {}",
+            rec.request.status
+        )));
+    }
+    let mut follow_up = None;
+    let (status, decision, rule) = match completion {
+        Completion::Decision { uphold } => {
+            if t.action != TaskAction::Decide {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "decision",
+                    "only an objection decision task takes a decision",
+                )]));
+            }
+            if uphold {
+                follow_up = Some(task::Model {
+                    id: Uuid::now_v7(),
+                    action: TaskAction::Erase,
+                    status: TaskStatus::Pending,
+                    attempts: 0,
+                    last_error: None,
+                    outcome: None,
+                    external_ref: None,
+                    instructions: None,
+                    next_attempt_at: None,
+                    lease_until: None,
+                    started_at: None,
+                    finished_at: None,
+                    completed_by: None,
+                    note: None,
+                    created_at: now,
+                    updated_at: now,
+                    version: 0,
+                    ..t.clone()
+                });
+            }
+            (
+                TaskStatus::Succeeded,
+                Some(if uphold { "upheld" } else { "rejected" }),
+                None,
+            )
+        }
+        Completion::Done { status, rule } => {
+            if t.action == TaskAction::Decide {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "decision",
+                    "an objection decision task needs \"decision\": \"uphold\" or \"reject\"",
+                )]));
+            }
+            if !status.is_final() || status == TaskStatus::Skipped {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "status",
+                    "must be succeeded, not_found, retained or failed",
+                )]));
+            }
+            if status == TaskStatus::Retained && rule.as_deref().is_none_or(|r| r.trim().is_empty())
+            {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "rule",
+                    "say which retention rule keeps the data (GDPR Art. 17(3))",
+                )]));
+            }
+            (status, None, rule)
+        }
+    };
+    let report = Report {
+        items: vec![dsrflow_connectors::Item {
+            target: t.system.clone(),
+            effect: match status {
+                TaskStatus::Retained => dsrflow_connectors::Effect::Retained,
+                TaskStatus::NotFound => dsrflow_connectors::Effect::NotFound,
+                _ => dsrflow_connectors::Effect::Done,
+            },
+            count: u64::from(status != TaskStatus::NotFound),
+            rule,
+        }],
+        data: vec![],
+        note: None,
+    };
+    t.status = status;
+    t.outcome = Some(
+        serde_json::to_string(&StoredOutcome {
+            report,
+            decision: decision.map(str::to_owned),
+        })
+        .unwrap_or_default(),
+    );
+    t.note = Some(note.as_str().to_owned());
+    t.completed_by = Some(caller.actor.as_string());
+    t.finished_at = Some(now);
+    t.updated_at = now;
+    t.lease_until = None;
+    let t = tq::update(&*tx, t).await?;
+    let follow_up_id = follow_up.as_ref().map(|f| f.id);
+    if let Some(f) = follow_up {
+        tq::insert_many(&*tx, vec![f]).await.map_err(|e| match e {
+            dsrflow_store::StoreError::Conflict(_) => {
+                AppError::Conflict("an erasure task already exists for this system".to_owned())
+            }
+            other => other.into(),
+        })?;
+    }
+    audit::append(
+        &*tx,
+        NewEvent {
+            request_id: Some(t.request_id),
+            actor: caller.actor.clone(),
+            action: "task.completed_by_hand",
+            data: json!({
+                "task_id": t.id,
+                "system": t.system,
+                "action": t.action,
+                "status": t.status,
+                "decision": decision,
+                "follow_up_task": follow_up_id,
+            }),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    match follow_up_id {
+        Some(id) => app.wake(Job::RunTask(id), None).await,
+        None => app.wake(Job::Settle(t.request_id), None).await,
+    }
+    Ok(t)
+}
+
+/// The officer retries a failed task: it goes back to pending (the request back to work if it
+/// was in review).
+pub async fn retry(app: &App, caller: &Caller, task_id: Uuid) -> Result<task::Model, AppError> {
+    let now = app.clock.now();
+    let t = tq::find(app.store.db(), task_id)
+        .await?
+        .ok_or(AppError::NotFound("task"))?;
+    if t.status != TaskStatus::Failed {
+        return Err(AppError::Conflict(format!(
+            "only a failed task can be retried; this one is {}",
+            t.status
+        )));
+    }
+    let rec = rq::find(app.store.db(), t.request_id)
+        .await?
+        .ok_or(AppError::NotFound("request"))?;
+    match rec.request.status {
+        RequestStatus::AwaitingReview => {
+            crate::requests::reopen(app, caller, t.request_id).await?;
+        }
+        RequestStatus::InProgress => {}
+        other => {
+            return Err(AppError::Conflict(format!(
+                "the request is {other}; its tasks cannot be retried"
+            )));
+        }
+    }
+    let tx = app.store.write().await?;
+    let mut t = tq::find(&*tx, task_id)
+        .await?
+        .ok_or(AppError::NotFound("task"))?;
+    if t.status != TaskStatus::Failed {
+        return Err(AppError::Conflict("the task changed meanwhile".to_owned()));
+    }
+    t.status = TaskStatus::Pending;
+    t.attempts = 0;
+    t.finished_at = None;
+    t.next_attempt_at = None;
+    t.updated_at = now;
+    let t = tq::update(&*tx, t).await?;
+    audit::append(
+        &*tx,
+        NewEvent {
+            request_id: Some(t.request_id),
+            actor: caller.actor.clone(),
+            action: "task.retried",
+            data: json!({"task_id": t.id, "system": t.system, "action": t.action}),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    app.wake(Job::RunTask(t.id), None).await;
+    Ok(t)
+}
+
+/// What the reconciler found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Reconciled {
+    /// Requests whose fan-out was re-enqueued.
+    pub fanouts: usize,
+    /// Tasks re-enqueued (due retries, expired leases, lost wake-ups).
+    pub tasks: usize,
+    /// Requests re-enqueued for settling.
+    pub settles: usize,
+}
+
+/// Re-derives wake-ups from the rows: requests in progress without tasks, tasks that are due or
+/// whose holder died, requests whose tasks are all final.
+pub async fn reconcile(app: &App) -> Result<Reconciled, AppError> {
+    const BATCH: u64 = 500;
+    let now = app.clock.now();
+    let db = app.store.db();
+    let mut r = Reconciled::default();
+    for id in tq::requests_without_tasks(db, BATCH).await? {
+        app.wake(Job::Fanout(id), None).await;
+        r.fanouts += 1;
+    }
+    for t in tq::due(db, now, BATCH).await? {
+        app.wake(Job::RunTask(t.id), None).await;
+        r.tasks += 1;
+    }
+    for id in tq::requests_ready_to_settle(db, BATCH).await? {
+        app.wake(Job::Settle(id), None).await;
+        r.settles += 1;
+    }
+    if r != Reconciled::default() {
+        tracing::info!(
+            fanouts = r.fanouts,
+            tasks = r.tasks,
+            settles = r.settles,
+            "reconciled"
+        );
+    }
+    Ok(r)
+}
+
+/// The tasks of a request (404 when the request does not exist).
+pub async fn tasks_of(app: &App, request_id: Uuid) -> Result<Vec<task::Model>, AppError> {
+    if rq::find(app.store.db(), request_id).await?.is_none() {
+        return Err(AppError::NotFound("request"));
+    }
+    Ok(tq::for_request(app.store.db(), request_id).await?)
+}
+
+/// Runs one job.
+pub async fn run_job(app: &App, job: Job) -> Result<(), AppError> {
+    match job {
+        Job::Fanout(id) => fan_out(app, id).await,
+        Job::RunTask(id) => run_task(app, id).await,
+        Job::Settle(id) => settle(app, id).await,
+    }
+}
+
+/// Runs every due job of an in-memory queue until none is left (tests and one-shot commands);
+/// returns how many ran.
+pub async fn drain(app: &App, queue: &MemoryQueue) -> Result<usize, AppError> {
+    let mut n = 0;
+    while let Some(job) = queue.pop_due(app.clock.now()) {
+        run_job(app, job).await?;
+        n += 1;
+        if n > 100_000 {
+            return Err(AppError::Internal(
+                "the job queue does not drain".to_owned(),
+            ));
+        }
+    }
+    Ok(n)
+}

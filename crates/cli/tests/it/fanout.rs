@@ -1,0 +1,553 @@
+//! Fan-out: a request in progress reaches every system of the data map through its connector;
+//! the answer is settled when every task is final.
+
+use serde_json::{Value, json};
+
+use crate::support::{Backend, TestApp, sqlite_column, sqlite_target};
+
+const ODOO_SCHEMA: &[&str] = &[
+    "CREATE TABLE res_partner (id INTEGER PRIMARY KEY, name TEXT, email TEXT, phone TEXT, newsletter INTEGER NOT NULL DEFAULT 1)",
+    "CREATE TABLE account_move (id INTEGER PRIMARY KEY, partner_id INTEGER NOT NULL REFERENCES res_partner(id), name TEXT, amount REAL)",
+    "CREATE TABLE mail_message (id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES res_partner(id), body TEXT)",
+    "INSERT INTO res_partner (id, name, email, phone) VALUES (1, 'Alice Liddell', 'Alice@Example.com', '+32470123456'), (2, 'Bob', 'bob@example.org', NULL)",
+    "INSERT INTO account_move (partner_id, name, amount) VALUES (1, 'INV/2026/0001', 121.0), (2, 'INV/2026/0002', 50.0)",
+    "INSERT INTO mail_message (author_id, body) VALUES (1, 'Hello, please cancel'), (1, 'Thanks'), (2, 'Hi')",
+];
+
+fn systems(dir: &std::path::Path) -> String {
+    format!(
+        r#"
+[[system]]
+name = "odoo"
+kind = "sql"
+description = "Billing and CRM"
+categories = ["contact", "billing"]
+[[system.purposes]]
+name = "invoicing"
+legal_basis = "contract"
+[[system.purposes]]
+name = "newsletter"
+legal_basis = "direct_marketing"
+[[system.retention]]
+category = "invoice"
+period = "10 years"
+basis = "legal_obligation"
+rule = "Belgian VAT Code art. 60"
+[system.connection]
+url = "sqlite://{odoo}"
+[[system.connection.table]]
+name = "res_partner"
+match = {{ email = "email" }}
+erase = "anonymise"
+anonymise = {{ name = "Anonymised customer", email = "anon-{{key}}@invalid.example" }}
+nullify = ["phone"]
+opt_out = {{ column = "newsletter", value = 0 }}
+[[system.connection.table]]
+name = "account_move"
+parent = "res_partner"
+foreign_key = "partner_id"
+erase = "retain"
+retain = "invoice"
+[[system.connection.table]]
+name = "mail_message"
+parent = "res_partner"
+foreign_key = "author_id"
+erase = "delete"
+
+[[system]]
+name = "support-mailbox"
+kind = "manual"
+notify = true
+[[system.purposes]]
+name = "support"
+legal_basis = "legitimate_interest"
+[system.connection]
+owner = "Support team"
+instructions = "Search the shared mailbox for the subject's address."
+"#,
+        odoo = dir.join("odoo.db").display()
+    )
+}
+
+async fn start(backend: Backend, now: &str) -> Option<TestApp> {
+    let t = TestApp::start_with(backend, now, systems, Default::default()).await?;
+    sqlite_target(&t.dir.path().join("odoo.db"), ODOO_SCHEMA).await;
+    Some(t)
+}
+
+fn task<'a>(tasks: &'a [Value], system: &str, action: &str) -> &'a Value {
+    tasks
+        .iter()
+        .find(|t| t["system"] == system && t["action"] == action)
+        .unwrap_or_else(|| panic!("no {system}/{action} task in {tasks:?}"))
+}
+
+macro_rules! on_both_fanout {
+    ($name:ident, $now:expr, |$t:ident| $body:block) => {
+        mod $name {
+            use super::*;
+            async fn body($t: &TestApp) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = start(Backend::Sqlite, $now).await.expect("sqlite");
+                body(&t).await;
+                t.stop().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(t) = start(Backend::Postgres, $now).await else {
+                    eprintln!("DSRFLOW_TEST_POSTGRES_URL not set: PostgreSQL variant not run");
+                    return;
+                };
+                body(&t).await;
+                t.stop().await;
+            }
+        }
+    };
+}
+
+on_both_fanout!(
+    erasure_keeps_invoices_under_tax_retention,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id = created["id"].as_str().unwrap();
+        assert_eq!(created["status"], "in_progress");
+        t.drain().await;
+
+        let tasks = t.tasks(id).await;
+        assert_eq!(tasks.len(), 3, "{tasks:?}");
+        let odoo = task(&tasks, "odoo", "erase");
+        assert_eq!(odoo["status"], "succeeded", "{odoo}");
+        assert_eq!(odoo["attempts"], 1);
+        let items = odoo["outcome"]["items"].as_array().unwrap();
+        let item = |target: &str| {
+            items
+                .iter()
+                .find(|i| i["target"] == target)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(item("res_partner")["effect"], "anonymised");
+        assert_eq!(item("res_partner")["count"], 1);
+        assert_eq!(item("mail_message")["effect"], "deleted");
+        assert_eq!(item("mail_message")["count"], 2);
+        assert_eq!(item("account_move")["effect"], "retained");
+        assert_eq!(item("account_move")["count"], 1);
+        assert!(
+            item("account_move")["rule"]
+                .as_str()
+                .unwrap()
+                .contains("Belgian VAT Code art. 60")
+        );
+        // The mailbox is a person's job, and an Art. 19 notice is due to it as a recipient.
+        let mailbox = task(&tasks, "support-mailbox", "erase");
+        assert_eq!(mailbox["status"], "awaiting_manual");
+        assert!(
+            mailbox["instructions"]
+                .as_str()
+                .unwrap()
+                .contains("Support team")
+        );
+        assert_eq!(
+            task(&tasks, "support-mailbox", "notify")["status"],
+            "awaiting_manual"
+        );
+
+        // The target database: Alice anonymised, her invoice kept, her messages gone, Bob untouched.
+        let odoo_url = format!("sqlite://{}", t.dir.path().join("odoo.db").display());
+        assert_eq!(
+            sqlite_column(&odoo_url, "SELECT email FROM res_partner ORDER BY id").await,
+            vec![
+                Some("anon-1@invalid.example".to_owned()),
+                Some("bob@example.org".to_owned())
+            ]
+        );
+        assert_eq!(
+            sqlite_column(&odoo_url, "SELECT phone FROM res_partner WHERE id = 1").await,
+            vec![None]
+        );
+        assert_eq!(
+            sqlite_column(&odoo_url, "SELECT name FROM account_move ORDER BY id")
+                .await
+                .len(),
+            2
+        );
+        assert_eq!(
+            sqlite_column(&odoo_url, "SELECT body FROM mail_message").await,
+            vec![Some("Hi".to_owned())]
+        );
+        assert_eq!(t.request(id).await["status"], "in_progress");
+
+        // The people do their part; the request settles for review.
+        for action in ["erase", "notify"] {
+            let tid = task(&tasks, "support-mailbox", action)["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let resp = t
+                .post(
+                    &format!("/api/v1/tasks/{tid}/complete"),
+                    &json!({"status": "succeeded", "note": "Done in the shared mailbox"}),
+                )
+                .await;
+            assert_eq!(resp.status(), 200);
+        }
+        t.drain().await;
+        assert_eq!(t.request(id).await["status"], "awaiting_review");
+        let approved = t
+            .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+            .await;
+        assert_eq!(approved.status(), 200);
+        assert_eq!(t.request(id).await["status"], "completed");
+
+        let report = dsrflow_app::store::audit::verify(t.app.store.db())
+            .await
+            .unwrap();
+        assert_eq!(report.first_break, None);
+    }
+);
+
+on_both_fanout!(
+    access_collects_every_row_and_stores_it_sealed,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(json!({"kind": "access", "subject": {"email": "ALICE@example.com"}}))
+            .await;
+        let id = created["id"].as_str().unwrap();
+        t.drain().await;
+        let tasks = t.tasks(id).await;
+        let odoo = task(&tasks, "odoo", "access");
+        assert_eq!(odoo["status"], "succeeded");
+        let counts: Vec<(String, u64)> = odoo["outcome"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["target"].as_str().unwrap().to_owned(),
+                    i["count"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert!(counts.contains(&("res_partner".to_owned(), 1)));
+        assert!(counts.contains(&("account_move".to_owned(), 1)));
+        assert!(counts.contains(&("mail_message".to_owned(), 2)));
+        // The collected rows are stored sealed: no address in the clear.
+        let tid: uuid::Uuid = odoo["id"].as_str().unwrap().parse().unwrap();
+        let sealed = dsrflow_app::store::tasks::result(t.app.store.db(), tid)
+            .await
+            .unwrap()
+            .expect("collected data");
+        assert!(!sealed.windows(5).any(|w| w == b"Alice"));
+        let plain = t
+            .app
+            .settings
+            .data_key
+            .open(tid.as_bytes(), &sealed)
+            .unwrap();
+        let text = String::from_utf8(plain).unwrap();
+        assert!(
+            text.contains("INV/2026/0001") && text.contains("Alice Liddell"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("INV/2026/0002"),
+            "another customer's invoice leaked: {text}"
+        );
+    }
+);
+
+on_both_fanout!(
+    an_objection_stops_marketing_and_asks_the_officer_to_weigh_the_rest,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(json!({"kind": "objection", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id = created["id"].as_str().unwrap();
+        t.drain().await;
+        let tasks = t.tasks(id).await;
+        assert_eq!(task(&tasks, "odoo", "opt_out")["status"], "succeeded");
+        let odoo_url = format!("sqlite://{}", t.dir.path().join("odoo.db").display());
+        assert_eq!(
+            sqlite_column(
+                &odoo_url,
+                "SELECT CAST(newsletter AS TEXT) FROM res_partner ORDER BY id"
+            )
+            .await,
+            vec![Some("0".to_owned()), Some("1".to_owned())]
+        );
+        let decide = task(&tasks, "support-mailbox", "decide");
+        assert_eq!(decide["status"], "awaiting_manual");
+        let did = decide["id"].as_str().unwrap();
+        // A decision needs a decision, not a status.
+        let bad = t
+            .post(
+                &format!("/api/v1/tasks/{did}/complete"),
+                &json!({"status": "succeeded", "note": "ok"}),
+            )
+            .await;
+        assert_eq!(bad.status(), 422);
+        let upheld = t
+        .post(
+            &format!("/api/v1/tasks/{did}/complete"),
+            &json!({"decision": "uphold", "note": "No compelling grounds to keep support history"}),
+        )
+        .await;
+        assert_eq!(upheld.status(), 200);
+        let restrict = task(&tasks, "support-mailbox", "restrict")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        t.post(
+            &format!("/api/v1/tasks/{restrict}/complete"),
+            &json!({"status": "succeeded", "note": "Flagged as restricted"}),
+        )
+        .await;
+        t.drain().await;
+        let tasks = t.tasks(id).await;
+        // Upholding created an erasure task for that system.
+        let erase = task(&tasks, "support-mailbox", "erase");
+        assert_eq!(erase["status"], "awaiting_manual");
+        assert_eq!(
+            task(&tasks, "support-mailbox", "decide")["outcome"]["decision"],
+            "upheld"
+        );
+    }
+);
+
+on_both_fanout!(
+    closing_a_request_skips_its_open_tasks,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id = created["id"].as_str().unwrap();
+        // Fan out only; the connector jobs stay queued.
+        let job = t.queue.pop_due(t.clock_now()).unwrap();
+        dsrflow_app::work::run_job(&t.app, job).await.unwrap();
+        let resp = t
+            .post(&format!("/api/v1/requests/{id}/withdraw"), &json!({}))
+            .await;
+        assert_eq!(resp.status(), 200);
+        t.drain().await;
+        let tasks = t.tasks(id).await;
+        assert!(tasks.iter().all(|t| t["status"] == "skipped"), "{tasks:?}");
+        // Nothing was erased.
+        let odoo_url = format!("sqlite://{}", t.dir.path().join("odoo.db").display());
+        assert_eq!(
+            sqlite_column(&odoo_url, "SELECT email FROM res_partner WHERE id = 1").await,
+            vec![Some("Alice@Example.com".to_owned())]
+        );
+    }
+);
+
+on_both_fanout!(
+    approval_needs_a_reason_when_a_system_failed,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id = created["id"].as_str().unwrap();
+        // Break the target: the table disappears.
+        let odoo_url = format!("sqlite://{}", t.dir.path().join("odoo.db").display());
+        sqlite_target(&t.dir.path().join("odoo.db"), &["DROP TABLE mail_message"]).await;
+        t.drain().await;
+        let tasks = t.tasks(id).await;
+        let odoo = task(&tasks, "odoo", "erase");
+        assert_eq!(odoo["status"], "failed", "{odoo}");
+        assert!(odoo["error"].as_str().unwrap().contains("mail_message"));
+        // Nothing half-done: the transaction rolled back.
+        assert_eq!(
+            sqlite_column(&odoo_url, "SELECT email FROM res_partner WHERE id = 1").await,
+            vec![Some("Alice@Example.com".to_owned())]
+        );
+        for tk in tasks.iter().filter(|t| t["status"] == "awaiting_manual") {
+            let tid = tk["id"].as_str().unwrap();
+            t.post(
+                &format!("/api/v1/tasks/{tid}/complete"),
+                &json!({"status": "succeeded", "note": "done"}),
+            )
+            .await;
+        }
+        t.drain().await;
+        assert_eq!(t.request(id).await["status"], "awaiting_review");
+        let refused = t
+            .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+            .await;
+        assert_eq!(refused.status(), 409);
+        let body: Value = refused.json().await.unwrap();
+        assert!(body["error"]["message"].as_str().unwrap().contains("odoo"));
+
+        // Repair and retry: the request goes back to work and completes.
+        sqlite_target(
+            &t.dir.path().join("odoo.db"),
+            &["CREATE TABLE mail_message (id INTEGER PRIMARY KEY, author_id INTEGER, body TEXT)"],
+        )
+        .await;
+        let tid = odoo["id"].as_str().unwrap();
+        let retried = t
+            .post(&format!("/api/v1/tasks/{tid}/retry"), &json!({}))
+            .await;
+        assert_eq!(retried.status(), 200);
+        assert_eq!(t.request(id).await["status"], "in_progress");
+        t.drain().await;
+        assert_eq!(
+            task(&t.tasks(id).await, "odoo", "erase")["status"],
+            "succeeded"
+        );
+        assert_eq!(t.request(id).await["status"], "awaiting_review");
+        let ok = t
+            .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+            .await;
+        assert_eq!(ok.status(), 200);
+    }
+);
+
+on_both_fanout!(
+    an_interrupted_attempt_is_taken_over_once_its_lease_expires,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id = created["id"].as_str().unwrap();
+        let job = t.queue.pop_due(t.clock_now()).unwrap();
+        dsrflow_app::work::run_job(&t.app, job).await.unwrap();
+        // A worker claimed the odoo task, erased, and died before recording the outcome.
+        let tasks = t.tasks(id).await;
+        let odoo_id = task(&tasks, "odoo", "erase")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let db = t.app.store.db();
+        let mut row = dsrflow_app::store::tasks::find(db, odoo_id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        row.status = dsrflow_domain::TaskStatus::Running;
+        row.attempts = 1;
+        row.lease_until = Some(crate::support::t("2026-02-10T09:15:00Z"));
+        dsrflow_app::store::tasks::update(db, row).await.unwrap();
+        sqlite_target(
+        &t.dir.path().join("odoo.db"),
+        &[
+            "DELETE FROM mail_message WHERE author_id = 1",
+            "UPDATE res_partner SET email = 'anon-1@invalid.example', name = 'Anonymised customer', phone = NULL WHERE id = 1",
+        ],
+    )
+    .await;
+        // Within the lease nobody touches it.
+        t.drain().await;
+        assert_eq!(
+            task(&t.tasks(id).await, "odoo", "erase")["status"],
+            "running"
+        );
+        // After the lease, the reconciler wakes it and the next attempt reports the truth.
+        t.clock.set(crate::support::t("2026-02-10T09:20:00Z"));
+        let found = dsrflow_app::work::reconcile(&t.app).await.unwrap();
+        assert!(found.tasks >= 1);
+        t.drain().await;
+        let odoo = task(&t.tasks(id).await, "odoo", "erase").clone();
+        assert_eq!(odoo["status"], "succeeded", "{odoo}");
+        assert_eq!(odoo["attempts"], 2);
+        assert!(
+            odoo["outcome"]["note"]
+                .as_str()
+                .unwrap()
+                .contains("interrupted")
+        );
+    }
+);
+
+fn odoo_only(dir: &std::path::Path) -> String {
+    let full = systems(dir);
+    full[..full.find("[[system]]\nname = \"support-mailbox\"").unwrap()].to_owned()
+}
+
+/// The real queue: apalis on the app's own database, workers running as in `dsrflow serve`.
+async fn run_with_real_workers(backend: Backend) {
+    let Some(mut t) = TestApp::start_with(
+        backend,
+        "2026-02-10T09:00:00Z",
+        odoo_only,
+        Default::default(),
+    )
+    .await
+    else {
+        eprintln!("DSRFLOW_TEST_POSTGRES_URL not set: PostgreSQL variant not run");
+        return;
+    };
+    sqlite_target(&t.dir.path().join("odoo.db"), ODOO_SCHEMA).await;
+    let queues = dsrflow_worker::Queues::setup(&t.app).await.unwrap();
+    t.app = t.app.clone().with_jobs(dsrflow_worker::job_queue(&queues));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let workers = tokio::spawn(dsrflow_worker::run_workers(
+        t.app.clone(),
+        queues,
+        4,
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    // Intake through the use case with the app that enqueues into apalis.
+    let caller = dsrflow_app::requests::Caller {
+        actor: dsrflow_app::store::audit::Actor::Cli,
+        can_vouch: true,
+    };
+    let created = dsrflow_app::requests::create(
+        &t.app,
+        &caller,
+        dsrflow_app::requests::NewRequest {
+            kind: dsrflow_domain::RequestKind::Erasure,
+            email: dsrflow_domain::SubjectEmail::parse("alice@example.com").unwrap(),
+            name: None,
+            account_id: None,
+            phone: None,
+            regime: None,
+            received_at: None,
+            channel: dsrflow_domain::channel::Channel::Api,
+            language: Default::default(),
+            details: None,
+            identity_verified: true,
+        },
+    )
+    .await
+    .unwrap();
+    let id = created.record.request.id.to_string();
+    // Wait for the workers (a condition with a deadline, not a fixed sleep).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if t.request(&id).await["status"] == "awaiting_review" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "workers did not finish: {:?}",
+            t.tasks(&id).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let tasks = t.tasks(&id).await;
+    assert_eq!(task(&tasks, "odoo", "erase")["status"], "succeeded");
+    assert_eq!(task(&tasks, "odoo", "erase")["attempts"], 1);
+    let _ = stop_tx.send(());
+    workers.await.unwrap().unwrap();
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apalis_workers_carry_an_erasure_to_review_on_sqlite() {
+    run_with_real_workers(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apalis_workers_carry_an_erasure_to_review_on_postgres() {
+    run_with_real_workers(Backend::Postgres).await;
+}

@@ -1,0 +1,313 @@
+//! Connectors: how dsrflow reaches each system of the data map.
+//!
+//! A [`Connector`] performs one [`TaskAction`] for one subject in one system and reports what it
+//! did ([`Outcome`]). Connectors are built once from configuration ([`build`]) and hold no
+//! request state: the task id is passed in as the idempotency key, the subject's identifiers
+//! only for the duration of the call (they are never logged).
+
+pub mod config;
+pub mod manual;
+pub mod sql;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use dsrflow_domain::{
+    AccountId, PhoneNumber, Regime, RequestKind, SubjectEmail, SubjectName, TaskAction, TaskStatus,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use config::{BuildError, build};
+
+/// The subject's identifiers, loaded from the request for the duration of one call.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// Email address.
+    pub email: SubjectEmail,
+    /// Name.
+    pub name: Option<SubjectName>,
+    /// Customer/account id.
+    pub account_id: Option<AccountId>,
+    /// Phone number.
+    pub phone: Option<PhoneNumber>,
+}
+
+impl Subject {
+    /// The value of a subject field by its configuration name (`email`, `name`, `account_id`,
+    /// `phone`).
+    pub fn field(&self, name: SubjectField) -> Option<&str> {
+        match name {
+            SubjectField::Email => Some(self.email.as_str()),
+            SubjectField::Name => self.name.as_ref().map(|n| n.as_str()),
+            SubjectField::AccountId => self.account_id.as_ref().map(|a| a.as_str()),
+            SubjectField::Phone => self.phone.as_ref().map(|p| p.as_str()),
+        }
+    }
+}
+
+/// A subject identifier a system can be searched by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectField {
+    /// The email address (matched case-insensitively).
+    Email,
+    /// The full name (matched case-insensitively).
+    Name,
+    /// The account id (exact).
+    AccountId,
+    /// The phone number in E.164 (exact).
+    Phone,
+}
+
+/// One call to a connector.
+#[derive(Debug, Clone)]
+pub struct TaskRequest<'a> {
+    /// What to do.
+    pub action: TaskAction,
+    /// Who it is about.
+    pub subject: &'a Subject,
+    /// The task id: stable across retries, so processors can deduplicate.
+    pub task_id: Uuid,
+    /// The request's human reference (quoted to processors and people).
+    pub reference: &'a str,
+    /// The request kind.
+    pub kind: RequestKind,
+    /// The regime (OpenDSR asks for it).
+    pub regime: Regime,
+    /// When the subject's request was received.
+    pub received_at: DateTime<Utc>,
+    /// Which attempt this is (1 for the first).
+    pub attempt: u32,
+    /// What a previous attempt left at the processor (an async job id), if anything.
+    pub external_ref: Option<&'a str>,
+}
+
+/// What a connector did to one target (a table, an API resource).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Data found and collected (access).
+    Found,
+    /// Nothing about the subject.
+    NotFound,
+    /// Deleted.
+    Deleted,
+    /// Anonymised in place.
+    Anonymised,
+    /// Kept under a retention rule.
+    Retained,
+    /// Marketing or consent-based processing stopped.
+    OptedOut,
+    /// Processing restricted.
+    Restricted,
+    /// The processor accepted the request and works on it.
+    Requested,
+    /// A recipient was told (Art. 19).
+    Notified,
+    /// Completed by a person.
+    Done,
+}
+
+/// One line of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    /// Where: a table, an API resource, a mailbox.
+    pub target: String,
+    /// What happened.
+    pub effect: Effect,
+    /// How many records.
+    pub count: u64,
+    /// For `retained`: the rule, e.g. `invoice: kept 10 years (legal_obligation, …)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+/// Data collected for an access request: one named set of records (JSON objects).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    /// The table or resource.
+    pub name: String,
+    /// The records.
+    pub records: Vec<serde_json::Value>,
+    /// Whether the set was cut at the configured row limit.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// What a finished call achieved.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Per-target effects.
+    pub items: Vec<Item>,
+    /// Collected data (access only; never stored in the task row).
+    #[serde(skip)]
+    pub data: Vec<Dataset>,
+    /// A note for the officer (e.g. a processor's log id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Report {
+    /// The task status this report means: `not_found` when nothing was touched, `retained`
+    /// when everything found is kept under a rule, `succeeded` otherwise.
+    pub fn status(&self) -> TaskStatus {
+        let touched: Vec<&Item> = self
+            .items
+            .iter()
+            .filter(|i| i.count > 0 && i.effect != Effect::NotFound)
+            .collect();
+        if touched.is_empty()
+            && !self.items.iter().any(|i| {
+                matches!(
+                    i.effect,
+                    Effect::Requested | Effect::Notified | Effect::Done | Effect::OptedOut
+                )
+            })
+        {
+            TaskStatus::NotFound
+        } else if !touched.is_empty() && touched.iter().all(|i| i.effect == Effect::Retained) {
+            TaskStatus::Retained
+        } else {
+            TaskStatus::Succeeded
+        }
+    }
+}
+
+/// The result of one call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Finished.
+    Done(Report),
+    /// The processor accepted the work and finishes it later; ask again after the delay with
+    /// `external_ref`.
+    Pending {
+        /// The processor's reference (job id, subject request id).
+        external_ref: String,
+        /// When to look again.
+        check_after: Duration,
+    },
+    /// A person must act (manual connector, or an action the system cannot do by API).
+    Manual {
+        /// What to do.
+        instructions: String,
+    },
+}
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectorError {
+    /// Worth retrying (timeout, 5xx, 429, connection refused).
+    #[error("{message}")]
+    Transient {
+        /// What happened (no personal data).
+        message: String,
+        /// How long the processor asked us to wait.
+        retry_after: Option<Duration>,
+    },
+    /// Retrying will not help (4xx, bad configuration, missing secret).
+    #[error("{message}")]
+    Permanent {
+        /// What happened (no personal data).
+        message: String,
+    },
+}
+
+impl ConnectorError {
+    /// A transient error.
+    pub fn transient(message: impl Into<String>) -> Self {
+        ConnectorError::Transient {
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A permanent error.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        ConnectorError::Permanent {
+            message: message.into(),
+        }
+    }
+}
+
+/// A system's connector.
+#[async_trait::async_trait]
+pub trait Connector: Send + Sync {
+    /// Tests the connection and configuration without touching data; returns a summary.
+    async fn check(&self) -> Result<String, ConnectorError>;
+
+    /// Performs one action for one subject.
+    async fn run(&self, req: &TaskRequest<'_>) -> Result<Outcome, ConnectorError>;
+}
+
+/// Every configured connector by system name.
+#[derive(Clone, Default)]
+pub struct Registry {
+    connectors: BTreeMap<String, Arc<dyn Connector>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.connectors.keys()).finish()
+    }
+}
+
+impl Registry {
+    /// Adds a connector.
+    pub fn insert(&mut self, system: impl Into<String>, connector: Arc<dyn Connector>) {
+        self.connectors.insert(system.into(), connector);
+    }
+
+    /// The connector of a system.
+    pub fn get(&self, system: &str) -> Option<Arc<dyn Connector>> {
+        self.connectors.get(system).cloned()
+    }
+
+    /// System names.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.connectors.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(effect: Effect, count: u64) -> Item {
+        Item {
+            target: "t".to_owned(),
+            effect,
+            count,
+            rule: None,
+        }
+    }
+
+    #[test]
+    fn a_report_touching_nothing_is_not_found() {
+        let r = Report {
+            items: vec![item(Effect::Deleted, 0), item(Effect::NotFound, 0)],
+            ..Default::default()
+        };
+        assert_eq!(r.status(), TaskStatus::NotFound);
+    }
+
+    #[test]
+    fn a_report_keeping_everything_is_retained() {
+        let r = Report {
+            items: vec![item(Effect::Retained, 2), item(Effect::Deleted, 0)],
+            ..Default::default()
+        };
+        assert_eq!(r.status(), TaskStatus::Retained);
+    }
+
+    #[test]
+    fn a_report_erasing_something_succeeds_even_with_retention() {
+        let r = Report {
+            items: vec![item(Effect::Retained, 2), item(Effect::Anonymised, 1)],
+            ..Default::default()
+        };
+        assert_eq!(r.status(), TaskStatus::Succeeded);
+    }
+}

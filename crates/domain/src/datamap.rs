@@ -1,0 +1,505 @@
+//! The data map: which systems hold personal data, for what purposes and on which legal bases,
+//! who receives it, how long it is kept and why. It decides which tasks a request creates and
+//! feeds the Art. 15(1)(a)–(h) information of an access package.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::kind::RequestKind;
+use crate::task::TaskAction;
+
+/// The legal basis of a purpose (Art. 6(1)), plus direct marketing, which Art. 21(2)–(3) treats
+/// apart: an objection to it is absolute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalBasis {
+    /// Art. 6(1)(a).
+    Consent,
+    /// Art. 6(1)(b).
+    Contract,
+    /// Art. 6(1)(c).
+    LegalObligation,
+    /// Art. 6(1)(d).
+    VitalInterests,
+    /// Art. 6(1)(e).
+    PublicTask,
+    /// Art. 6(1)(f).
+    LegitimateInterest,
+    /// Direct marketing (on consent or legitimate interest); objection is absolute (Art. 21(3)).
+    DirectMarketing,
+}
+
+impl LegalBasis {
+    /// Every basis.
+    pub const ALL: [LegalBasis; 7] = [
+        LegalBasis::Consent,
+        LegalBasis::Contract,
+        LegalBasis::LegalObligation,
+        LegalBasis::VitalInterests,
+        LegalBasis::PublicTask,
+        LegalBasis::LegitimateInterest,
+        LegalBasis::DirectMarketing,
+    ];
+
+    /// The configuration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "consent",
+            LegalBasis::Contract => "contract",
+            LegalBasis::LegalObligation => "legal_obligation",
+            LegalBasis::VitalInterests => "vital_interests",
+            LegalBasis::PublicTask => "public_task",
+            LegalBasis::LegitimateInterest => "legitimate_interest",
+            LegalBasis::DirectMarketing => "direct_marketing",
+        }
+    }
+
+    /// The article, for the access report.
+    pub fn article(self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "Art. 6(1)(a) GDPR (consent)",
+            LegalBasis::Contract => "Art. 6(1)(b) GDPR (contract)",
+            LegalBasis::LegalObligation => "Art. 6(1)(c) GDPR (legal obligation)",
+            LegalBasis::VitalInterests => "Art. 6(1)(d) GDPR (vital interests)",
+            LegalBasis::PublicTask => "Art. 6(1)(e) GDPR (public task)",
+            LegalBasis::LegitimateInterest => "Art. 6(1)(f) GDPR (legitimate interests)",
+            LegalBasis::DirectMarketing => "Art. 6(1)(a)/(f) GDPR (direct marketing)",
+        }
+    }
+}
+
+impl fmt::Display for LegalBasis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LegalBasis {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LegalBasis::ALL
+            .into_iter()
+            .find(|b| b.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown legal basis {s:?}; expected one of consent, contract, legal_obligation, vital_interests, public_task, legitimate_interest, direct_marketing"
+                )
+            })
+    }
+}
+
+/// The kind of connector that reaches a system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectorKind {
+    /// A database reached with SQL.
+    Sql,
+    /// A REST processor described declaratively.
+    Http,
+    /// A processor speaking OpenDSR 2.0.
+    Opendsr,
+    /// A processor without an API, asked by mail.
+    Email,
+    /// A task for a named person.
+    Manual,
+}
+
+impl ConnectorKind {
+    /// The configuration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectorKind::Sql => "sql",
+            ConnectorKind::Http => "http",
+            ConnectorKind::Opendsr => "opendsr",
+            ConnectorKind::Email => "email",
+            ConnectorKind::Manual => "manual",
+        }
+    }
+}
+
+impl fmt::Display for ConnectorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why something is processed, on which basis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purpose {
+    /// Short name, e.g. `invoicing`.
+    pub name: String,
+    /// The legal basis.
+    pub legal_basis: LegalBasis,
+    /// Plain-language description for the access report.
+    pub description: Option<String>,
+}
+
+/// A retention period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Period {
+    /// N days.
+    Days(u32),
+    /// N months.
+    Months(u32),
+    /// N years.
+    Years(u32),
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, unit) = match self {
+            Period::Days(n) => (n, "day"),
+            Period::Months(n) => (n, "month"),
+            Period::Years(n) => (n, "year"),
+        };
+        write!(f, "{n} {unit}{}", if *n == 1 { "" } else { "s" })
+    }
+}
+
+impl FromStr for Period {
+    type Err = String;
+    /// Parses `10 years`, `6 months`, `30 days` (singular or plural).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err =
+            || format!("{s:?} is not a period such as \"10 years\", \"6 months\" or \"30 days\"");
+        let mut parts = s.split_whitespace();
+        let n: u32 = parts.next().ok_or_else(err)?.parse().map_err(|_| err())?;
+        let unit = parts.next().ok_or_else(err)?;
+        if parts.next().is_some() || n == 0 {
+            return Err(err());
+        }
+        match unit.trim_end_matches('s') {
+            "day" => Ok(Period::Days(n)),
+            "month" => Ok(Period::Months(n)),
+            "year" => Ok(Period::Years(n)),
+            _ => Err(err()),
+        }
+    }
+}
+
+/// A rule that keeps data despite an erasure request (Art. 17(3)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionRule {
+    /// The category it covers, e.g. `invoice`.
+    pub category: String,
+    /// How long.
+    pub period: Period,
+    /// Why it may be kept.
+    pub basis: LegalBasis,
+    /// The legal text, e.g. `Belgian VAT Code art. 60`.
+    pub rule: String,
+}
+
+impl RetentionRule {
+    /// One line for reports: `invoice: kept 10 years (legal_obligation, Belgian VAT Code art. 60)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: kept {} ({}, {})",
+            self.category, self.period, self.basis, self.rule
+        )
+    }
+}
+
+/// One system of the data map (without its connection, which the connectors crate owns).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct System {
+    /// Unique name, e.g. `odoo`, `stripe`.
+    pub name: String,
+    /// How it is reached.
+    pub kind: ConnectorKind,
+    /// Plain-language description.
+    pub description: Option<String>,
+    /// Data categories held, e.g. `contact`, `billing`.
+    pub categories: Vec<String>,
+    /// Purposes with legal bases.
+    pub purposes: Vec<Purpose>,
+    /// Recipients (by name) the data is disclosed to, for Art. 15(1)(c).
+    pub recipients: Vec<String>,
+    /// Retention rules.
+    pub retention: Vec<RetentionRule>,
+    /// Whether this system is a recipient that must be told of erasure, rectification and
+    /// restriction (Art. 19).
+    pub notify: bool,
+    /// Where the data came from when not from the subject (Art. 15(1)(g)).
+    pub source: Option<String>,
+    /// Transfers outside the EEA and their safeguards (Art. 15(2)).
+    pub transfers: Option<String>,
+    /// Automated decisions, with their logic (Art. 15(1)(h)); None when there are none.
+    pub automated_decisions: Option<String>,
+}
+
+impl System {
+    /// Whether any purpose has this basis.
+    pub fn has_basis(&self, basis: LegalBasis) -> bool {
+        self.purposes.iter().any(|p| p.legal_basis == basis)
+    }
+
+    /// The retention rule for a category.
+    pub fn retention_for(&self, category: &str) -> Option<&RetentionRule> {
+        self.retention.iter().find(|r| r.category == category)
+    }
+}
+
+/// One task to create for a request.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PlannedTask {
+    /// The system's name.
+    pub system: String,
+    /// What to do there.
+    pub action: TaskAction,
+}
+
+/// The systems of the data map, in configuration order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataMap {
+    /// The systems.
+    pub systems: Vec<System>,
+}
+
+/// Why a data map is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("system {system:?}: {key}: {message}")]
+pub struct DataMapError {
+    /// The system's name (or index when unnamed).
+    pub system: String,
+    /// The key, e.g. `purposes[0].legal_basis`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl DataMap {
+    /// Checks names and cross-references.
+    pub fn validate(&self) -> Result<(), DataMapError> {
+        let mut seen = BTreeSet::new();
+        for (i, s) in self.systems.iter().enumerate() {
+            let err = |key: &str, message: String| DataMapError {
+                system: if s.name.is_empty() {
+                    format!("#{i}")
+                } else {
+                    s.name.clone()
+                },
+                key: key.to_owned(),
+                message,
+            };
+            let name_ok = !s.name.is_empty()
+                && s.name.len() <= 64
+                && s.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            if !name_ok {
+                return Err(err(
+                    "name",
+                    "must be 1–64 characters of a-z, 0-9, '-' or '_'".to_owned(),
+                ));
+            }
+            if !seen.insert(s.name.as_str()) {
+                return Err(err("name", "is used by another system".to_owned()));
+            }
+            let mut cats = BTreeSet::new();
+            for (j, r) in s.retention.iter().enumerate() {
+                if r.rule.trim().is_empty() {
+                    return Err(err(
+                        &format!("retention[{j}].rule"),
+                        "must cite the rule that requires keeping the data".to_owned(),
+                    ));
+                }
+                if !cats.insert(r.category.as_str()) {
+                    return Err(err(
+                        &format!("retention[{j}].category"),
+                        format!("{:?} has two retention rules", r.category),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The system with this name.
+    pub fn system(&self, name: &str) -> Option<&System> {
+        self.systems.iter().find(|s| s.name == name)
+    }
+
+    /// The tasks a request of `kind` creates, in configuration order.
+    ///
+    /// - access: every system (Art. 15 reaches all of them).
+    /// - portability: systems processing on consent or contract (Art. 20(1)(a)).
+    /// - erasure, rectification, restriction: every system, plus a notice to each system marked
+    ///   `notify` (Art. 19).
+    /// - objection: opt-out where the purpose is direct marketing (absolute, Art. 21(3));
+    ///   restriction meanwhile and an officer decision where it is legitimate interest
+    ///   (Art. 21(1), Art. 18(1)(d)).
+    /// - consent withdrawal: opt-out where the purpose rests on consent (Art. 7(3)).
+    pub fn plan(&self, kind: RequestKind) -> Vec<PlannedTask> {
+        let mut out = Vec::new();
+        let mut push = |s: &System, action| {
+            out.push(PlannedTask {
+                system: s.name.clone(),
+                action,
+            })
+        };
+        for s in &self.systems {
+            match kind {
+                RequestKind::Access => push(s, TaskAction::Access),
+                RequestKind::Portability => {
+                    if s.has_basis(LegalBasis::Consent) || s.has_basis(LegalBasis::Contract) {
+                        push(s, TaskAction::Access);
+                    }
+                }
+                RequestKind::Erasure | RequestKind::Rectification | RequestKind::Restriction => {
+                    let action = match kind {
+                        RequestKind::Erasure => TaskAction::Erase,
+                        RequestKind::Rectification => TaskAction::Rectify,
+                        _ => TaskAction::Restrict,
+                    };
+                    push(s, action);
+                    if s.notify {
+                        push(s, TaskAction::Notify);
+                    }
+                }
+                RequestKind::Objection => {
+                    if s.has_basis(LegalBasis::DirectMarketing) {
+                        push(s, TaskAction::OptOut);
+                    }
+                    if s.has_basis(LegalBasis::LegitimateInterest) {
+                        push(s, TaskAction::Restrict);
+                        push(s, TaskAction::Decide);
+                    }
+                }
+                RequestKind::ConsentWithdrawal => {
+                    if s.has_basis(LegalBasis::Consent) || s.has_basis(LegalBasis::DirectMarketing)
+                    {
+                        push(s, TaskAction::OptOut);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    fn sys(name: &str, bases: &[LegalBasis], notify: bool) -> System {
+        System {
+            name: name.to_owned(),
+            kind: ConnectorKind::Manual,
+            description: None,
+            categories: vec![],
+            purposes: bases
+                .iter()
+                .map(|b| Purpose {
+                    name: b.as_str().to_owned(),
+                    legal_basis: *b,
+                    description: None,
+                })
+                .collect(),
+            recipients: vec![],
+            retention: vec![],
+            notify,
+            source: None,
+            transfers: None,
+            automated_decisions: None,
+        }
+    }
+
+    fn map() -> DataMap {
+        DataMap {
+            systems: vec![
+                sys(
+                    "odoo",
+                    &[LegalBasis::Contract, LegalBasis::LegalObligation],
+                    false,
+                ),
+                sys("klaviyo", &[LegalBasis::DirectMarketing], true),
+                sys("posthog", &[LegalBasis::LegitimateInterest], false),
+                sys("crisp", &[LegalBasis::Consent], false),
+            ],
+        }
+    }
+
+    fn plan(kind: RequestKind) -> Vec<(String, TaskAction)> {
+        map()
+            .plan(kind)
+            .into_iter()
+            .map(|p| (p.system, p.action))
+            .collect()
+    }
+
+    #[test]
+    fn access_reaches_every_system() {
+        assert_eq!(plan(RequestKind::Access).len(), 4);
+    }
+
+    #[test]
+    fn erasure_adds_an_article_19_notice_for_recipients() {
+        let p = plan(RequestKind::Erasure);
+        assert!(p.contains(&("klaviyo".to_owned(), TaskAction::Notify)));
+        assert_eq!(p.iter().filter(|(_, a)| *a == TaskAction::Erase).count(), 4);
+        assert_eq!(p.len(), 5);
+    }
+
+    #[test]
+    fn objection_opts_out_of_marketing_and_asks_the_officer_about_legitimate_interest() {
+        let p = plan(RequestKind::Objection);
+        assert_eq!(
+            p,
+            vec![
+                ("klaviyo".to_owned(), TaskAction::OptOut),
+                ("posthog".to_owned(), TaskAction::Restrict),
+                ("posthog".to_owned(), TaskAction::Decide),
+            ]
+        );
+    }
+
+    #[test]
+    fn portability_only_covers_consent_and_contract() {
+        let p = plan(RequestKind::Portability);
+        let systems: Vec<&str> = p.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(systems, vec!["odoo", "crisp"]);
+    }
+
+    #[test]
+    fn consent_withdrawal_stops_consent_based_processing() {
+        let p = plan(RequestKind::ConsentWithdrawal);
+        let systems: Vec<&str> = p.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(systems, vec!["klaviyo", "crisp"]);
+    }
+
+    #[test]
+    fn duplicate_names_and_uncited_retention_are_refused() {
+        let mut m = map();
+        m.systems.push(sys("odoo", &[], false));
+        assert!(
+            m.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("another system")
+        );
+        let mut m = map();
+        m.systems[0].retention.push(RetentionRule {
+            category: "invoice".to_owned(),
+            period: Period::Years(10),
+            basis: LegalBasis::LegalObligation,
+            rule: " ".to_owned(),
+        });
+        let e = m.validate().unwrap_err();
+        assert_eq!(e.key, "retention[0].rule");
+    }
+
+    #[test]
+    fn periods_parse_in_singular_and_plural() {
+        assert_eq!("10 years".parse::<Period>().unwrap(), Period::Years(10));
+        assert_eq!("1 month".parse::<Period>().unwrap(), Period::Months(1));
+        assert_eq!(Period::Years(1).to_string(), "1 year");
+        assert!("ten years".parse::<Period>().is_err());
+        assert!("0 days".parse::<Period>().is_err());
+        assert!("3 weeks".parse::<Period>().is_err());
+    }
+}

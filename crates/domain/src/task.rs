@@ -1,0 +1,232 @@
+//! Per-system work of a request: what is done in one system (the action) and where it stands
+//! (the task status of DESIGN.md §3).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "persistence",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter)
+)]
+#[cfg_attr(
+    feature = "persistence",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::N(24))"
+    )
+)]
+pub enum TaskStatus {
+    /// Created, not started.
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "pending"))]
+    Pending,
+    /// A worker holds it (or a processor is working on it and will be asked again).
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "running"))]
+    Running,
+    /// Done: data collected, erased, opted out or notified.
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "succeeded"))]
+    Succeeded,
+    /// The system holds nothing about the subject.
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "not_found"))]
+    NotFound,
+    /// Kept under a retention rule (Art. 17(3)); the rule is in the outcome.
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "retained"))]
+    Retained,
+    /// A transient failure; another attempt is scheduled.
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "retrying"))]
+    Retrying,
+    /// A permanent failure, or attempts exhausted; the error is recorded.
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "failed"))]
+    Failed,
+    /// A person or a processor must act; completed from the API or dashboard.
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "awaiting_manual"))]
+    AwaitingManual,
+    /// Not applicable (e.g. the request was closed before it ran).
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "skipped"))]
+    Skipped,
+}
+
+impl TaskStatus {
+    /// Every status.
+    pub const ALL: [TaskStatus; 9] = [
+        TaskStatus::Pending,
+        TaskStatus::Running,
+        TaskStatus::Succeeded,
+        TaskStatus::NotFound,
+        TaskStatus::Retained,
+        TaskStatus::Retrying,
+        TaskStatus::Failed,
+        TaskStatus::AwaitingManual,
+        TaskStatus::Skipped,
+    ];
+
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Pending => "pending",
+            TaskStatus::Running => "running",
+            TaskStatus::Succeeded => "succeeded",
+            TaskStatus::NotFound => "not_found",
+            TaskStatus::Retained => "retained",
+            TaskStatus::Retrying => "retrying",
+            TaskStatus::Failed => "failed",
+            TaskStatus::AwaitingManual => "awaiting_manual",
+            TaskStatus::Skipped => "skipped",
+        }
+    }
+
+    /// Whether nothing more will happen to the task by itself.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Succeeded
+                | TaskStatus::NotFound
+                | TaskStatus::Retained
+                | TaskStatus::Failed
+                | TaskStatus::Skipped
+        )
+    }
+
+    /// Whether the task ended well (the subject's right was served in this system).
+    pub fn is_success(self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Succeeded | TaskStatus::NotFound | TaskStatus::Retained
+        )
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TaskStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TaskStatus::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown task status {:?}",
+                    s.chars().take(40).collect::<String>()
+                )
+            })
+    }
+}
+
+/// What a task does in one system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "persistence",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter)
+)]
+#[cfg_attr(
+    feature = "persistence",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::N(24))"
+    )
+)]
+pub enum TaskAction {
+    /// Collect the subject's data (Art. 15, Art. 20).
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "access"))]
+    Access,
+    /// Erase or anonymise, keeping what a retention rule requires (Art. 17).
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "erase"))]
+    Erase,
+    /// Stop direct marketing or consent-based processing (Art. 21(3), Art. 7(3)).
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "opt_out"))]
+    OptOut,
+    /// Restrict processing (Art. 18), also while an objection is weighed (Art. 18(1)(d)).
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "restrict"))]
+    Restrict,
+    /// Correct inaccurate data (Art. 16).
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "rectify"))]
+    Rectify,
+    /// Tell a recipient about an erasure, rectification or restriction (Art. 19).
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "notify"))]
+    Notify,
+    /// The officer weighs an objection to legitimate-interest processing (Art. 21(1)).
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "decide"))]
+    Decide,
+}
+
+impl TaskAction {
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskAction::Access => "access",
+            TaskAction::Erase => "erase",
+            TaskAction::OptOut => "opt_out",
+            TaskAction::Restrict => "restrict",
+            TaskAction::Rectify => "rectify",
+            TaskAction::Notify => "notify",
+            TaskAction::Decide => "decide",
+        }
+    }
+}
+
+impl fmt::Display for TaskAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Capped exponential backoff for transient failures: 30 s, 1 min, 2 min … up to 1 h, or longer
+/// when the processor asked for it (`Retry-After`).
+pub fn retry_delay_secs(attempt: u32, retry_after_secs: Option<u64>) -> u64 {
+    const BASE: u64 = 30;
+    const CAP: u64 = 3600;
+    let exp = BASE.saturating_mul(1u64 << attempt.saturating_sub(1).min(20));
+    exp.min(CAP)
+        .max(retry_after_secs.unwrap_or(0).min(24 * 3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn final_statuses_are_exactly_the_five_terminal_ones() {
+        let finals: Vec<_> = TaskStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .collect();
+        assert_eq!(
+            finals,
+            vec![
+                TaskStatus::Succeeded,
+                TaskStatus::NotFound,
+                TaskStatus::Retained,
+                TaskStatus::Failed,
+                TaskStatus::Skipped
+            ]
+        );
+        assert!(!TaskStatus::Failed.is_success());
+        assert!(TaskStatus::Retained.is_success());
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(retry_delay_secs(1, None), 30);
+        assert_eq!(retry_delay_secs(2, None), 60);
+        assert_eq!(retry_delay_secs(3, None), 120);
+        assert_eq!(retry_delay_secs(10, None), 3600);
+        assert_eq!(retry_delay_secs(60, None), 3600);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_but_bounded() {
+        assert_eq!(retry_delay_secs(1, Some(600)), 600);
+        assert_eq!(retry_delay_secs(1, Some(5)), 30);
+        assert_eq!(retry_delay_secs(1, Some(10_000_000)), 24 * 3600);
+    }
+}

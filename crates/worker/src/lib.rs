@@ -1,0 +1,342 @@
+//! Background work on apalis, on the same database as the app (`apalis-sqlite` by default,
+//! `apalis-postgres` on PostgreSQL).
+//!
+//! Three queues carry wake-ups (ids only): `dsrflow.fanout`, `dsrflow.task`, `dsrflow.settle`.
+//! Each handler calls one idempotent use case of `dsrflow_app::work`. A cron tick every 30 s
+//! runs the reconciler once per tick across the cluster (the first node to claim the tick in
+//! `periodic_run` runs it). Retries of connector failures are scheduled by the use case itself
+//! (capped exponential backoff stored on the task, then a delayed wake-up), not by apalis.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::*;
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use chrono::{DateTime, Utc};
+use dsrflow_app::App;
+use dsrflow_app::jobs::{Job, JobQueue};
+use dsrflow_app::store::sea_orm::DbBackend;
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Queue names: stable, so renaming a Rust type never orphans queued jobs.
+pub const FANOUT_QUEUE: &str = "dsrflow.fanout";
+/// See [`FANOUT_QUEUE`].
+pub const TASK_QUEUE: &str = "dsrflow.task";
+/// See [`FANOUT_QUEUE`].
+pub const SETTLE_QUEUE: &str = "dsrflow.settle";
+
+/// How often idle workers look for new jobs (apalis otherwise waits for its 30 s heartbeat).
+const POLL: Duration = Duration::from_millis(200);
+/// Attempts apalis makes of a wake-up whose handler errs (e.g. database briefly unreachable);
+/// the reconciler covers anything beyond.
+const JOB_ATTEMPTS: usize = 3;
+
+/// Payload of the fan-out queue.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct FanoutJob {
+    /// The request.
+    pub request_id: Uuid,
+}
+
+/// Payload of the task queue.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct TaskJob {
+    /// The task.
+    pub task_id: Uuid,
+}
+
+/// Payload of the settle queue.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SettleJob {
+    /// The request.
+    pub request_id: Uuid,
+}
+
+#[derive(Clone)]
+enum Storages {
+    Sqlite {
+        fanout: SqliteStorage<FanoutJob>,
+        task: SqliteStorage<TaskJob>,
+        settle: SqliteStorage<SettleJob>,
+    },
+    Postgres {
+        fanout: PostgresStorage<FanoutJob>,
+        task: PostgresStorage<TaskJob>,
+        settle: PostgresStorage<SettleJob>,
+    },
+}
+
+/// The apalis queues, sharing the app's connection pool.
+#[derive(Clone)]
+pub struct Queues {
+    storages: Storages,
+}
+
+impl std::fmt::Debug for Queues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Queues")
+    }
+}
+
+fn sqlite_config(queue: &str) -> apalis_sqlite::Config {
+    apalis_sqlite::Config::default().queue(queue)
+}
+
+fn pg_config(queue: &str) -> apalis_postgres::Config {
+    apalis_postgres::Config::default().queue(queue)
+}
+
+impl Queues {
+    /// Creates apalis' tables if needed (its own migrations only: dsrflow's connection settings,
+    /// such as `synchronous=NORMAL`, stay as they are) and opens the three queues.
+    pub async fn setup(app: &App) -> anyhow::Result<Self> {
+        let db = app.store.db();
+        let storages = match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let pool = db.get_sqlite_connection_pool();
+                SqliteStorage::<()>::migrations()
+                    .run(pool)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("job queue migrations failed: {e}"))?;
+                Storages::Sqlite {
+                    fanout: SqliteStorage::new(pool).with_config(sqlite_config(FANOUT_QUEUE)),
+                    task: SqliteStorage::new(pool).with_config(sqlite_config(TASK_QUEUE)),
+                    settle: SqliteStorage::new(pool).with_config(sqlite_config(SETTLE_QUEUE)),
+                }
+            }
+            DbBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool();
+                PostgresStorage::<()>::migrations()
+                    .run(pool)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("job queue migrations failed: {e}"))?;
+                Storages::Postgres {
+                    fanout: PostgresStorage::new(pool).with_config(pg_config(FANOUT_QUEUE)),
+                    task: PostgresStorage::new(pool).with_config(pg_config(TASK_QUEUE)),
+                    settle: PostgresStorage::new(pool).with_config(pg_config(SETTLE_QUEUE)),
+                }
+            }
+            other => anyhow::bail!("no job queue for {other:?}"),
+        };
+        Ok(Self { storages })
+    }
+}
+
+fn delay_until(at: Option<DateTime<Utc>>) -> Option<Duration> {
+    let at = at?;
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "queue delays are wall-clock by nature"
+    )]
+    let now = Utc::now();
+    (at - now).to_std().ok().filter(|d| !d.is_zero())
+}
+
+async fn push<S, A, K>(mut storage: S, args: A, delay: Option<Duration>) -> Result<(), String>
+where
+    S: TaskSink<A, K> + Send,
+    A: Send,
+    S::Error: std::fmt::Display,
+{
+    let mut b = TaskBuilder::new(args).max_attempts(JOB_ATTEMPTS);
+    if let Some(d) = delay {
+        b = b.run_after(d);
+    }
+    storage
+        .push_task(b.build())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+impl JobQueue for Queues {
+    fn enqueue(&self, job: Job, at: Option<DateTime<Utc>>) -> BoxFuture<'_, Result<(), String>> {
+        let delay = delay_until(at);
+        let storages = self.storages.clone();
+        Box::pin(async move {
+            match (storages, job) {
+                (Storages::Sqlite { fanout, .. }, Job::Fanout(id)) => {
+                    push(fanout, FanoutJob { request_id: id }, delay).await
+                }
+                (Storages::Sqlite { task, .. }, Job::RunTask(id)) => {
+                    push(task, TaskJob { task_id: id }, delay).await
+                }
+                (Storages::Sqlite { settle, .. }, Job::Settle(id)) => {
+                    push(settle, SettleJob { request_id: id }, delay).await
+                }
+                (Storages::Postgres { fanout, .. }, Job::Fanout(id)) => {
+                    push(fanout, FanoutJob { request_id: id }, delay).await
+                }
+                (Storages::Postgres { task, .. }, Job::RunTask(id)) => {
+                    push(task, TaskJob { task_id: id }, delay).await
+                }
+                (Storages::Postgres { settle, .. }, Job::Settle(id)) => {
+                    push(settle, SettleJob { request_id: id }, delay).await
+                }
+            }
+        })
+    }
+}
+
+type HandlerResult = Result<(), BoxDynError>;
+
+async fn on_fanout(job: FanoutJob, app: Data<App>) -> HandlerResult {
+    run(&app, Job::Fanout(job.request_id)).await
+}
+
+async fn on_task(job: TaskJob, app: Data<App>) -> HandlerResult {
+    run(&app, Job::RunTask(job.task_id)).await
+}
+
+async fn on_settle(job: SettleJob, app: Data<App>) -> HandlerResult {
+    run(&app, Job::Settle(job.request_id)).await
+}
+
+async fn run(app: &App, job: Job) -> HandlerResult {
+    dsrflow_app::work::run_job(app, job).await.map_err(|e| {
+        tracing::warn!(?job, error = %e, "job failed; it will be retried");
+        Box::new(e) as BoxDynError
+    })
+}
+
+async fn on_tick(tick: apalis_cron::Tick, app: Data<App>) -> HandlerResult {
+    let _ = tick;
+    reconcile_once(&app, "reconcile", chrono::TimeDelta::seconds(30)).await
+}
+
+/// Runs the reconciler if this node is the first to claim the current tick.
+pub async fn reconcile_once(app: &App, name: &str, period: chrono::TimeDelta) -> HandlerResult {
+    let now = app.clock.now();
+    let secs = period.num_seconds().max(1);
+    let tick_start = now.timestamp() / secs * secs;
+    let tick = DateTime::<Utc>::from_timestamp(tick_start, 0)
+        .unwrap_or(now)
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let claimed =
+        dsrflow_app::store::tasks::claim_tick(app.store.db(), name, &tick, &node_name(), now)
+            .await
+            .map_err(|e| Box::new(e) as BoxDynError)?;
+    if claimed {
+        dsrflow_app::work::reconcile(app)
+            .await
+            .map_err(|e| Box::new(e) as BoxDynError)?;
+        // Keep the bookkeeping small.
+        let _ = dsrflow_app::store::tasks::prune_ticks(
+            app.store.db(),
+            now - chrono::TimeDelta::days(2),
+        )
+        .await;
+    }
+    Ok(())
+}
+
+fn node_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "node".to_owned());
+    format!("{host}:{}", std::process::id())
+}
+
+/// Runs the workers and the reconciler until `shutdown` resolves.
+pub async fn run_workers(
+    app: App,
+    queues: Queues,
+    concurrency: usize,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let schedule = cron::Schedule::from_str("*/30 * * * * *")
+        .map_err(|e| anyhow::anyhow!("cron schedule: {e}"))?;
+    let node = node_name();
+    let monitor = match queues.storages {
+        Storages::Sqlite {
+            fanout,
+            task,
+            settle,
+        } => {
+            let (a1, a2, a3, a4) = (app.clone(), app.clone(), app.clone(), app.clone());
+            let (n1, n2, n3, n4) = (node.clone(), node.clone(), node.clone(), node.clone());
+            Monitor::new()
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n1}/fanout"))
+                        .backend(fanout.clone().poll_with_interval(POLL))
+                        .data(a1.clone())
+                        .build(on_fanout)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n2}/task"))
+                        .backend(task.clone().poll_with_interval(POLL))
+                        .concurrency(concurrency)
+                        .parallelize(tokio::spawn)
+                        .data(a2.clone())
+                        .build(on_task)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n3}/settle"))
+                        .backend(settle.clone().poll_with_interval(POLL))
+                        .data(a3.clone())
+                        .build(on_settle)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n4}/reconcile"))
+                        .backend(apalis_cron::CronScheduler::new(schedule.clone()))
+                        .data(a4.clone())
+                        .build(on_tick)
+                })
+        }
+        Storages::Postgres {
+            fanout,
+            task,
+            settle,
+        } => {
+            let (a1, a2, a3, a4) = (app.clone(), app.clone(), app.clone(), app.clone());
+            let (n1, n2, n3, n4) = (node.clone(), node.clone(), node.clone(), node.clone());
+            Monitor::new()
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n1}/fanout"))
+                        .backend(fanout.clone().poll_with_interval(POLL))
+                        .data(a1.clone())
+                        .build(on_fanout)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n2}/task"))
+                        .backend(task.clone().poll_with_interval(POLL))
+                        .concurrency(concurrency)
+                        .parallelize(tokio::spawn)
+                        .data(a2.clone())
+                        .build(on_task)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n3}/settle"))
+                        .backend(settle.clone().poll_with_interval(POLL))
+                        .data(a3.clone())
+                        .build(on_settle)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n4}/reconcile"))
+                        .backend(apalis_cron::CronScheduler::new(schedule.clone()))
+                        .data(a4.clone())
+                        .build(on_tick)
+                })
+        }
+    };
+    // Catch up at start: anything a crash left behind is re-derived now, not in 30 s.
+    if let Err(e) = reconcile_once(&app, "reconcile-start", chrono::TimeDelta::seconds(1)).await {
+        tracing::warn!(error = %e, "start-up reconcile failed");
+    }
+    monitor
+        .shutdown_timeout(Duration::from_secs(30))
+        .run_with_signal(async move {
+            shutdown.await;
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("workers stopped: {e}"))?;
+    Ok(())
+}
+
+/// Wraps the queues for the app.
+pub fn job_queue(queues: &Queues) -> Arc<dyn JobQueue> {
+    Arc::new(queues.clone())
+}
