@@ -1,0 +1,1 @@
+//! HTTP connector tests (being written).

@@ -1,0 +1,1 @@
+//! SQL connector tests (being written).
