@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_foundation;
 mod m20261122_000002_tasks;
+mod m20261122_000003_packages;
+mod m20261122_000004_suppression;
 
 /// Applies dsrflow's migrations in order.
 pub struct Migrator;
@@ -15,6 +17,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_tasks::Migration),
+            Box::new(m20261122_000003_packages::Migration),
+            Box::new(m20261122_000004_suppression::Migration),
         ]
     }
 }

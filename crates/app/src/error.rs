@@ -38,6 +38,9 @@ pub enum AppError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The thing existed but is gone for good (an expired link).
+    #[error("{0}")]
+    Gone(String),
     /// A failure in the store or elsewhere that is not the caller's fault.
     #[error("internal error: {0}")]
     Internal(String),

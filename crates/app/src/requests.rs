@@ -69,12 +69,19 @@ pub struct RequestDetails {
     pub record: RequestRecord,
     /// Whether the clock is paused now.
     pub paused: bool,
+    /// Set once, by the approval that delivers an access package: the subject's download token
+    /// (stored hashed; this is the only time it exists in clear) and when it expires.
+    pub download: Option<(String, DateTime<Utc>)>,
 }
 
 impl From<RequestRecord> for RequestDetails {
     fn from(record: RequestRecord) -> Self {
         let paused = record.pauses.last().is_some_and(|p| p.ended_at.is_none());
-        Self { record, paused }
+        Self {
+            record,
+            paused,
+            download: None,
+        }
     }
 }
 
@@ -444,6 +451,17 @@ pub(crate) async fn transition(
         .extension_notice_by
         .and_then(|d| deadline::local_day_end(d, tz));
     data["deadline"] = json!(row.deadline);
+    // Approval delivers the answer: for access and portability, the package's download link.
+    let mut download = None;
+    if matches!(event, Event::Approve { .. })
+        && crate::package::produces_package(row.kind)
+        && let Some(package) = dsrflow_store::packages::for_request(&*tx, id).await?
+    {
+        let (token, expires_at) = crate::package::issue_download(app, &*tx, &package, now).await?;
+        data["package_id"] = json!(package.id);
+        data["download_expires_at"] = json!(expires_at);
+        download = Some((token, expires_at));
+    }
     if after.status.is_final() {
         // Work not yet done is moot once the request is closed.
         let skipped = dsrflow_store::tasks::skip_open(&*tx, id, now).await?;
@@ -471,7 +489,9 @@ pub(crate) async fn transition(
     if after.status == RequestStatus::InProgress && from != RequestStatus::InProgress {
         app.wake(Job::Fanout(id), None).await;
     }
-    Ok(out.into())
+    let mut details = RequestDetails::from(out);
+    details.download = download;
+    Ok(details)
 }
 
 fn sha256_hex(s: &str) -> String {

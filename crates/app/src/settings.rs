@@ -19,6 +19,12 @@ pub struct ControllerSettings {
     pub calendar: Option<CalendarCode>,
     /// One-off public holidays added to the calendar.
     pub extra_holidays: Vec<NaiveDate>,
+    /// The controller's name, as shown to data subjects.
+    pub name: String,
+    /// Where subjects write about their data (an address or URL).
+    pub contact: String,
+    /// The supervisory authority a subject may complain to (Art. 77).
+    pub authority: String,
 }
 
 impl Default for ControllerSettings {
@@ -28,6 +34,9 @@ impl Default for ControllerSettings {
             time_zone: None,
             calendar: None,
             extra_holidays: Vec::new(),
+            name: "the controller".to_owned(),
+            contact: "the privacy contact given in our privacy notice".to_owned(),
+            authority: "the Belgian Data Protection Authority (Autorité de protection des données / Gegevensbeschermingsautoriteit, www.dataprotectionauthority.be)".to_owned(),
         }
     }
 }
@@ -71,6 +80,8 @@ pub struct WorkSettings {
     pub call_timeout: std::time::Duration,
     /// Request kinds whose answer needs no officer review when every task ended well.
     pub auto_approve: BTreeSet<RequestKind>,
+    /// How long a delivered access package stays downloadable before it is deleted.
+    pub package_ttl: std::time::Duration,
 }
 
 impl Default for WorkSettings {
@@ -80,6 +91,7 @@ impl Default for WorkSettings {
             lease: std::time::Duration::from_secs(15 * 60),
             call_timeout: std::time::Duration::from_secs(5 * 60),
             auto_approve: BTreeSet::new(),
+            package_ttl: std::time::Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

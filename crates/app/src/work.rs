@@ -86,6 +86,12 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
         .collect();
     let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
     tq::insert_many(&*tx, tasks).await?;
+    // At once, not when every system has answered: an objection to direct marketing is
+    // absolute (Art. 21(3)), and an erased subject must not be re-imported meanwhile.
+    let suppressed = crate::suppression::scope_for(rec.request.kind);
+    if let Some(scope) = suppressed {
+        crate::suppression::add(app, &*tx, &rec.subject.email, scope, request_id).await?;
+    }
     audit::append(
         &*tx,
         NewEvent {
@@ -93,7 +99,8 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
             actor: Actor::System,
             action: "request.fanned_out",
             data: json!({
-                "tasks": plan.iter().map(|p| json!({"system": p.system, "action": p.action})).collect::<Vec<_>>()
+                "tasks": plan.iter().map(|p| json!({"system": p.system, "action": p.action})).collect::<Vec<_>>(),
+                "suppressed": suppressed,
             }),
             at: now,
         },
@@ -389,6 +396,8 @@ pub async fn settle(app: &App, request_id: Uuid) -> Result<(), AppError> {
     if rec.request.status != RequestStatus::InProgress {
         return Ok(());
     }
+    // Access and portability: the answer is a package built from what every system returned.
+    crate::package::build(app, &rec, &tasks).await?;
     let caller = system_caller();
     match transition(
         app,

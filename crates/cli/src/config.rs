@@ -61,6 +61,8 @@ pub struct WorkSection {
     pub auto_approve: Vec<String>,
     /// Worker concurrency (connector calls at once per process).
     pub concurrency: usize,
+    /// Days a delivered access package stays downloadable before it is deleted.
+    pub package_ttl_days: u32,
 }
 
 impl Default for WorkSection {
@@ -72,6 +74,7 @@ impl Default for WorkSection {
             call_timeout_secs: d.call_timeout.as_secs(),
             auto_approve: Vec::new(),
             concurrency: 8,
+            package_ttl_days: 30,
         }
     }
 }
@@ -127,6 +130,12 @@ pub struct ControllerSection {
     pub calendar: Option<String>,
     /// One-off public holidays (YYYY-MM-DD).
     pub extra_holidays: Vec<String>,
+    /// The controller's name, as shown to data subjects.
+    pub name: Option<String>,
+    /// Where subjects write about their data (an address or URL).
+    pub contact: Option<String>,
+    /// The supervisory authority subjects may complain to.
+    pub authority: Option<String>,
 }
 
 impl Default for ControllerSection {
@@ -136,6 +145,9 @@ impl Default for ControllerSection {
             time_zone: None,
             calendar: None,
             extra_holidays: Vec::new(),
+            name: None,
+            contact: None,
+            authority: None,
         }
     }
 }
@@ -353,6 +365,9 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
             "invalid configuration: work.lease_secs must be at least 10 and work.call_timeout_secs at least 1"
         );
     }
+    if !(1..=365).contains(&raw.work.package_ttl_days) {
+        bail!("invalid configuration: work.package_ttl_days: must be between 1 and 365");
+    }
     if !(1..=256).contains(&raw.work.concurrency) {
         bail!("invalid configuration: work.concurrency: must be between 1 and 256");
     }
@@ -370,11 +385,17 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
         database_url,
         log_json,
         settings: Settings {
-            controller: ControllerSettings {
-                regime,
-                time_zone,
-                calendar,
-                extra_holidays,
+            controller: {
+                let d = ControllerSettings::default();
+                ControllerSettings {
+                    regime,
+                    time_zone,
+                    calendar,
+                    extra_holidays,
+                    name: raw.controller.name.unwrap_or(d.name),
+                    contact: raw.controller.contact.unwrap_or(d.contact),
+                    authority: raw.controller.authority.unwrap_or(d.authority),
+                }
             },
             public_url,
             work: WorkSettings {
@@ -382,6 +403,7 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
                 lease: Duration::from_secs(raw.work.lease_secs),
                 call_timeout: Duration::from_secs(raw.work.call_timeout_secs),
                 auto_approve,
+                package_ttl: Duration::from_secs(u64::from(raw.work.package_ttl_days) * 24 * 3600),
             },
             // Replaced by the resolved key before any use (see resolve_data_key).
             data_key: DataKey::generate(),

@@ -352,6 +352,9 @@ impl SqlConnector {
         let mut assignments = Vec::new();
         for (col, rep) in sets {
             let expr = match rep {
+                // A literal NULL: a bound NULL would carry a type (text) that PostgreSQL refuses
+                // for date or numeric columns.
+                Replacement::Value(Bind::Null) => "NULL".to_owned(),
                 Replacement::Value(b) => stmt.push_bind(d, b.clone()),
                 Replacement::KeyTemplate(parts) => {
                     let mut pieces = Vec::new();
@@ -546,7 +549,14 @@ fn build_tables(system: &System, cfgs: &[TableConfig]) -> Result<Vec<Table>, Bui
                     sets.push((col, rep));
                 }
                 for col in &c.nullify {
-                    sets.push((ident(col, &k("nullify"))?, Replacement::Value(Bind::Null)));
+                    let col = ident(col, &k("nullify"))?;
+                    if sets.iter().any(|(c, _)| *c == col) {
+                        return Err(BuildError::new(
+                            k("nullify"),
+                            format!("{col} is also in anonymise: give each column one replacement"),
+                        ));
+                    }
+                    sets.push((col, Replacement::Value(Bind::Null)));
                 }
                 if sets.is_empty() {
                     return Err(BuildError::new(
@@ -648,6 +658,22 @@ fn db_error(e: sqlx::Error) -> ConnectorError {
     }
 }
 
+/// A database error, with the configured table it happened on.
+fn on_table(table: &str, e: sqlx::Error) -> ConnectorError {
+    match db_error(e) {
+        ConnectorError::Transient {
+            message,
+            retry_after,
+        } => ConnectorError::Transient {
+            message: format!("table {table}: {message}"),
+            retry_after,
+        },
+        ConnectorError::Permanent { message } => ConnectorError::Permanent {
+            message: format!("table {table}: {message}"),
+        },
+    }
+}
+
 fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
     use serde_json::Value as J;
     let Ok(raw) = row.try_get_raw(i) else {
@@ -722,7 +748,7 @@ macro_rules! run_ops {
                     let rows = bind!($db, stmt)
                         .fetch_all(&mut *tx)
                         .await
-                        .map_err(db_error)?;
+                        .map_err(|e| on_table(&table.name, e))?;
                     let truncated = rows.len() > $self.max_rows;
                     let records: Vec<serde_json::Value> = rows
                         .iter()
@@ -751,9 +777,9 @@ macro_rules! run_ops {
                     let n: i64 = bind!($db, stmt)
                         .fetch_one(&mut *tx)
                         .await
-                        .map_err(db_error)?
+                        .map_err(|e| on_table(&table.name, e))?
                         .try_get(0)
-                        .map_err(db_error)?;
+                        .map_err(|e| on_table(&table.name, e))?;
                     report.items.push(Item {
                         target: table.name.clone(),
                         effect,
@@ -765,7 +791,7 @@ macro_rules! run_ops {
                     let n = bind!($db, stmt)
                         .execute(&mut *tx)
                         .await
-                        .map_err(db_error)?
+                        .map_err(|e| on_table(&table.name, e))?
                         .rows_affected();
                     report.items.push(Item {
                         target: table.name.clone(),

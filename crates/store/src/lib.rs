@@ -7,7 +7,9 @@
 pub mod audit;
 pub mod entity;
 pub mod error;
+pub mod packages;
 pub mod requests;
+pub mod suppressions;
 pub mod tasks;
 pub mod tokens;
 

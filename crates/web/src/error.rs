@@ -21,6 +21,8 @@ pub enum ApiError {
     NotFound(String),
     /// 409: the current state does not allow it.
     Conflict(String),
+    /// 410: it existed but is gone for good (an expired link).
+    Gone(String),
     /// 413: body too large.
     PayloadTooLarge,
     /// 415: not JSON.
@@ -67,6 +69,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             AppError::Conflict(m) => ApiError::Conflict(m),
             AppError::Forbidden(m) => ApiError::Forbidden(m),
+            AppError::Gone(m) => ApiError::Gone(m),
             AppError::Internal(m) => ApiError::Internal(m),
         }
     }
@@ -85,6 +88,7 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, vec![]),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m, vec![]),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, vec![]),
+            ApiError::Gone(m) => (StatusCode::GONE, "gone", m, vec![]),
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",

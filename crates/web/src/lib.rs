@@ -33,6 +33,7 @@ pub fn router(app: App) -> Router {
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
+        .route("/download/{token}", get(api::requests::download))
         .fallback(not_found)
         .with_state(app)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

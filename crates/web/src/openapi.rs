@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{requests, tasks};
+use crate::api::{requests, suppressions, tasks};
 use crate::error;
 
 /// The API description.
@@ -20,9 +20,11 @@ use crate::error;
         requests::approve,
         requests::withdraw,
         requests::verify,
+        requests::package,
         tasks::list,
         tasks::complete,
         tasks::retry,
+        suppressions::check,
     ),
     components(schemas(
         requests::CreateRequestBody,
@@ -34,6 +36,9 @@ use crate::error;
         tasks::TaskBody,
         tasks::TaskList,
         tasks::CompleteBody,
+        suppressions::CheckBody,
+        suppressions::CheckResult,
+        suppressions::CheckResults,
         error::ErrorBody,
         error::ErrorDetail,
         error::FieldErrorBody,
@@ -41,7 +46,8 @@ use crate::error;
     modifiers(&BearerAuth),
     tags(
         (name = "requests", description = "Data-subject requests"),
-        (name = "tasks", description = "Per-system work of a request")
+        (name = "tasks", description = "Per-system work of a request"),
+        (name = "suppressions", description = "Keyed-hash list of subjects to keep out of marketing")
     )
 )]
 pub struct ApiDoc;

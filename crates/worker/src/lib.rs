@@ -224,6 +224,10 @@ pub async fn reconcile_once(app: &App, name: &str, period: chrono::TimeDelta) ->
         dsrflow_app::work::reconcile(app)
             .await
             .map_err(|e| Box::new(e) as BoxDynError)?;
+        // Delivered packages are deleted once their link expires (Art. 5(1)(e)).
+        dsrflow_app::package::purge_expired(app)
+            .await
+            .map_err(|e| Box::new(e) as BoxDynError)?;
         // Keep the bookkeeping small.
         let _ = dsrflow_app::store::tasks::prune_ticks(
             app.store.db(),

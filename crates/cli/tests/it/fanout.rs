@@ -207,6 +207,30 @@ on_both_fanout!(
             .await
             .unwrap();
         assert_eq!(report.first_break, None);
+
+        // Erased subjects are suppressed by keyed hash: marketing imports can check, the
+        // address itself is not stored.
+        let check: Value = t
+            .post(
+                "/api/v1/suppressions/check",
+                &json!({"emails": ["ALICE@example.com", "bob@example.org"]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(check["results"][0]["suppressed"], true);
+        assert_eq!(check["results"][0]["scope"], "all");
+        assert_eq!(check["results"][1]["suppressed"], false);
+        let bad = t
+            .post(
+                "/api/v1/suppressions/check",
+                &json!({"emails": ["ok@example.com", "nope"]}),
+            )
+            .await;
+        assert_eq!(bad.status(), 422);
+        let body: Value = bad.json().await.unwrap();
+        assert_eq!(body["error"]["fields"][0]["field"], "emails[1]");
     }
 );
 
@@ -551,3 +575,152 @@ async fn the_apalis_workers_carry_an_erasure_to_review_on_sqlite() {
 async fn the_apalis_workers_carry_an_erasure_to_review_on_postgres() {
     run_with_real_workers(Backend::Postgres).await;
 }
+
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        let name = f.name().unwrap().to_string();
+        out.insert(name, s);
+    }
+    out
+}
+
+on_both_fanout!(
+    an_access_request_yields_a_package_with_every_system_and_the_art15_information,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(json!({"kind": "access", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id = created["id"].as_str().unwrap();
+        t.drain().await;
+        // No package before every system answered.
+        assert_eq!(
+            t.get(&format!("/api/v1/requests/{id}/package"))
+                .await
+                .status(),
+            404
+        );
+        let tasks = t.tasks(id).await;
+        let manual = task(&tasks, "support-mailbox", "access")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        t.post(
+            &format!("/api/v1/tasks/{manual}/complete"),
+            &json!({"status": "not_found", "note": "No mail from this address"}),
+        )
+        .await;
+        t.drain().await;
+        assert_eq!(t.request(id).await["status"], "awaiting_review");
+
+        let resp = t.get(&format!("/api/v1/requests/{id}/package")).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/zip");
+        let bytes = resp.bytes().await.unwrap();
+        let files = unzip(&bytes);
+        let names: Vec<&str> = files.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            vec![
+                "art15.json",
+                "summary.html",
+                "systems/odoo.json",
+                "systems/odoo/account_move.csv",
+                "systems/odoo/mail_message.csv",
+                "systems/odoo/res_partner.csv",
+            ]
+        );
+        let odoo: Value = serde_json::from_str(&files["systems/odoo.json"]).unwrap();
+        let partner = odoo["datasets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "res_partner")
+            .unwrap();
+        assert_eq!(partner["records"][0]["name"], "Alice Liddell");
+        assert!(files["systems/odoo/account_move.csv"].contains("INV/2026/0001"));
+        assert!(!files["systems/odoo/account_move.csv"].contains("INV/2026/0002"));
+        let art15: Value = serde_json::from_str(&files["art15.json"]).unwrap();
+        let odoo_info = art15["systems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "odoo")
+            .unwrap();
+        assert_eq!(odoo_info["purposes"][0]["legal_basis"], "contract");
+        assert!(
+            odoo_info["retention"][0]
+                .as_str()
+                .unwrap()
+                .contains("10 years")
+        );
+        let html = &files["summary.html"];
+        assert!(html.contains(created["reference"].as_str().unwrap()));
+        assert!(html.contains("Art. 6(1)(b) GDPR"));
+        assert!(html.contains("supervisory authority"));
+        // Once packaged, the raw collected data is gone.
+        let odoo_task: uuid::Uuid = task(&tasks, "odoo", "access")["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            dsrflow_app::store::tasks::result(t.app.store.db(), odoo_task)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // Approval delivers a download link, shown once.
+        let approved: Value = t
+            .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(approved["status"], "completed");
+        let url = approved["download_url"].as_str().unwrap();
+        assert_eq!(approved["download_expires_at"], "2026-03-12T09:00:00Z");
+        assert!(t.request(id).await.get("download_url").is_none());
+        let path = &url[url.find("/download/").unwrap()..];
+        let link = t.client.get(t.url(path)).send().await.unwrap();
+        assert_eq!(link.status(), 200);
+        assert_eq!(link.bytes().await.unwrap(), bytes);
+        assert_eq!(
+            t.client
+                .get(t.url("/download/not-a-token"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+
+        // After the expiry the link is refused, and the purge deletes the content.
+        t.clock.set(crate::support::t("2026-03-12T09:00:01Z"));
+        assert_eq!(
+            t.client.get(t.url(path)).send().await.unwrap().status(),
+            410
+        );
+        assert_eq!(
+            dsrflow_app::package::purge_expired(&t.app).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            t.get(&format!("/api/v1/requests/{id}/package"))
+                .await
+                .status(),
+            409
+        );
+        let report = dsrflow_app::store::audit::verify(t.app.store.db())
+            .await
+            .unwrap();
+        assert_eq!(report.first_break, None);
+    }
+);

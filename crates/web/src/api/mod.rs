@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens.
 
 pub mod requests;
+pub mod suppressions;
 pub mod tasks;
 
 use axum::Router;
@@ -18,6 +19,8 @@ pub fn routes() -> Router<App> {
         .route("/requests/{id}/withdraw", post(requests::withdraw))
         .route("/requests/{id}/verify", post(requests::verify))
         .route("/requests/{id}/tasks", get(tasks::list))
+        .route("/requests/{id}/package", get(requests::package))
         .route("/tasks/{id}/complete", post(tasks::complete))
         .route("/tasks/{id}/retry", post(tasks::retry))
+        .route("/suppressions/check", post(suppressions::check))
 }

@@ -123,6 +123,13 @@ pub struct RequestBody {
     pub updated_at: DateTime<Utc>,
     /// When it was closed.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Only in the answer to the approval that delivers an access package: the subject's
+    /// download link (shown once; stored hashed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<String>,
+    /// When that link expires and the package is deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_expires_at: Option<DateTime<Utc>>,
 }
 
 /// The subject as returned to an authenticated API caller.
@@ -172,6 +179,8 @@ impl From<RequestDetails> for RequestBody {
             created_at: r.created_at,
             updated_at: r.updated_at,
             closed_at: r.closed_at,
+            download_url: None,
+            download_expires_at: None,
         }
     }
 }
@@ -571,9 +580,14 @@ pub async fn approve(
     let id = parse_id(&id)?;
     let note = optional_reason(&body)?;
     let partial = body.as_ref().and_then(|b| b.partial).unwrap_or(false);
-    Ok(Json(
-        uc::approve(&app, &caller, id, partial, note).await?.into(),
-    ))
+    let details = uc::approve(&app, &caller, id, partial, note).await?;
+    let download = details.download.clone();
+    let mut out = RequestBody::from(details);
+    if let Some((token, expires_at)) = download {
+        out.download_url = Some(format!("{}/download/{token}", app.settings.public_url));
+        out.download_expires_at = Some(expires_at);
+    }
+    Ok(Json(out))
 }
 
 /// Records that the requester withdrew the request.
@@ -617,4 +631,80 @@ pub async fn verify(
 ) -> Result<Json<RequestBody>, ApiError> {
     let id = parse_id(&id)?;
     Ok(Json(uc::verify(&app, &caller, id).await?.into()))
+}
+
+fn zip_response(
+    app: &App,
+    package: &dsrflow_app::store::entity::access_package::Model,
+    filename: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use futures::StreamExt;
+    let stream = dsrflow_app::package::stream(app, package).map(|r| {
+        r.map(axum::body::Bytes::from).map_err(|e| {
+            tracing::error!(cause = %e, "package stream failed");
+            std::io::Error::other("package unavailable")
+        })
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CONTENT_LENGTH, package.size_bytes.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (
+                header::HeaderName::from_static("x-content-sha256"),
+                package.sha256.clone(),
+            ),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// Downloads the access package of a request (zip: per system JSON and CSV, summary.html,
+/// art15.json).
+#[utoipa::path(
+    get, path = "/api/v1/requests/{id}/package", tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The zip", content_type = "application/zip"),
+        (status = 404, description = "No package (yet)", body = crate::error::ErrorBody),
+        (status = 409, description = "Expired and deleted", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn package(
+    State(app): State<App>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = parse_id(&id)?;
+    let request = uc::get(&app, id).await?;
+    let package = dsrflow_app::package::for_request(&app, id).await?;
+    dsrflow_app::package::audit_download(&app, &package, "api", caller.actor).await?;
+    Ok(zip_response(
+        &app,
+        &package,
+        &format!("{}.zip", request.record.request.reference),
+    ))
+}
+
+/// The subject's download link (`GET /download/{token}`).
+pub async fn download(
+    State(app): State<App>,
+    Path(token): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let package = dsrflow_app::package::by_download_token(&app, &token).await?;
+    dsrflow_app::package::audit_download(
+        &app,
+        &package,
+        "link",
+        dsrflow_app::store::audit::Actor::System,
+    )
+    .await?;
+    Ok(zip_response(&app, &package, "personal-data.zip"))
 }
