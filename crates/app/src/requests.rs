@@ -335,6 +335,33 @@ pub async fn verify(app: &App, caller: &Caller, id: Uuid) -> Result<RequestDetai
     .await
 }
 
+/// The request concerns data the company only processes for a customer (a hosted database):
+/// it is forwarded to that controller, recorded, and closed.
+pub async fn forward(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    controller: &str,
+    note: Option<Reason>,
+) -> Result<RequestDetails, AppError> {
+    let controller = controller.split_whitespace().collect::<Vec<_>>().join(" ");
+    if controller.chars().count() < 2 || controller.chars().count() > 200 {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "controller",
+            "name the controller the request was forwarded to (2–200 characters)",
+        )]));
+    }
+    transition(
+        app,
+        caller,
+        id,
+        "request.forwarded",
+        note,
+        move |_, _, _| Ok(Event::Forward { controller }),
+    )
+    .await
+}
+
 /// The officer sends a request in review back to work (e.g. after retrying a failed task).
 pub(crate) async fn reopen(
     app: &App,
@@ -420,6 +447,10 @@ pub(crate) async fn transition(
             data["reason_sha256"] = json!(sha256_hex(reason.as_str()));
         }
         Event::IdentityVerified => row.identity_verified_at = Some(now),
+        Event::Forward { controller } => {
+            row.forwarded_to = Some(controller.clone());
+            data["controller"] = json!(controller);
+        }
         _ => {}
     }
     if let Some(note) = &note {

@@ -122,7 +122,10 @@ impl RequestStatus {
             (S::Received | S::AwaitingVerification, Event::VerificationLapsed) => {
                 Some(S::ClosedUnidentified)
             }
-            (_, Event::Extend { .. } | Event::Forward) => Some(self),
+            (_, Event::Extend { .. }) => Some(self),
+            // The company only processes this data for a customer: the request is answered by
+            // forwarding it to that controller and telling the subject.
+            (_, Event::Forward { .. }) => Some(S::Completed),
             _ => None,
         };
         next.ok_or(InvalidTransition {
@@ -242,7 +245,10 @@ pub enum Event {
     },
     /// The request concerns data the company only processes for a customer: forwarded to
     /// that controller.
-    Forward,
+    Forward {
+        /// Who it was forwarded to.
+        controller: String,
+    },
 }
 
 impl Event {
@@ -258,7 +264,7 @@ impl Event {
             Event::Withdraw => "withdraw",
             Event::VerificationLapsed => "verification_lapsed",
             Event::Extend { .. } => "extend",
-            Event::Forward => "forward",
+            Event::Forward { .. } => "forward",
         }
     }
 }
@@ -380,7 +386,7 @@ impl Lifecycle {
                     to: None,
                 });
             }
-            Event::Forward => {
+            Event::Forward { .. } => {
                 if self.forwarded {
                     return Err(LifecycleError::AlreadyForwarded);
                 }
@@ -435,7 +441,9 @@ mod tests {
                 notice_by: NaiveDate::from_ymd_opt(2026, 4, 10).unwrap(),
                 notice_by_end: at(31),
             },
-            Event::Forward,
+            Event::Forward {
+                controller: "Acme SA".to_owned(),
+            },
         ]
     }
 

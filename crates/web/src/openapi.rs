@@ -20,6 +20,7 @@ use crate::error;
         requests::approve,
         requests::withdraw,
         requests::verify,
+        requests::forward,
         requests::package,
         tasks::list,
         tasks::complete,

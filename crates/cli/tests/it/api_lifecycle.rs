@@ -233,3 +233,29 @@ on_both!(
         assert_eq!(created["deadline"], "2026-03-11");
     }
 );
+
+on_both!(
+    a_request_about_a_hosted_customers_data_is_forwarded_and_closed,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let id = new_request(t, "2026-02-01T12:00:00+01:00").await;
+        let path = format!("/api/v1/requests/{id}/forward");
+        let missing = t.post(&path, &json!({})).await;
+        assert_eq!(missing.status(), 422);
+        let ok = t
+            .post(
+                &path,
+                &json!({"controller": "Brasserie Dupont SA (privacy@dupont.example)"}),
+            )
+            .await;
+        assert_eq!(ok.status(), 200);
+        let body: Value = ok.json().await.unwrap();
+        assert_eq!(body["status"], "completed");
+        assert_eq!(
+            body["forwarded_to"],
+            "Brasserie Dupont SA (privacy@dupont.example)"
+        );
+        let again = t.post(&path, &json!({"controller": "Someone else"})).await;
+        assert_eq!(again.status(), 409);
+    }
+);

@@ -18,6 +18,7 @@ pub fn routes() -> Router<App> {
         .route("/requests/{id}/approve", post(requests::approve))
         .route("/requests/{id}/withdraw", post(requests::withdraw))
         .route("/requests/{id}/verify", post(requests::verify))
+        .route("/requests/{id}/forward", post(requests::forward))
         .route("/requests/{id}/tasks", get(tasks::list))
         .route("/requests/{id}/package", get(requests::package))
         .route("/tasks/{id}/complete", post(tasks::complete))

@@ -206,6 +206,9 @@ pub struct ActionBody {
     pub reason: Option<String>,
     /// For `approve`: part of the request is refused or impossible (`partially_completed`).
     pub partial: Option<bool>,
+    /// For `forward`: the controller the request was sent to (the company only processes the
+    /// data for it, e.g. a hosted customer's database).
+    pub controller: Option<String>,
 }
 
 /// Query of `GET /api/v1/requests`.
@@ -707,4 +710,37 @@ pub async fn download(
     )
     .await?;
     Ok(zip_response(&app, &package, "personal-data.zip"))
+}
+
+/// Forwards a request about data the company only processes for a customer to that controller,
+/// and closes it.
+#[utoipa::path(
+    post, path = "/api/v1/requests/{id}/forward", tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id")),
+    request_body = ActionBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = RequestBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "Already closed", body = crate::error::ErrorBody),
+        (status = 422, description = "Controller missing", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn forward(
+    State(app): State<App>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<ActionBody>,
+) -> Result<Json<RequestBody>, ApiError> {
+    let id = parse_id(&id)?;
+    let note = optional_reason(&body)?;
+    let controller = body
+        .as_ref()
+        .and_then(|b| b.controller.clone())
+        .unwrap_or_default();
+    Ok(Json(
+        uc::forward(&app, &caller, id, &controller, note)
+            .await?
+            .into(),
+    ))
 }
