@@ -7,6 +7,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_tasks;
 mod m20261122_000003_packages;
 mod m20261122_000004_suppression;
+mod m20261122_000005_outbox;
 
 /// Applies dsrflow's migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_tasks::Migration),
             Box::new(m20261122_000003_packages::Migration),
             Box::new(m20261122_000004_suppression::Migration),
+            Box::new(m20261122_000005_outbox::Migration),
         ]
     }
 }

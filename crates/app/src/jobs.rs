@@ -18,6 +18,8 @@ pub enum Job {
     RunTask(Uuid),
     /// Look whether every task of a request is final and, if so, prepare the answer.
     Settle(Uuid),
+    /// Deliver one outbox message.
+    Deliver(Uuid),
 }
 
 /// Where wake-ups go.

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod jobs;
+pub mod outbox;
 pub mod package;
 pub mod requests;
 pub mod settings;
@@ -37,6 +38,8 @@ pub struct App {
     pub systems: Arc<systems::Systems>,
     /// Where wake-ups for background work go.
     pub jobs: Arc<dyn jobs::JobQueue>,
+    /// How outbox messages leave.
+    pub mailer: Arc<dyn outbox::MailSender>,
 }
 
 impl App {
@@ -49,7 +52,14 @@ impl App {
             token_cache: Arc::default(),
             systems: Arc::default(),
             jobs: Arc::new(jobs::NoQueue),
+            mailer: Arc::new(outbox::NoMail),
         }
+    }
+
+    /// Sends outbox messages through this transport.
+    pub fn with_mailer(mut self, mailer: Arc<dyn outbox::MailSender>) -> Self {
+        self.mailer = mailer;
+        self
     }
 
     /// Uses these systems.

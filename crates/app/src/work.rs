@@ -661,6 +661,8 @@ pub struct Reconciled {
     pub tasks: usize,
     /// Requests re-enqueued for settling.
     pub settles: usize,
+    /// Outbox messages re-enqueued for delivery.
+    pub mails: usize,
 }
 
 /// Re-derives wake-ups from the rows: requests in progress without tasks, tasks that are due or
@@ -681,6 +683,10 @@ pub async fn reconcile(app: &App) -> Result<Reconciled, AppError> {
     for id in tq::requests_ready_to_settle(db, BATCH).await? {
         app.wake(Job::Settle(id), None).await;
         r.settles += 1;
+    }
+    for m in dsrflow_store::outbox::due(db, now, BATCH).await? {
+        app.wake(Job::Deliver(m.id), None).await;
+        r.mails += 1;
     }
     if r != Reconciled::default() {
         tracing::info!(
@@ -707,6 +713,7 @@ pub async fn run_job(app: &App, job: Job) -> Result<(), AppError> {
         Job::Fanout(id) => fan_out(app, id).await,
         Job::RunTask(id) => run_task(app, id).await,
         Job::Settle(id) => settle(app, id).await,
+        Job::Deliver(id) => crate::outbox::deliver(app, id).await,
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod commands;
 mod config;
+mod demo;
 mod telemetry;
 
 use std::path::PathBuf;

@@ -76,6 +76,12 @@ pub fn build(
         ConnectorKind::Sql => Ok(Arc::new(crate::sql::SqlConnector::from_config(
             system, connection, env,
         )?)),
+        ConnectorKind::Http => Ok(Arc::new(crate::http::HttpConnector::from_config(
+            system, connection, env,
+        )?)),
+        ConnectorKind::Opendsr => Ok(Arc::new(crate::opendsr::OpendsrConnector::from_config(
+            connection, env,
+        )?)),
         other => Err(BuildError::new(
             "",
             format!("connector kind {other} is not available in this build"),

@@ -6,8 +6,12 @@
 //! only for the duration of the call (they are never logged).
 
 pub mod config;
+pub mod http;
 pub mod manual;
+pub mod opendsr;
+pub mod opendsr_standin;
 pub mod sql;
+pub mod standins;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod kind;
 pub mod lifecycle;
 pub mod regime;
+pub mod reminder;
 pub mod task;
 
 pub use calendar::{Calendar, CalendarCode};

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod entity;
 pub mod error;
+pub mod outbox;
 pub mod packages;
 pub mod requests;
 pub mod suppressions;

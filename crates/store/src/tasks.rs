@@ -107,6 +107,19 @@ pub async fn due(
         .await?)
 }
 
+/// Tasks waiting for a person, oldest first.
+pub async fn awaiting_manual(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<task::Model>, StoreError> {
+    Ok(task::Entity::find()
+        .filter(task::Column::Status.eq(TaskStatus::AwaitingManual))
+        .order_by_asc(task::Column::UpdatedAt)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 /// Marks every non-final task of a request as skipped (the request closed first).
 pub async fn skip_open(
     conn: &impl ConnectionTrait,

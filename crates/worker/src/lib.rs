@@ -28,6 +28,8 @@ pub const FANOUT_QUEUE: &str = "dsrflow.fanout";
 pub const TASK_QUEUE: &str = "dsrflow.task";
 /// See [`FANOUT_QUEUE`].
 pub const SETTLE_QUEUE: &str = "dsrflow.settle";
+/// See [`FANOUT_QUEUE`].
+pub const MAIL_QUEUE: &str = "dsrflow.mail";
 
 /// How often idle workers look for new jobs (apalis otherwise waits for its 30 s heartbeat).
 const POLL: Duration = Duration::from_millis(200);
@@ -56,17 +58,26 @@ pub struct SettleJob {
     pub request_id: Uuid,
 }
 
+/// Payload of the mail queue.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct MailJob {
+    /// The outbox message.
+    pub outbox_id: Uuid,
+}
+
 #[derive(Clone)]
 enum Storages {
     Sqlite {
         fanout: SqliteStorage<FanoutJob>,
         task: SqliteStorage<TaskJob>,
         settle: SqliteStorage<SettleJob>,
+        mail: SqliteStorage<MailJob>,
     },
     Postgres {
         fanout: PostgresStorage<FanoutJob>,
         task: PostgresStorage<TaskJob>,
         settle: PostgresStorage<SettleJob>,
+        mail: PostgresStorage<MailJob>,
     },
 }
 
@@ -82,12 +93,46 @@ impl std::fmt::Debug for Queues {
     }
 }
 
+/// Heartbeats also wake an idle worker; keep them frequent enough to bound any missed wake-up.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
 fn sqlite_config(queue: &str) -> apalis_sqlite::Config {
-    apalis_sqlite::Config::default().queue(queue)
+    apalis_sqlite::Config::default()
+        .queue(queue)
+        .heartbeat_interval(HEARTBEAT)
 }
 
 fn pg_config(queue: &str) -> apalis_postgres::Config {
-    apalis_postgres::Config::default().queue(queue)
+    apalis_postgres::Config::default()
+        .queue(queue)
+        .heartbeat_interval(HEARTBEAT)
+}
+
+/// A polling strategy that wakes an idle worker at a fixed interval.
+///
+/// apalis 1.0's `PollWith` ignores a strategy that is ready when polled, so a plain interval
+/// whose tick happens to be due at that moment leaves no waker registered, and the worker sleeps
+/// until its next heartbeat (measured: about 25 s, now and then). This strategy drains ready
+/// ticks until the timer is pending, so a waker is always registered for the next one.
+struct Tick(tokio::time::Interval);
+
+impl Tick {
+    fn every(period: Duration) -> Self {
+        let mut i = tokio::time::interval(period);
+        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Tick(i)
+    }
+}
+
+impl PollStrategy for Tick {
+    fn poll_drive(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        _snapshot: &PollSnapshot,
+    ) -> std::task::Poll<Option<()>> {
+        while self.0.poll_tick(cx).is_ready() {}
+        std::task::Poll::Ready(Some(()))
+    }
 }
 
 impl Queues {
@@ -106,6 +151,7 @@ impl Queues {
                     fanout: SqliteStorage::new(pool).with_config(sqlite_config(FANOUT_QUEUE)),
                     task: SqliteStorage::new(pool).with_config(sqlite_config(TASK_QUEUE)),
                     settle: SqliteStorage::new(pool).with_config(sqlite_config(SETTLE_QUEUE)),
+                    mail: SqliteStorage::new(pool).with_config(sqlite_config(MAIL_QUEUE)),
                 }
             }
             DbBackend::Postgres => {
@@ -118,6 +164,7 @@ impl Queues {
                     fanout: PostgresStorage::new(pool).with_config(pg_config(FANOUT_QUEUE)),
                     task: PostgresStorage::new(pool).with_config(pg_config(TASK_QUEUE)),
                     settle: PostgresStorage::new(pool).with_config(pg_config(SETTLE_QUEUE)),
+                    mail: PostgresStorage::new(pool).with_config(pg_config(MAIL_QUEUE)),
                 }
             }
             other => anyhow::bail!("no job queue for {other:?}"),
@@ -167,6 +214,9 @@ impl JobQueue for Queues {
                 (Storages::Sqlite { settle, .. }, Job::Settle(id)) => {
                     push(settle, SettleJob { request_id: id }, delay).await
                 }
+                (Storages::Sqlite { mail, .. }, Job::Deliver(id)) => {
+                    push(mail, MailJob { outbox_id: id }, delay).await
+                }
                 (Storages::Postgres { fanout, .. }, Job::Fanout(id)) => {
                     push(fanout, FanoutJob { request_id: id }, delay).await
                 }
@@ -175,6 +225,9 @@ impl JobQueue for Queues {
                 }
                 (Storages::Postgres { settle, .. }, Job::Settle(id)) => {
                     push(settle, SettleJob { request_id: id }, delay).await
+                }
+                (Storages::Postgres { mail, .. }, Job::Deliver(id)) => {
+                    push(mail, MailJob { outbox_id: id }, delay).await
                 }
             }
         })
@@ -193,6 +246,10 @@ async fn on_task(job: TaskJob, app: Data<App>) -> HandlerResult {
 
 async fn on_settle(job: SettleJob, app: Data<App>) -> HandlerResult {
     run(&app, Job::Settle(job.request_id)).await
+}
+
+async fn on_mail(job: MailJob, app: Data<App>) -> HandlerResult {
+    run(&app, Job::Deliver(job.outbox_id)).await
 }
 
 async fn run(app: &App, job: Job) -> HandlerResult {
@@ -243,6 +300,13 @@ fn node_name() -> String {
     format!("{host}:{}", std::process::id())
 }
 
+/// A worker whose polling fails (e.g. the database was unreachable for a moment) is restarted
+/// rather than left stopped: the rows are the truth, and nothing may stay unprocessed.
+fn restart_after_error(worker: &WorkerContext, error: &WorkerError) -> bool {
+    tracing::warn!(worker = %worker.name(), ?error, "worker stopped with an error; restarting it");
+    true
+}
+
 /// Runs the workers and the reconciler until `shutdown` resolves.
 pub async fn run_workers(
     app: App,
@@ -258,19 +322,41 @@ pub async fn run_workers(
             fanout,
             task,
             settle,
+            mail,
         } => {
-            let (a1, a2, a3, a4) = (app.clone(), app.clone(), app.clone(), app.clone());
-            let (n1, n2, n3, n4) = (node.clone(), node.clone(), node.clone(), node.clone());
+            let (a1, a2, a3, a4, a5) = (
+                app.clone(),
+                app.clone(),
+                app.clone(),
+                app.clone(),
+                app.clone(),
+            );
+            let (n1, n2, n3, n4, n5) = (
+                node.clone(),
+                node.clone(),
+                node.clone(),
+                node.clone(),
+                node.clone(),
+            );
             Monitor::new()
+                .should_restart(restart_after_error)
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n5}/mail"))
+                        .backend(mail.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(4)
+                        .parallelize(tokio::spawn)
+                        .data(a5.clone())
+                        .build(on_mail)
+                })
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n1}/fanout"))
-                        .backend(fanout.clone().poll_with_interval(POLL))
+                        .backend(fanout.clone().poll_with_strategy(Tick::every(POLL)))
                         .data(a1.clone())
                         .build(on_fanout)
                 })
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n2}/task"))
-                        .backend(task.clone().poll_with_interval(POLL))
+                        .backend(task.clone().poll_with_strategy(Tick::every(POLL)))
                         .concurrency(concurrency)
                         .parallelize(tokio::spawn)
                         .data(a2.clone())
@@ -278,7 +364,7 @@ pub async fn run_workers(
                 })
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n3}/settle"))
-                        .backend(settle.clone().poll_with_interval(POLL))
+                        .backend(settle.clone().poll_with_strategy(Tick::every(POLL)))
                         .data(a3.clone())
                         .build(on_settle)
                 })
@@ -293,19 +379,41 @@ pub async fn run_workers(
             fanout,
             task,
             settle,
+            mail,
         } => {
-            let (a1, a2, a3, a4) = (app.clone(), app.clone(), app.clone(), app.clone());
-            let (n1, n2, n3, n4) = (node.clone(), node.clone(), node.clone(), node.clone());
+            let (a1, a2, a3, a4, a5) = (
+                app.clone(),
+                app.clone(),
+                app.clone(),
+                app.clone(),
+                app.clone(),
+            );
+            let (n1, n2, n3, n4, n5) = (
+                node.clone(),
+                node.clone(),
+                node.clone(),
+                node.clone(),
+                node.clone(),
+            );
             Monitor::new()
+                .should_restart(restart_after_error)
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n5}/mail"))
+                        .backend(mail.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(4)
+                        .parallelize(tokio::spawn)
+                        .data(a5.clone())
+                        .build(on_mail)
+                })
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n1}/fanout"))
-                        .backend(fanout.clone().poll_with_interval(POLL))
+                        .backend(fanout.clone().poll_with_strategy(Tick::every(POLL)))
                         .data(a1.clone())
                         .build(on_fanout)
                 })
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n2}/task"))
-                        .backend(task.clone().poll_with_interval(POLL))
+                        .backend(task.clone().poll_with_strategy(Tick::every(POLL)))
                         .concurrency(concurrency)
                         .parallelize(tokio::spawn)
                         .data(a2.clone())
@@ -313,7 +421,7 @@ pub async fn run_workers(
                 })
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n3}/settle"))
-                        .backend(settle.clone().poll_with_interval(POLL))
+                        .backend(settle.clone().poll_with_strategy(Tick::every(POLL)))
                         .data(a3.clone())
                         .build(on_settle)
                 })

@@ -22,6 +22,9 @@ use crate::config::Config;
 pub enum BenchCommand {
     /// Intake throughput and latency against a bare-insert baseline.
     Intake(IntakeArgs),
+    /// Erasures fanned out through the job queue to SQL systems, against the same statements
+    /// run directly.
+    Fanout(super::bench_fanout::FanoutArgs),
 }
 
 /// Options of `bench intake`.
@@ -65,7 +68,10 @@ fn summarise(total: Duration, mut latencies: Vec<Duration>) -> Measure {
 
 /// Runs the benchmark.
 pub async fn run(_cfg: Config, cmd: BenchCommand) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Intake(args) = cmd;
+    let args = match cmd {
+        BenchCommand::Intake(args) => args,
+        BenchCommand::Fanout(args) => return super::bench_fanout::run(args).await,
+    };
     if args.requests == 0 || args.clients.iter().any(|&c| c == 0 || c > 256) {
         bail!("--requests must be positive and --clients between 1 and 256");
     }
@@ -110,7 +116,7 @@ pub async fn run(_cfg: Config, cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn with_database(url: &str, name: &str) -> String {
+pub(crate) fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
     let root = match base[scheme_end..].find('/') {

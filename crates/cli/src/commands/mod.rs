@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod bench_fanout;
 pub mod connector;
 pub mod deadline;
 pub mod serve;
@@ -28,7 +29,14 @@ pub async fn open_app(cfg: &Config) -> anyhow::Result<App> {
 
 /// The full application: systems validated and connected, jobs going to the apalis queues.
 pub async fn open_full_app(cfg: &Config) -> anyhow::Result<(App, dsrflow_worker::Queues)> {
-    let systems = cfg.systems()?;
+    open_app_with(cfg, cfg.systems()?).await
+}
+
+/// The full application with the given systems (the demo brings its own).
+pub async fn open_app_with(
+    cfg: &Config,
+    systems: dsrflow_app::systems::Systems,
+) -> anyhow::Result<(App, dsrflow_worker::Queues)> {
     let data_key = cfg.resolve_data_key()?;
     let mut app = open_app(cfg).await?.with_systems(systems);
     app.settings = Arc::new(dsrflow_app::Settings {

@@ -9,4 +9,5 @@ mod api_intake;
 mod api_lifecycle;
 mod audit;
 mod cli;
+mod demo;
 mod fanout;

@@ -1,0 +1,343 @@
+//! The transactional outbox. A message is rendered and written (sealed) in the same transaction
+//! as the state change that causes it, then delivered by a job with retries and backoff. A
+//! delivered message is marked sent and its address and body are cleared (the row stays as
+//! proof); a permanently failing one is marked failed. Because SMTP has no idempotency, a
+//! worker that dies after the server accepted a message but before recording it may send it
+//! once more after its lease expires; the window is one SMTP transaction.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use dsrflow_domain::channel::Language;
+use dsrflow_domain::task::retry_delay_secs;
+use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::entity::outbox;
+use dsrflow_store::outbox as oq;
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::jobs::Job;
+use crate::{App, AppError};
+
+/// Who a message is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The data subject.
+    Subject,
+    /// A processor asked to act (`email` connector).
+    Processor,
+    /// A recipient told under Art. 19.
+    Recipient,
+    /// The compliance officer.
+    Officer,
+}
+
+impl Audience {
+    fn as_str(self) -> &'static str {
+        match self {
+            Audience::Subject => "subject",
+            Audience::Processor => "processor",
+            Audience::Recipient => "recipient",
+            Audience::Officer => "officer",
+        }
+    }
+}
+
+/// A rendered message to queue.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// "Send once" key across workers and replays (e.g. `ack:<request id>`).
+    pub dedupe_key: Option<String>,
+    /// The request it is about.
+    pub request_id: Option<Uuid>,
+    /// The task it belongs to.
+    pub task_id: Option<Uuid>,
+    /// The template's name.
+    pub template: &'static str,
+    /// The language it is in.
+    pub language: Language,
+    /// Who it is for.
+    pub audience: Audience,
+    /// The address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The text body.
+    pub text: String,
+    /// The HTML body.
+    pub html: Option<String>,
+    /// In-Reply-To for follow-ups.
+    pub in_reply_to: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Body {
+    text: String,
+    html: Option<String>,
+    reference: Option<String>,
+}
+
+/// A message handed to the transport.
+#[derive(Debug, Clone)]
+pub struct OutgoingMail {
+    /// The Message-ID header value.
+    pub message_id: String,
+    /// The address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The text body.
+    pub text: String,
+    /// The HTML body.
+    pub html: Option<String>,
+    /// In-Reply-To.
+    pub in_reply_to: Option<String>,
+    /// The request reference, for the `X-DSRflow-Reference` header.
+    pub reference: Option<String>,
+}
+
+/// Why sending failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth retrying (connection refused, timeout, 4xx reply).
+    #[error("{0}")]
+    Transient(String),
+    /// Retrying will not help (5xx reply, invalid address).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// Sends one message (SMTP, file or memory; see `dsrflow_mail`).
+pub trait MailSender: Send + Sync {
+    /// Sends a message.
+    fn send<'a>(&'a self, mail: &'a OutgoingMail) -> BoxFuture<'a, Result<(), SendError>>;
+}
+
+/// Drops every message (contexts that send no mail).
+#[derive(Debug, Default)]
+pub struct NoMail;
+
+impl MailSender for NoMail {
+    fn send<'a>(&'a self, _mail: &'a OutgoingMail) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async {
+            Err(SendError::Transient(
+                "no mail transport configured".to_owned(),
+            ))
+        })
+    }
+}
+
+/// A masked address for proof and logs: `a***@e***.com`.
+pub fn mask(address: &str) -> String {
+    match dsrflow_domain::SubjectEmail::parse(address) {
+        Ok(e) => e.masked(),
+        Err(_) => "***".to_owned(),
+    }
+}
+
+/// Queues a message inside the caller's transaction; returns its id, or None when a message
+/// with the same dedupe key was already queued.
+pub async fn enqueue(
+    app: &App,
+    conn: &impl sea_orm::ConnectionTrait,
+    msg: NewMessage,
+    reference: Option<&str>,
+) -> Result<Option<Uuid>, AppError> {
+    let now = app.clock.now();
+    let id = Uuid::now_v7();
+    let body = serde_json::to_vec(&Body {
+        text: msg.text,
+        html: msg.html,
+        reference: reference.map(str::to_owned),
+    })
+    .map_err(|e| AppError::Internal(format!("outbox body: {e}")))?;
+    let inserted = oq::insert(
+        conn,
+        outbox::Model {
+            id,
+            dedupe_key: msg.dedupe_key,
+            request_id: msg.request_id,
+            task_id: msg.task_id,
+            template: msg.template.to_owned(),
+            language: msg.language.as_str().to_owned(),
+            audience: msg.audience.as_str().to_owned(),
+            to_masked: mask(&msg.to),
+            to_address: Some(msg.to),
+            subject: msg.subject,
+            body: Some(app.settings.data_key.seal(id.as_bytes(), &body)),
+            message_id: message_id(app, id),
+            in_reply_to: msg.in_reply_to,
+            status: "pending".to_owned(),
+            attempts: 0,
+            last_error: None,
+            next_attempt_at: None,
+            lease_until: None,
+            created_at: now,
+            sent_at: None,
+            updated_at: now,
+            version: 0,
+        },
+    )
+    .await?;
+    Ok(inserted.then_some(id))
+}
+
+/// The Message-ID of an outbox message: `<dsr-{id}@{host of the public URL}>`.
+pub fn message_id(app: &App, id: Uuid) -> String {
+    let host = app
+        .settings
+        .public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("dsrflow.invalid")
+        .split(['/', ':'])
+        .next()
+        .filter(|h| !h.is_empty())
+        .unwrap_or("dsrflow.invalid");
+    format!("<dsr-{id}@{host}>")
+}
+
+/// Most attempts before a message is marked failed.
+pub const MAX_ATTEMPTS: i32 = 10;
+const LEASE: Duration = Duration::from_secs(120);
+
+/// Delivers one message if it is due (idempotent: a sent message is never sent again).
+pub async fn deliver(app: &App, id: Uuid) -> Result<(), AppError> {
+    let now = app.clock.now();
+    // Claim.
+    let tx = app.store.write().await?;
+    let Some(mut m) = oq::find(&*tx, id).await? else {
+        return Ok(());
+    };
+    let due = match m.status.as_str() {
+        "pending" => m.next_attempt_at.is_none_or(|t| t <= now),
+        "sending" => m.lease_until.is_none_or(|t| t <= now),
+        _ => false,
+    };
+    if !due {
+        return Ok(());
+    }
+    m.status = "sending".to_owned();
+    m.attempts += 1;
+    m.lease_until = Some(now + TimeDelta::from_std(LEASE).unwrap_or(TimeDelta::minutes(2)));
+    m.updated_at = now;
+    let m = match oq::update(&*tx, m).await {
+        Ok(m) => m,
+        Err(dsrflow_store::StoreError::Concurrent) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+
+    let (Some(to), Some(sealed)) = (m.to_address.clone(), m.body.clone()) else {
+        return finish(
+            app,
+            m,
+            Err(SendError::Permanent(
+                "message has no address or body".to_owned(),
+            )),
+        )
+        .await;
+    };
+    let body: Body = match app
+        .settings
+        .data_key
+        .open(m.id.as_bytes(), &sealed)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+    {
+        Some(b) => b,
+        None => {
+            return finish(
+                app,
+                m,
+                Err(SendError::Permanent("sealed body unreadable".to_owned())),
+            )
+            .await;
+        }
+    };
+    let mail = OutgoingMail {
+        message_id: m.message_id.clone(),
+        to,
+        subject: m.subject.clone(),
+        text: body.text,
+        html: body.html,
+        in_reply_to: m.in_reply_to.clone(),
+        reference: body.reference,
+    };
+    let result = app.mailer.send(&mail).await;
+    finish(app, m, result).await
+}
+
+async fn finish(
+    app: &App,
+    claimed: outbox::Model,
+    result: Result<(), SendError>,
+) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let tx = app.store.write().await?;
+    let Some(mut m) = oq::find(&*tx, claimed.id).await? else {
+        return Ok(());
+    };
+    if m.version != claimed.version {
+        return Ok(());
+    }
+    let mut wake_at = None;
+    let (action, data) = match result {
+        Ok(()) => {
+            m.status = "sent".to_owned();
+            m.sent_at = Some(now);
+            // Data minimisation: the proof is the row, not the content.
+            m.to_address = None;
+            m.body = None;
+            m.last_error = None;
+            m.lease_until = None;
+            (
+                "mail.sent",
+                json!({"outbox_id": m.id, "template": m.template, "audience": m.audience, "to": m.to_masked}),
+            )
+        }
+        Err(SendError::Transient(e)) if m.attempts < MAX_ATTEMPTS => {
+            let delay = retry_delay_secs(u32::try_from(m.attempts).unwrap_or(1), None);
+            m.status = "pending".to_owned();
+            m.last_error = Some(e);
+            m.lease_until = None;
+            m.next_attempt_at =
+                Some(now + TimeDelta::seconds(i64::try_from(delay).unwrap_or(3600)));
+            wake_at = m.next_attempt_at;
+            (
+                "mail.retry_scheduled",
+                json!({"outbox_id": m.id, "attempts": m.attempts}),
+            )
+        }
+        Err(SendError::Transient(e) | SendError::Permanent(e)) => {
+            m.status = "failed".to_owned();
+            m.last_error = Some(e);
+            m.lease_until = None;
+            (
+                "mail.failed",
+                json!({"outbox_id": m.id, "template": m.template, "audience": m.audience, "attempts": m.attempts}),
+            )
+        }
+    };
+    m.updated_at = now;
+    let m = oq::update(&*tx, m).await?;
+    audit::append(
+        &*tx,
+        NewEvent {
+            request_id: m.request_id,
+            actor: Actor::System,
+            action,
+            data,
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(message = %m.message_id, to = %m.to_masked, status = %m.status, "mail delivery");
+    if wake_at.is_some() {
+        app.wake(Job::Deliver(m.id), wake_at).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! `dsrflow serve --demo`: the reference user (a managed-Odoo hosting provider) with every kind
+//! of system, so the main job can be seen end to end without any setup.
+//!
+//! The data map is `examples/odoo-hoster/dsrflow.toml`, built into the binary. Its SQL systems
+//! are SQLite files created (fresh on every start) in the data directory next to the database
+//! file; its SaaS processors are in-process stand-ins implementing each API's documented shapes
+//! (`dsrflow_connectors::standins`). `alice@example.com` is present in every system, with one
+//! invoice under tax retention and a direct-marketing profile; `bob@example.org` is there too,
+//! to show that nothing of his leaks into her answers. A simulated support agent completes
+//! manual tasks after a few seconds so the walkthrough runs unattended (in production a person
+//! does it from the API or the dashboard).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use dsrflow_app::App;
+use dsrflow_app::systems::{SystemConfig, Systems};
+use dsrflow_connectors::standins::{
+    self, crisp, google_analytics, hotjar, klaviyo, odoo, posthog, stripe,
+};
+use dsrflow_domain::TaskStatus;
+use dsrflow_domain::lifecycle::Reason;
+use serde::Deserialize;
+use tokio::task::JoinHandle;
+
+/// The demo configuration, with `@DEMO_DIR@` and `@STANDIN_<NAME>@` placeholders.
+pub const DEMO_CONFIG: &str = include_str!("../../../examples/odoo-hoster/dsrflow.toml");
+
+const ALICE: &str = "alice@example.com";
+const BOB: &str = "bob@example.org";
+
+/// The running demo: its systems and the stand-ins serving them.
+pub struct Demo {
+    /// The data map and connectors.
+    pub systems: Systems,
+    /// Where its files are.
+    pub dir: PathBuf,
+    /// The demo controller.
+    pub controller: DemoController,
+    _standins: Vec<JoinHandle<()>>,
+}
+
+#[derive(Deserialize)]
+struct DemoFile {
+    controller: DemoController,
+    system: Vec<SystemConfig>,
+}
+
+/// The demo controller's identity, as shown to subjects.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoController {
+    /// Its name.
+    pub name: String,
+    /// Its privacy contact.
+    pub contact: String,
+}
+
+/// Secrets the stand-ins accept, handed to the connectors from memory.
+fn secrets() -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("DEMO_ODOO_API_KEY", odoo::OdooSeed::default().api_key),
+        ("DEMO_STRIPE_KEY", stripe::StripeSeed::default().api_key),
+        ("DEMO_KLAVIYO_KEY", klaviyo::KlaviyoSeed::default().api_key),
+        (
+            "DEMO_CRISP_IDENTIFIER",
+            crisp::CrispSeed::default().identifier,
+        ),
+        ("DEMO_CRISP_KEY", crisp::CrispSeed::default().key),
+        ("DEMO_POSTHOG_KEY", posthog::PosthogSeed::default().api_key),
+        (
+            "DEMO_HOTJAR_CLIENT_ID",
+            hotjar::HotjarSeed::default().client_id,
+        ),
+        (
+            "DEMO_HOTJAR_CLIENT_SECRET",
+            hotjar::HotjarSeed::default().client_secret,
+        ),
+        (
+            "DEMO_GA_TOKEN",
+            google_analytics::GoogleAnalyticsSeed::default().access_token,
+        ),
+    ])
+}
+
+async fn sqlite_file(path: &Path, statements: &[&str]) -> anyhow::Result<()> {
+    if path.exists() {
+        std::fs::remove_file(path).with_context(|| format!("cannot reset {}", path.display()))?;
+    }
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let db = dsrflow_app::store::sea_orm::Database::connect(url).await?;
+    for sql in statements {
+        dsrflow_app::store::sea_orm::ConnectionTrait::execute_unprepared(&db, sql).await?;
+    }
+    db.close().await?;
+    Ok(())
+}
+
+/// Prepares the demo: fresh data stores, stand-ins on loopback ports, the data map.
+pub async fn prepare(data_dir: &Path) -> anyhow::Result<Demo> {
+    let dir = data_dir.join("demo");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    sqlite_file(
+        &dir.join("odoo-billing.db"),
+        &[
+            "CREATE TABLE res_partner (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, phone TEXT, street TEXT, newsletter INTEGER NOT NULL DEFAULT 1)",
+            "CREATE TABLE account_move (id INTEGER PRIMARY KEY, partner_id INTEGER NOT NULL REFERENCES res_partner(id), name TEXT, invoice_date TEXT, amount_total REAL)",
+            "CREATE TABLE mail_message (id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES res_partner(id), date TEXT, body TEXT)",
+            "INSERT INTO res_partner (id, name, email, phone, street) VALUES (1, 'Alice Martin', 'Alice@Example.com', '+32 470 12 34 56', 'Rue de la Loi 16, 1000 Brussels'), (2, 'Bob Peeters', 'bob@example.org', NULL, 'Meir 1, 2000 Antwerp')",
+            "INSERT INTO account_move (partner_id, name, invoice_date, amount_total) VALUES (1, 'INV/2026/00042', '2026-01-31', 49.0), (2, 'INV/2026/00043', '2026-01-31', 99.0)",
+            "INSERT INTO mail_message (author_id, date, body) VALUES (1, '2026-02-01', 'Could you upgrade my plan?'), (1, '2026-02-03', 'Thanks!'), (2, '2026-02-02', 'Hello')",
+        ],
+    )
+    .await?;
+    sqlite_file(
+        &dir.join("hosting-logs.db"),
+        &[
+            "CREATE TABLE login_event (id INTEGER PRIMARY KEY, email TEXT, ip TEXT, at TEXT)",
+            "INSERT INTO login_event (email, ip, at) VALUES ('alice@example.com', '198.51.100.7', '2026-02-10T08:00:00Z'), ('alice@example.com', '198.51.100.7', '2026-02-11T08:00:00Z'), ('bob@example.org', '203.0.113.9', '2026-02-10T09:00:00Z')",
+        ],
+    )
+    .await?;
+
+    let mut handles = Vec::new();
+    let mut urls: BTreeMap<&str, String> = BTreeMap::new();
+    macro_rules! start {
+        ($key:literal, $standin:expr) => {{
+            let s = $standin;
+            let (addr, handle) = standins::serve(s.router).await?;
+            urls.insert($key, format!("http://{addr}"));
+            handles.push(handle);
+        }};
+    }
+    start!(
+        "ODOO",
+        odoo::odoo(odoo::OdooSeed {
+            db: "hostodoo".to_owned(),
+            login: "dsr-bot@hostodoo.example".to_owned(),
+            records: vec![
+                odoo::OdooRecord::new("res.partner", 7, "Alice Martin", ALICE),
+                odoo::OdooRecord::new("crm.lead", 31, "Alice Martin - upgrade to 8 workers", ALICE),
+                odoo::OdooRecord::new("res.partner", 8, "Bob Peeters", BOB),
+            ],
+            ..Default::default()
+        })
+    );
+    start!(
+        "STRIPE",
+        stripe::stripe(stripe::StripeSeed {
+            customers: vec![
+                stripe::StripeCustomer::new("cus_Alice0001", ALICE, "Alice Martin"),
+                stripe::StripeCustomer::new("cus_Bob000001", BOB, "Bob Peeters"),
+            ],
+            ..Default::default()
+        })
+    );
+    start!(
+        "KLAVIYO",
+        klaviyo::klaviyo(klaviyo::KlaviyoSeed {
+            profiles: vec![
+                klaviyo::KlaviyoProfile::new("01HALICE", ALICE, "Alice"),
+                klaviyo::KlaviyoProfile::new("01HBOB", BOB, "Bob"),
+            ],
+            ..Default::default()
+        })
+    );
+    start!(
+        "CRISP",
+        crisp::crisp(crisp::CrispSeed {
+            website_id: "hostodoo-website".to_owned(),
+            profiles: vec![
+                crisp::CrispProfile::new("people-alice", ALICE, "Alice"),
+                crisp::CrispProfile::new("people-bob", BOB, "Bob"),
+            ],
+            conversations: vec![
+                crisp::CrispConversation::new(
+                    "session-alice-1",
+                    "people-alice",
+                    &["Hi, my Odoo is slow", "It works again, thank you"],
+                ),
+                crisp::CrispConversation::new("session-bob-1", "people-bob", &["Hello"]),
+            ],
+            ..Default::default()
+        })
+    );
+    start!(
+        "POSTHOG",
+        posthog::posthog(posthog::PosthogSeed {
+            persons: vec![
+                posthog::PosthogPerson::new("0190aaaa-0000-7000-8000-00000000a11c", ALICE),
+                posthog::PosthogPerson::new("0190bbbb-0000-7000-8000-000000000b0b", BOB),
+            ],
+            ..Default::default()
+        })
+    );
+    start!(
+        "HOTJAR",
+        hotjar::hotjar(hotjar::HotjarSeed {
+            organization_id: "4242".to_owned(),
+            users: vec![ALICE.to_owned(), BOB.to_owned()],
+            ..Default::default()
+        })
+    );
+    start!(
+        "GOOGLE_ANALYTICS",
+        google_analytics::google_analytics(google_analytics::GoogleAnalyticsSeed::default())
+    );
+
+    let mut text = DEMO_CONFIG.replace("@DEMO_DIR@", &dir.display().to_string());
+    for (key, url) in &urls {
+        text = text.replace(&format!("@STANDIN_{key}@"), url);
+    }
+    let file: DemoFile = toml::from_str(&text).context("the built-in demo configuration")?;
+    let secrets = secrets();
+    let env = move |k: &str| secrets.get(k).cloned();
+    let systems = Systems::from_config(&file.system, &env)
+        .map_err(|e| anyhow::anyhow!("the built-in demo configuration: {e}"))?;
+    Ok(Demo {
+        systems,
+        dir,
+        controller: file.controller,
+        _standins: handles,
+    })
+}
+
+/// A simulated support agent: completes manual tasks a few seconds after they appear, so the
+/// demo runs unattended. Objections are upheld.
+pub fn spawn_simulated_agent(app: App) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let caller = dsrflow_app::requests::Caller {
+            actor: dsrflow_app::store::audit::Actor::Token("demo-support-agent".to_owned()),
+            can_vouch: false,
+        };
+        let Ok(note) = Reason::parse("Done (simulated by the demo's support agent)") else {
+            return;
+        };
+        let mut tick = tokio::time::interval(Duration::from_secs(3));
+        loop {
+            tick.tick().await;
+            let Ok(tasks) = dsrflow_app::store::tasks::awaiting_manual(app.store.db(), 50).await
+            else {
+                continue;
+            };
+            for t in tasks {
+                let completion = if t.action == dsrflow_domain::TaskAction::Decide {
+                    dsrflow_app::work::Completion::Decision { uphold: true }
+                } else {
+                    dsrflow_app::work::Completion::Done {
+                        status: TaskStatus::Succeeded,
+                        rule: None,
+                    }
+                };
+                if let Err(e) =
+                    dsrflow_app::work::complete(&app, &caller, t.id, completion, note.clone()).await
+                {
+                    tracing::debug!(error = %e, "demo agent could not complete a task");
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,267 @@
+//! Messages to the data subject. Their subjects start with `[DSR-XXXXXXXX]` so that replies can
+//! be matched to the request.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use dsrflow_domain::{RequestKind, SubjectName};
+use serde::{Deserialize, Serialize};
+
+use super::{Controller, Email, SupervisoryAuthority};
+
+/// The request was received: its reference, what was asked in plain words, the deadline and a
+/// link to follow it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    /// The request's reference, e.g. `DSR-7K3QXPMA`.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+    /// The subject's name, when known (used in the greeting).
+    pub subject_name: Option<SubjectName>,
+    /// The day the request was received.
+    pub received_on: NaiveDate,
+    /// The last day to answer (GDPR Art. 12(3): one month).
+    pub deadline: NaiveDate,
+    /// The public status page for this request.
+    pub status_url: String,
+    /// True when a separate identity check message follows.
+    pub verification_needed: bool,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for Acknowledgement {
+    const NAME: &'static str = "acknowledgement";
+}
+
+/// Please confirm the request by opening a single-use link before it expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyIdentity {
+    /// The request's reference.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The single-use confirmation link.
+    pub verify_url: String,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for VerifyIdentity {
+    const NAME: &'static str = "verify_identity";
+}
+
+/// The deadline is extended by up to two months, with the reasons (GDPR Art. 12(3); the notice
+/// must reach the subject within the first month).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionNotice {
+    /// The request's reference.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The day the request was received.
+    pub received_on: NaiveDate,
+    /// The deadline before the extension.
+    pub original_deadline: NaiveDate,
+    /// The new deadline.
+    pub new_deadline: NaiveDate,
+    /// Why more time is needed, as the officer wrote it.
+    pub reasons: String,
+    /// The public status page for this request.
+    pub status_url: String,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for ExtensionNotice {
+    const NAME: &'static str = "extension_notice";
+}
+
+/// The request is refused, with the reasons, the right to complain to the supervisory authority
+/// and the right to a judicial remedy (GDPR Art. 12(4)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The request's reference.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The day the request was received.
+    pub received_on: NaiveDate,
+    /// Why the request is refused, as the officer wrote it.
+    pub reasons: String,
+    /// Where the subject can complain.
+    pub authority: SupervisoryAuthority,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for Refusal {
+    const NAME: &'static str = "refusal";
+}
+
+/// The access (or portability) package is ready: a download link, its expiry and the package's
+/// SHA-256 so the subject can check the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedAccess {
+    /// The request's reference.
+    pub reference: String,
+    /// `Access` or `Portability`.
+    pub kind: RequestKind,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The day the request was received.
+    pub received_on: NaiveDate,
+    /// The download link.
+    pub download_url: String,
+    /// When the link (and the package) expire.
+    pub expires_at: DateTime<Utc>,
+    /// The file name the download will have, e.g. `DSR-7K3QXPMA.zip`.
+    pub package_file_name: String,
+    /// The package's SHA-256, lower-case hex.
+    pub package_sha256: String,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for CompletedAccess {
+    const NAME: &'static str = "completed_access";
+}
+
+/// What happened to the data in one system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureOutcome {
+    /// Deleted.
+    Erased,
+    /// Kept in a form that no longer identifies the subject.
+    Anonymised,
+    /// The system held nothing about the subject.
+    NothingHeld,
+    /// Kept under a legal rule (GDPR Art. 17(3)); the rule says why.
+    Retained,
+}
+
+/// One system in an erasure report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureLine {
+    /// The system, in words the subject understands (e.g. `Invoicing (Odoo)`).
+    pub system: String,
+    /// What happened.
+    pub outcome: ErasureOutcome,
+    /// For kept data: the rule and how long (e.g. `Belgian tax law: invoices are kept for
+    /// 10 years`). Optional for the other outcomes.
+    pub rule: Option<String>,
+}
+
+/// The erasure was carried out: per system what was erased and what was kept and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedErasure {
+    /// The request's reference.
+    pub reference: String,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The day the request was received.
+    pub received_on: NaiveDate,
+    /// One line per system.
+    pub systems: Vec<ErasureLine>,
+    /// The recipients told of the erasure (GDPR Art. 19).
+    pub recipients_notified: Vec<String>,
+    /// True when a keyed hash is kept on the suppression list, so the subject is not imported
+    /// into marketing again.
+    pub suppression_kept: bool,
+    /// Where the subject can complain (mentioned when something was kept).
+    pub authority: SupervisoryAuthority,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for CompletedErasure {
+    const NAME: &'static str = "completed_erasure";
+}
+
+/// An objection, restriction, rectification or consent withdrawal was handled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedOther {
+    /// The request's reference.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The day the request was received.
+    pub received_on: NaiveDate,
+    /// What was done, in the officer's words.
+    pub summary: String,
+    /// The systems where it took effect.
+    pub systems: Vec<String>,
+    /// The recipients told of it (GDPR Art. 19; rectification and restriction).
+    pub recipients_notified: Vec<String>,
+    /// Where the subject can complain.
+    pub authority: SupervisoryAuthority,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for CompletedOther {
+    const NAME: &'static str = "completed_other";
+}
+
+/// The data belongs to another controller (we only process it for them): the request went to
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forwarded {
+    /// The request's reference.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The day the request was received.
+    pub received_on: NaiveDate,
+    /// The day it was forwarded.
+    pub forwarded_on: NaiveDate,
+    /// The controller it was forwarded to.
+    pub forwarded_to: String,
+    /// How to reach that controller, when known (an address or a web page).
+    pub forwarded_to_contact: Option<String>,
+    /// Why it is theirs to answer, as the officer wrote it.
+    pub reason: String,
+    /// Who forwarded it.
+    pub controller: Controller,
+}
+
+impl Email for Forwarded {
+    const NAME: &'static str = "forwarded";
+}
+
+/// The request was closed because the requester's identity could not be confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedUnidentified {
+    /// The request's reference.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The day the request was received.
+    pub received_on: NaiveDate,
+    /// Why, when there is more to say (e.g. the link was never opened).
+    pub reason: Option<String>,
+    /// Where to make a new request.
+    pub new_request_url: Option<String>,
+    /// Where the subject can complain.
+    pub authority: SupervisoryAuthority,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for ClosedUnidentified {
+    const NAME: &'static str = "closed_unidentified";
+}

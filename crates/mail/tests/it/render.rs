@@ -1,0 +1,296 @@
+//! Rendering: every message in every language, escaping, fallback, the override folder.
+
+use dsrflow_domain::channel::Language;
+use dsrflow_mail::messages::subject::Acknowledgement;
+use dsrflow_mail::templates::{FILES, MESSAGES};
+use dsrflow_mail::{Email, TemplateError, Templates};
+
+use crate::support::{self, Audience, REFERENCE, STATUS_URL};
+
+const LANGS: [Language; 3] = [Language::En, Language::Fr, Language::Nl];
+
+#[test]
+fn every_message_renders_in_english_french_and_dutch_with_no_leftover_markup() {
+    let t = Templates::embedded().unwrap();
+    let mut count = 0;
+    for lang in LANGS {
+        for (name, audience, r) in
+            support::render_all(&t, lang, support::name("Alice Liddell")).unwrap()
+        {
+            count += 1;
+            for (part, body) in [
+                ("subject", &r.subject),
+                ("text", &r.text),
+                ("html", &r.html),
+            ] {
+                for marker in ["{{", "}}", "{%", "%}", "{#", "#}"] {
+                    assert!(
+                        !body.contains(marker),
+                        "{name} {lang} {part} has {marker}:\n{body}"
+                    );
+                }
+                assert!(!body.trim().is_empty(), "{name} {lang} {part} is empty");
+            }
+            assert_eq!(r.language, lang, "{name} {lang}");
+            assert!(!r.subject.contains('\n'), "{name} {lang}");
+            assert!(r.html.starts_with("<!DOCTYPE html>"), "{name} {lang}");
+            assert!(
+                r.html.contains(&format!("<html lang=\"{lang}\">")),
+                "{name} {lang}"
+            );
+            assert!(r.html.trim_end().ends_with("</html>"), "{name} {lang}");
+            // The text part is plain text: nothing escaped, no tags.
+            for entity in ["&amp;", "&lt;", "&gt;", "&#", "<p>", "<br>"] {
+                assert!(!r.text.contains(entity), "{name} {lang} text has {entity}");
+            }
+            if audience != Audience::Officer {
+                assert!(
+                    r.subject.starts_with(&format!("[{REFERENCE}]")),
+                    "{name} {lang}: {}",
+                    r.subject
+                );
+            }
+            if audience == Audience::Officer {
+                assert!(!r.text.contains("Alice"), "{name} {lang} names the subject");
+            }
+        }
+    }
+    assert_eq!(count, MESSAGES.len() * LANGS.len());
+}
+
+#[test]
+fn french_and_dutch_are_real_translations_not_copies_of_the_english() {
+    let t = Templates::embedded().unwrap();
+    let en = support::render_all(&t, Language::En, None).unwrap();
+    for lang in [Language::Fr, Language::Nl] {
+        let other = support::render_all(&t, lang, None).unwrap();
+        for ((name, _, e), (_, _, o)) in en.iter().zip(&other) {
+            assert_ne!(e.subject, o.subject, "{name} subject in {lang}");
+            assert_ne!(e.text, o.text, "{name} text in {lang}");
+            assert_ne!(e.html, o.html, "{name} html in {lang}");
+        }
+    }
+}
+
+#[test]
+fn every_escalation_reason_renders_in_every_language() {
+    let t = Templates::embedded().unwrap();
+    for lang in LANGS {
+        let rendered = support::escalations(&t, lang);
+        assert_eq!(rendered.len(), 2);
+        assert_ne!(rendered[0].subject, rendered[1].subject);
+        for r in rendered {
+            assert!(r.subject.starts_with(&format!("[{REFERENCE}]")));
+            assert!(!r.text.contains("{{"));
+        }
+    }
+}
+
+#[test]
+fn html_escapes_a_hostile_name_but_the_text_part_keeps_it_verbatim() {
+    let t = Templates::embedded().unwrap();
+    let hostile = "<script>alert(1)</script> & Co";
+    for lang in LANGS {
+        let r = support::acknowledgement(support::name(hostile))
+            .render(&t, lang)
+            .unwrap();
+        assert!(!r.html.contains("<script>"), "{lang}");
+        assert!(
+            r.html
+                .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; Co"),
+            "{lang}:\n{}",
+            r.html
+        );
+        assert!(r.text.contains(hostile), "{lang}:\n{}", r.text);
+    }
+}
+
+#[test]
+fn links_are_absolute_and_readable_in_both_parts() {
+    let t = Templates::embedded().unwrap();
+    let r = support::acknowledgement(None)
+        .render(&t, Language::En)
+        .unwrap();
+    assert!(r.text.contains(STATUS_URL), "{}", r.text);
+    // In HTML only `&` is escaped; slashes stay as they are.
+    let html_url = STATUS_URL.replace('&', "&amp;");
+    assert!(
+        r.html.contains(&format!("href=\"{html_url}\"")),
+        "{}",
+        r.html
+    );
+}
+
+#[test]
+fn a_link_that_is_not_absolute_http_is_refused_without_quoting_it() {
+    let t = Templates::embedded().unwrap();
+    for bad in [
+        "javascript:alert(1)",
+        "/status/tok_secret",
+        "https://exa mple.com/tok_secret",
+    ] {
+        let mut ctx = support::acknowledgement(None);
+        ctx.status_url = bad.into();
+        let err = ctx.render(&t, Language::En).unwrap_err();
+        assert!(matches!(err, TemplateError::Render { .. }), "{bad}: {err}");
+        assert!(!err.to_string().contains("tok_secret"), "{err}");
+    }
+}
+
+#[test]
+fn dates_are_written_in_the_language_of_the_message() {
+    let t = Templates::embedded().unwrap();
+    let ack = support::acknowledgement(None);
+    let expect = [
+        (Language::En, "3 March 2026", "3 April 2026"),
+        (Language::Fr, "3 mars 2026", "3 avril 2026"),
+        (Language::Nl, "3 maart 2026", "3 april 2026"),
+    ];
+    for (lang, received, deadline) in expect {
+        let r = ack.render(&t, lang).unwrap();
+        assert!(r.text.contains(received), "{lang}:\n{}", r.text);
+        assert!(r.text.contains(deadline), "{lang}:\n{}", r.text);
+    }
+}
+
+#[test]
+fn german_falls_back_to_english() {
+    let t = Templates::embedded().unwrap();
+    let ack = support::acknowledgement(support::name("Jürgen Müller"));
+    let de = ack.render(&t, Language::De).unwrap();
+    let en = ack.render(&t, Language::En).unwrap();
+    assert_eq!(de, en);
+    assert_eq!(de.language, Language::En);
+    assert!(de.html.contains("<html lang=\"en\">"));
+}
+
+#[test]
+fn the_authority_is_named_in_the_language_of_the_message() {
+    let t = Templates::embedded().unwrap();
+    let names = [
+        (Language::En, "Belgian Data Protection Authority"),
+        (Language::Fr, "Autorité de protection des données (APD)"),
+        (Language::Nl, "Gegevensbeschermingsautoriteit (GBA)"),
+    ];
+    for (lang, authority) in names {
+        let all = support::render_all(&t, lang, None).unwrap();
+        let (_, _, refusal) = all.iter().find(|(n, _, _)| *n == "refusal").unwrap();
+        assert!(
+            refusal.text.contains(authority),
+            "{lang}:\n{}",
+            refusal.text
+        );
+        assert!(refusal.html.contains(authority), "{lang}");
+    }
+}
+
+fn write(dir: &std::path::Path, name: &str, body: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+#[test]
+fn an_override_folder_wins_and_can_add_a_language() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "acknowledgement/fr/subject.txt.j2",
+        "[{{ reference }}] Accusé de réception (version de la marque)",
+    );
+    for file in FILES {
+        write(
+            dir.path(),
+            &format!("acknowledgement/de/{file}"),
+            &format!(
+                "{{# {file} #}}Hallo {{{{ reference }}}}, eingegangen am {{{{ received_on|date }}}}"
+            ),
+        );
+    }
+    write(dir.path(), "README.md", "not a template, ignored");
+    let t = Templates::with_override_dir(dir.path()).unwrap();
+    assert_eq!(t.overridden().len(), 4);
+
+    let ack = support::acknowledgement(None);
+    let fr = ack.render(&t, Language::Fr).unwrap();
+    assert_eq!(
+        fr.subject,
+        format!("[{REFERENCE}] Accusé de réception (version de la marque)")
+    );
+    // Only the overridden file changed: the body is still the embedded French one.
+    assert_eq!(
+        fr.text,
+        ack.render(&Templates::embedded().unwrap(), Language::Fr)
+            .unwrap()
+            .text
+    );
+    let de = ack.render(&t, Language::De).unwrap();
+    assert_eq!(de.language, Language::De);
+    assert_eq!(
+        de.subject,
+        format!("Hallo {REFERENCE}, eingegangen am 3. März 2026")
+    );
+    let en = ack.render(&t, Language::En).unwrap();
+    assert_eq!(
+        en,
+        ack.render(&Templates::embedded().unwrap(), Language::En)
+            .unwrap()
+    );
+}
+
+#[test]
+fn a_misspelt_override_file_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "acknowledgment/fr/subject.txt.j2", "x");
+    let err = Templates::with_override_dir(dir.path()).unwrap_err();
+    assert!(
+        matches!(err, TemplateError::UnexpectedFile(ref n) if n == "acknowledgment/fr/subject.txt.j2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_override_that_does_not_parse_is_refused_at_start_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "refusal/nl/body.txt.j2",
+        "{% if reasons %}unterminated",
+    );
+    let err = Templates::with_override_dir(dir.path()).unwrap_err();
+    assert!(
+        matches!(err, TemplateError::Syntax { ref name, .. } if name == "refusal/nl/body.txt.j2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_override_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Templates::with_override_dir(dir.path().join("nope")).unwrap_err();
+    assert!(matches!(err, TemplateError::Io { .. }), "{err}");
+}
+
+#[test]
+fn every_message_exists_in_english_french_and_dutch() {
+    let t = Templates::embedded().unwrap();
+    let names: Vec<&str> = t.names().collect();
+    for message in MESSAGES {
+        for file in FILES {
+            for prefix in [String::new(), "fr/".into(), "nl/".into()] {
+                let name = format!("{message}/{prefix}{file}");
+                assert!(names.contains(&name.as_str()), "{name} missing");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_unknown_message_name_is_an_error() {
+    let t = Templates::embedded().unwrap();
+    let err = t
+        .render("welcome", Language::En, &support::acknowledgement(None))
+        .unwrap_err();
+    assert!(matches!(err, TemplateError::UnknownMessage(_)));
+    assert_eq!(<Acknowledgement as Email>::NAME, "acknowledgement");
+}

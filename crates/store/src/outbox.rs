@@ -1,0 +1,113 @@
+//! Queries on the outbox.
+
+use chrono::{DateTime, Utc};
+use sea_orm::prelude::Uuid;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::StoreError;
+use crate::entity::outbox;
+
+/// Inserts a message; false when a message with the same dedupe key already exists.
+pub async fn insert(conn: &impl ConnectionTrait, m: outbox::Model) -> Result<bool, StoreError> {
+    if let Some(key) = &m.dedupe_key
+        && outbox::Entity::find()
+            .filter(outbox::Column::DedupeKey.eq(key.clone()))
+            .one(conn)
+            .await?
+            .is_some()
+    {
+        return Ok(false);
+    }
+    match outbox::Entity::insert(m.into_active_model())
+        .exec_without_returning(conn)
+        .await
+    {
+        Ok(_) => Ok(true),
+        // Another worker inserted the same key between our check and insert.
+        Err(e) if StoreError::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One message.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<outbox::Model>, StoreError> {
+    Ok(outbox::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Writes every column if the version still matches, and bumps it.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    mut m: outbox::Model,
+) -> Result<outbox::Model, StoreError> {
+    let expected = m.version;
+    m.version = expected + 1;
+    let res = outbox::Entity::update_many()
+        .set(m.clone().into_active_model().reset_all())
+        .filter(outbox::Column::Id.eq(m.id))
+        .filter(outbox::Column::Version.eq(expected))
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Concurrent);
+    }
+    Ok(m)
+}
+
+/// Messages to deliver now: pending and due, or held by a worker whose lease expired.
+pub async fn due(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, StoreError> {
+    Ok(outbox::Entity::find()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(outbox::Column::Status.eq("pending"))
+                        .add(
+                            Condition::any()
+                                .add(outbox::Column::NextAttemptAt.is_null())
+                                .add(outbox::Column::NextAttemptAt.lte(now)),
+                        ),
+                )
+                .add(
+                    Condition::all()
+                        .add(outbox::Column::Status.eq("sending"))
+                        .add(outbox::Column::LeaseUntil.lt(now)),
+                ),
+        )
+        .order_by_asc(outbox::Column::CreatedAt)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// The messages of a request, oldest first.
+pub async fn for_request(
+    conn: &impl ConnectionTrait,
+    request_id: Uuid,
+) -> Result<Vec<outbox::Model>, StoreError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::RequestId.eq(request_id))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .all(conn)
+        .await?)
+}
+
+/// A message by its Message-ID header (to attach replies).
+pub async fn by_message_id(
+    conn: &impl ConnectionTrait,
+    message_id: &str,
+) -> Result<Option<outbox::Model>, StoreError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::MessageId.eq(message_id))
+        .one(conn)
+        .await?)
+}
