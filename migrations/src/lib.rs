@@ -8,6 +8,7 @@ mod m20261122_000002_tasks;
 mod m20261122_000003_packages;
 mod m20261122_000004_suppression;
 mod m20261122_000005_outbox;
+mod m20261122_000006_status_token;
 
 /// Applies dsrflow's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_packages::Migration),
             Box::new(m20261122_000004_suppression::Migration),
             Box::new(m20261122_000005_outbox::Migration),
+            Box::new(m20261122_000006_status_token::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod jobs;
+pub mod notify;
 pub mod outbox;
 pub mod package;
 pub mod requests;
@@ -40,6 +41,9 @@ pub struct App {
     pub jobs: Arc<dyn jobs::JobQueue>,
     /// How outbox messages leave.
     pub mailer: Arc<dyn outbox::MailSender>,
+    /// Mail templates (embedded, or with an override folder); None only if the embedded set
+    /// failed to load, which the start-up check reports.
+    pub templates: Option<Arc<dsrflow_mail::Templates>>,
 }
 
 impl App {
@@ -53,7 +57,14 @@ impl App {
             systems: Arc::default(),
             jobs: Arc::new(jobs::NoQueue),
             mailer: Arc::new(outbox::NoMail),
+            templates: dsrflow_mail::Templates::embedded().ok().map(Arc::new),
         }
+    }
+
+    /// Uses these templates (e.g. with an override folder).
+    pub fn with_templates(mut self, templates: dsrflow_mail::Templates) -> Self {
+        self.templates = Some(Arc::new(templates));
+        self
     }
 
     /// Sends outbox messages through this transport.

@@ -96,6 +96,8 @@ pub struct OutgoingMail {
     pub in_reply_to: Option<String>,
     /// The request reference, for the `X-DSRflow-Reference` header.
     pub reference: Option<String>,
+    /// The language the message is in (`Content-Language`).
+    pub language: Language,
 }
 
 /// Why sending failed.
@@ -265,6 +267,7 @@ pub async fn deliver(app: &App, id: Uuid) -> Result<(), AppError> {
         html: body.html,
         in_reply_to: m.in_reply_to.clone(),
         reference: body.reference,
+        language: m.language.parse().unwrap_or_default(),
     };
     let result = app.mailer.send(&mail).await;
     finish(app, m, result).await
@@ -340,4 +343,41 @@ async fn finish(
         app.wake(Job::Deliver(m.id), wake_at).await;
     }
     Ok(())
+}
+
+/// Sends outbox messages with the `dsrflow_mail` mailer (SMTP, file or memory transport).
+#[derive(Debug)]
+pub struct Mailer(pub dsrflow_mail::Mailer);
+
+impl MailSender for Mailer {
+    fn send<'a>(&'a self, mail: &'a OutgoingMail) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let mut out = dsrflow_mail::Outgoing::new(
+                mail.to.clone(),
+                mail.message_id.clone(),
+                dsrflow_mail::Rendered {
+                    subject: mail.subject.clone(),
+                    text: mail.text.clone(),
+                    html: mail.html.clone().unwrap_or_default(),
+                    language: mail.language,
+                },
+            );
+            if mail.html.is_none() {
+                out.html = None;
+            }
+            if let Some(id) = &mail.in_reply_to {
+                out = out.in_reply_to(id.clone());
+            }
+            if let Some(reference) = &mail.reference {
+                out = out.automatic(reference.clone());
+            }
+            match self.0.send(&out).await {
+                Ok(_) => Ok(()),
+                Err(e @ dsrflow_mail::MailError::Transient { .. }) => {
+                    Err(SendError::Transient(e.to_string()))
+                }
+                Err(e) => Err(SendError::Permanent(e.to_string())),
+            }
+        })
+    }
 }

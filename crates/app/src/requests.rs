@@ -197,6 +197,9 @@ pub async fn create(
         updated_at: now,
         closed_at: None,
         version: 0,
+        status_token_hash: Some(crate::notify::status_token_hash(
+            &crate::notify::status_token(app, id),
+        )),
     };
     let subject = request_subject::Model {
         request_id: id,
@@ -227,10 +230,31 @@ pub async fn create(
         },
     )
     .await?;
+    // GDPR Art. 12(3): the subject learns the deadline and can follow the request.
+    let ack = crate::notify::to_subject(
+        app,
+        &*tx,
+        &row,
+        &subject,
+        &dsrflow_mail::messages::Acknowledgement {
+            reference: row.reference.clone(),
+            kind: row.kind,
+            subject_name: subject.name.clone(),
+            received_on: row.receipt_day,
+            deadline: row.deadline,
+            status_url: crate::notify::status_url(app, id),
+            verification_needed: row.status == RequestStatus::Received,
+            controller: crate::notify::controller(app),
+        },
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(request = %id, kind = %row.kind, status = %row.status, "request created");
     if row.status == RequestStatus::InProgress {
         app.wake(Job::Fanout(id), None).await;
+    }
+    if let Some(m) = ack {
+        app.wake(Job::Deliver(m), None).await;
     }
     Ok(RequestRecord {
         request: row,
@@ -246,6 +270,17 @@ pub async fn get(app: &App, id: Uuid) -> Result<RequestDetails, AppError> {
         .await?
         .map(Into::into)
         .ok_or(AppError::NotFound("request"))
+}
+
+/// The request behind a subject's status link (None when the link is unknown).
+pub async fn by_status_token(app: &App, token: &str) -> Result<RequestDetails, AppError> {
+    if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound("status link"));
+    }
+    q::find_by_status_token(app.store.db(), &crate::notify::status_token_hash(token))
+        .await?
+        .map(Into::into)
+        .ok_or(AppError::NotFound("status link"))
 }
 
 /// Lists requests, soonest deadline first.
@@ -493,6 +528,32 @@ pub(crate) async fn transition(
         data["download_expires_at"] = json!(expires_at);
         download = Some((token, expires_at));
     }
+    let package_sha = match &download {
+        Some(_) => dsrflow_store::packages::for_request(&*tx, id)
+            .await?
+            .map(|p| p.sha256)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let download_url = download
+        .as_ref()
+        .map(|(token, _)| crate::notify::link(app, &format!("/download/{token}")));
+    let message = crate::notify::on_transition(
+        app,
+        &*tx,
+        &event,
+        &rec.request,
+        &row,
+        &rec.subject,
+        &tasks,
+        match (&download_url, &download) {
+            (Some(url), Some((_, expires_at))) => {
+                Some((url.as_str(), *expires_at, package_sha.as_str()))
+            }
+            _ => None,
+        },
+    )
+    .await?;
     if after.status.is_final() {
         // Work not yet done is moot once the request is closed.
         let skipped = dsrflow_store::tasks::skip_open(&*tx, id, now).await?;
@@ -519,6 +580,9 @@ pub(crate) async fn transition(
     tracing::info!(request = %id, from = %from, to = %after.status, action, "request changed");
     if after.status == RequestStatus::InProgress && from != RequestStatus::InProgress {
         app.wake(Job::Fanout(id), None).await;
+    }
+    if let Some(m) = message {
+        app.wake(Job::Deliver(m), None).await;
     }
     let mut details = RequestDetails::from(out);
     details.download = download;

@@ -107,6 +107,8 @@ pub struct Settings {
     pub work: WorkSettings,
     /// The secret protecting dsrflow's own copy of personal data.
     pub data_key: DataKey,
+    /// Where officer reminders and escalations go (none: they are not sent).
+    pub officer_address: Option<String>,
 }
 
 impl Default for Settings {
@@ -116,6 +118,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             work: WorkSettings::default(),
             data_key: DataKey::generate(),
+            officer_address: None,
         }
     }
 }

@@ -36,6 +36,26 @@ pub struct RawConfig {
     pub work: WorkSection,
     /// `[[system]]`: the data map and connectors.
     pub system: Vec<SystemConfig>,
+    /// `[mail]`
+    pub mail: MailSection,
+}
+
+/// `[mail]`: outgoing mail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSection {
+    /// `smtp://host:25`, `smtp://host:587?tls=required`, `smtps://user@host:465`; a URL with a
+    /// password must be given as `env:VAR`. None: messages are written as `.eml` files to
+    /// `<data_dir>/mail` (nothing is silently dropped).
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. `Hostodoo privacy <privacy@hostodoo.example>`.
+    pub from: Option<String>,
+    /// Where replies go (e.g. the privacy@ mailbox dsrflow reads).
+    pub reply_to: Option<String>,
+    /// Where officer reminders, escalations and digests go.
+    pub officer_address: Option<String>,
+    /// A folder whose templates replace or add to the built-in ones.
+    pub templates_dir: Option<String>,
 }
 
 /// `[security]`
@@ -187,6 +207,8 @@ pub struct Config {
     pub systems: Vec<SystemConfig>,
     /// Worker concurrency.
     pub concurrency: usize,
+    /// `[mail]`, unresolved.
+    pub mail: MailSection,
 }
 
 impl Config {
@@ -195,6 +217,66 @@ impl Config {
         let env = |k: &str| std::env::var(k).ok();
         Systems::from_config(&self.systems, &env)
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+    }
+
+    /// The mailer and templates: SMTP when `mail.smtp_url` is set, else `.eml` files in
+    /// `<data_dir>/mail`; errors name the key.
+    pub fn mail(&self) -> anyhow::Result<(dsrflow_mail::Mailer, dsrflow_mail::Templates)> {
+        let m = &self.mail;
+        let env = |k: &str| std::env::var(k).ok();
+        let smtp = m
+            .smtp_url
+            .as_deref()
+            .map(|u| {
+                dsrflow_connectors::config::resolve(u, "smtp_url", &env).map_err(|e| {
+                    anyhow::anyhow!("invalid configuration: mail.{}: {}", e.key, e.message)
+                })
+            })
+            .transpose()?;
+        if let (Some(u), Some(resolved)) = (&m.smtp_url, &smtp)
+            && !u.starts_with("env:")
+            && dsrflow_app::store::redact_url(resolved) != *resolved
+        {
+            bail!(
+                "invalid configuration: mail.smtp_url: the URL contains a password: give it as env:VARIABLE"
+            );
+        }
+        let transport =
+            dsrflow_mail::Transport::from_settings(smtp.as_deref(), self.data_dir.join("mail"))
+                .map_err(|e| anyhow::anyhow!("invalid configuration: mail.smtp_url: {e}"))?;
+        let host = self
+            .settings
+            .public_url
+            .split("://")
+            .nth(1)
+            .and_then(|h| h.split(['/', ':']).next())
+            .filter(|h| h.contains('.'))
+            .unwrap_or("dsrflow.localhost")
+            .to_owned();
+        let from = dsrflow_mail::parse_mailbox(
+            m.from
+                .as_deref()
+                .unwrap_or(&format!("dsrflow <privacy@{host}>")),
+        )
+        .map_err(|e| anyhow::anyhow!("invalid configuration: mail.from: {e}"))?;
+        let mut mailer = dsrflow_mail::Mailer::new(transport, from);
+        if let Some(r) = &m.reply_to {
+            mailer = mailer.with_reply_to(
+                dsrflow_mail::parse_mailbox(r)
+                    .map_err(|e| anyhow::anyhow!("invalid configuration: mail.reply_to: {e}"))?,
+            );
+        }
+        if let Some(o) = &m.officer_address {
+            dsrflow_domain::SubjectEmail::parse(o)
+                .map_err(|e| anyhow::anyhow!("invalid configuration: mail.officer_address: {e}"))?;
+        }
+        let templates = match &m.templates_dir {
+            Some(dir) => dsrflow_mail::Templates::with_override_dir(dir)
+                .map_err(|e| anyhow::anyhow!("invalid configuration: mail.templates_dir: {e}"))?,
+            None => dsrflow_mail::Templates::embedded()
+                .map_err(|e| anyhow::anyhow!("built-in mail templates: {e}"))?,
+        };
+        Ok((mailer, templates))
     }
 
     /// The data key: from `security.data_key`, or on SQLite from the key file in the data
@@ -407,11 +489,13 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
             },
             // Replaced by the resolved key before any use (see resolve_data_key).
             data_key: DataKey::generate(),
+            officer_address: raw.mail.officer_address.clone(),
         },
         data_dir,
         data_key: raw.security.data_key,
         systems: raw.system,
         concurrency: raw.work.concurrency,
+        mail: raw.mail.clone(),
     })
 }
 

@@ -89,6 +89,21 @@ pub async fn update(
     Ok(updated)
 }
 
+/// A request by the hash of its status token.
+pub async fn find_by_status_token(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<RequestRecord>, StoreError> {
+    let Some(r) = request::Entity::find()
+        .filter(request::Column::StatusTokenHash.eq(token_hash))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    find(conn, r.id).await
+}
+
 /// Opens a clock pause.
 pub async fn open_pause(
     conn: &impl ConnectionTrait,

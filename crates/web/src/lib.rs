@@ -8,6 +8,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod pages;
 
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ pub fn router(app: App) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
         .route("/download/{token}", get(api::requests::download))
+        .route("/status/{token}", get(pages::status))
         .fallback(not_found)
         .with_state(app)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

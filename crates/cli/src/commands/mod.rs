@@ -44,7 +44,11 @@ pub async fn open_app_with(
         ..(*app.settings).clone()
     });
     let queues = dsrflow_worker::Queues::setup(&app).await?;
-    let app = app.with_jobs(dsrflow_worker::job_queue(&queues));
+    let (mailer, templates) = cfg.mail()?;
+    let app = app
+        .with_jobs(dsrflow_worker::job_queue(&queues))
+        .with_mailer(Arc::new(dsrflow_app::outbox::Mailer(mailer)))
+        .with_templates(templates);
     Ok((app, queues))
 }
 

@@ -202,6 +202,17 @@ on_both_fanout!(
             .await;
         assert_eq!(approved.status(), 200);
         assert_eq!(t.request(id).await["status"], "completed");
+        // The answer tells Alice, per system, what was erased and what was kept and why.
+        t.drain().await;
+        let answer = t
+            .mail
+            .sent()
+            .into_iter()
+            .map(|m| m.outgoing)
+            .find(|m| m.text.contains("Belgian VAT Code art. 60"))
+            .expect("an erasure report to the subject");
+        assert_eq!(answer.to, "alice@example.com");
+        assert!(answer.text.contains("odoo"), "{}", answer.text);
 
         let report = dsrflow_app::store::audit::verify(t.app.store.db())
             .await
@@ -689,6 +700,16 @@ on_both_fanout!(
         assert_eq!(approved["download_expires_at"], "2026-03-12T09:00:00Z");
         assert!(t.request(id).await.get("download_url").is_none());
         let path = &url[url.find("/download/").unwrap()..];
+        // The completion mail carries the same link and the package's checksum.
+        t.drain().await;
+        let done = t
+            .mail
+            .sent()
+            .into_iter()
+            .map(|m| m.outgoing)
+            .find(|m| m.text.contains("/download/"))
+            .expect("a completion mail with the download link");
+        assert!(done.text.contains(url), "{}", done.text);
         let link = t.client.get(t.url(path)).send().await.unwrap();
         assert_eq!(link.status(), 200);
         assert_eq!(link.bytes().await.unwrap(), bytes);

@@ -11,3 +11,4 @@ mod audit;
 mod cli;
 mod demo;
 mod fanout;
+mod mail;

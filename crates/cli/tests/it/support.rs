@@ -136,6 +136,8 @@ pub struct TestApp {
     pub queue: Arc<MemoryQueue>,
     /// A scratch directory for target databases and files.
     pub dir: tempfile::TempDir,
+    /// Every mail the outbox delivered (memory transport).
+    pub mail: dsrflow_mail::MemoryOutbox,
     /// Kept alive for the test's duration; dropping it removes the database.
     _db: TestDb,
 }
@@ -180,9 +182,23 @@ impl TestApp {
             let env = |k: &str| std::env::var(k).ok();
             Systems::from_config(&file.system, &env).expect("valid systems")
         };
+        // Links in mail must point at this server.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut settings = settings;
+        settings.public_url = format!("http://{addr}");
+        let (transport, mail) = dsrflow_mail::Transport::memory();
+        let mailer = dsrflow_mail::Mailer::new(
+            transport,
+            dsrflow_mail::parse_mailbox("Hostodoo privacy <privacy@hostodoo.example>")
+                .expect("from"),
+        );
         let app = App::new(store, clock.clone(), settings)
             .with_systems(systems)
-            .with_jobs(queue.clone());
+            .with_jobs(queue.clone())
+            .with_mailer(Arc::new(dsrflow_app::outbox::Mailer(mailer)));
         let token = dsrflow_app::tokens::create(&app, Actor::Cli, "test-app", false)
             .await
             .expect("token")
@@ -191,10 +207,6 @@ impl TestApp {
             .await
             .expect("token")
             .secret;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_app = app.clone();
         let server = tokio::spawn(async move {
@@ -214,6 +226,7 @@ impl TestApp {
             server: Some(server),
             queue,
             dir,
+            mail,
             _db: db,
         })
     }

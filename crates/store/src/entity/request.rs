@@ -63,6 +63,9 @@ pub struct Model {
     pub closed_at: Option<DateTime<Utc>>,
     /// Optimistic-concurrency counter, bumped on every update.
     pub version: i32,
+    /// Hex SHA-256 of the subject's status-link token.
+    #[sea_orm(unique)]
+    pub status_token_hash: Option<String>,
 }
 
 /// Relations of a request.

@@ -1,0 +1,349 @@
+//! Messages caused by a state change, rendered and queued in the outbox inside the same
+//! transaction (so a committed change always has its message, and a rolled-back one never).
+
+use dsrflow_domain::channel::Language;
+use dsrflow_mail::Email;
+use dsrflow_mail::messages::{Controller, SupervisoryAuthority};
+use dsrflow_store::entity::{request, request_subject};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::outbox::{self, Audience, NewMessage};
+use crate::{App, AppError};
+
+/// The controller as named in mails.
+pub fn controller(app: &App) -> Controller {
+    let c = &app.settings.controller;
+    Controller {
+        name: c.name.clone(),
+        contact_email: c.contact.clone(),
+    }
+}
+
+/// The supervisory authority, named in the message's language.
+pub fn authority(app: &App, lang: Language) -> SupervisoryAuthority {
+    // The default controller is Belgian; a configured authority name is used as given.
+    let default = crate::settings::ControllerSettings::default().authority;
+    if app.settings.controller.authority == default {
+        SupervisoryAuthority::belgium(lang)
+    } else {
+        SupervisoryAuthority {
+            name: app.settings.controller.authority.clone(),
+            website: String::new(),
+        }
+    }
+}
+
+/// An absolute link under the public URL.
+pub fn link(app: &App, path: &str) -> String {
+    format!("{}{path}", app.settings.public_url)
+}
+
+/// Renders `msg` and queues it for `to`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site shape for every message"
+)]
+pub async fn queue<E: Email>(
+    app: &App,
+    conn: &impl ConnectionTrait,
+    msg: &E,
+    lang: Language,
+    audience: Audience,
+    to: &str,
+    req: Option<&request::Model>,
+    task_id: Option<Uuid>,
+    dedupe_key: Option<String>,
+) -> Result<Option<Uuid>, AppError> {
+    let templates = app
+        .templates
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("mail templates are not loaded".to_owned()))?;
+    let rendered = msg
+        .render(templates, lang)
+        .map_err(|e| AppError::Internal(format!("render {}: {e}", E::NAME)))?;
+    outbox::enqueue(
+        app,
+        conn,
+        NewMessage {
+            dedupe_key,
+            request_id: req.map(|r| r.id),
+            task_id,
+            template: E::NAME,
+            language: rendered.language,
+            audience,
+            to: to.to_owned(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: Some(rendered.html),
+            in_reply_to: None,
+        },
+        req.map(|r| r.reference.as_str()),
+    )
+    .await
+}
+
+/// Queues a message to the data subject of `req` (deduplicated per request and template);
+/// returns the outbox id to wake after the commit.
+pub async fn to_subject<E: Email>(
+    app: &App,
+    conn: &impl ConnectionTrait,
+    req: &request::Model,
+    subject: &request_subject::Model,
+    msg: &E,
+) -> Result<Option<Uuid>, AppError> {
+    queue(
+        app,
+        conn,
+        msg,
+        req.language,
+        Audience::Subject,
+        subject.email.as_str(),
+        Some(req),
+        None,
+        Some(format!("{}:{}", E::NAME, req.id)),
+    )
+    .await
+}
+
+/// The subject's status token of a request: derived from the request id with the data key, so
+/// any later message can carry the same link; only its hash is stored (for lookup).
+pub fn status_token(app: &App, request_id: Uuid) -> String {
+    app.settings
+        .data_key
+        .keyed_hash("status-link", &request_id.to_string())
+}
+
+/// The hash under which a status token is stored.
+pub fn status_token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// The subject's status link.
+pub fn status_url(app: &App, request_id: Uuid) -> String {
+    link(app, &format!("/status/{}", status_token(app, request_id)))
+}
+
+/// The answer to the subject when a request changes state: extension notice (Art. 12(3)),
+/// refusal (Art. 12(4)), completion (with the download link, or per system what was erased and
+/// kept), forwarding. Queued in the transaction of the change.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "everything the answer is built from"
+)]
+pub async fn on_transition(
+    app: &App,
+    conn: &impl ConnectionTrait,
+    event: &dsrflow_domain::lifecycle::Event,
+    before: &request::Model,
+    after: &request::Model,
+    subject: &request_subject::Model,
+    tasks: &[dsrflow_store::entity::task::Model],
+    download: Option<(&str, chrono::DateTime<chrono::Utc>, &str)>,
+) -> Result<Option<Uuid>, AppError> {
+    use dsrflow_domain::lifecycle::Event;
+    use dsrflow_mail::messages as m;
+    let lang = after.language;
+    let name = subject.name.clone();
+    match event {
+        Event::Extend { reason, .. } => {
+            to_subject(
+                app,
+                conn,
+                after,
+                subject,
+                &m::ExtensionNotice {
+                    reference: after.reference.clone(),
+                    kind: after.kind,
+                    subject_name: name,
+                    received_on: after.receipt_day,
+                    original_deadline: before.deadline,
+                    new_deadline: after.deadline,
+                    reasons: reason.as_str().to_owned(),
+                    status_url: status_url(app, after.id),
+                    controller: controller(app),
+                },
+            )
+            .await
+        }
+        Event::Deny { reason } => {
+            to_subject(
+                app,
+                conn,
+                after,
+                subject,
+                &m::Refusal {
+                    reference: after.reference.clone(),
+                    kind: after.kind,
+                    subject_name: name,
+                    received_on: after.receipt_day,
+                    reasons: reason.as_str().to_owned(),
+                    authority: authority(app, lang),
+                    controller: controller(app),
+                },
+            )
+            .await
+        }
+        Event::Forward { controller: to } => {
+            to_subject(
+                app,
+                conn,
+                after,
+                subject,
+                &m::Forwarded {
+                    reference: after.reference.clone(),
+                    kind: after.kind,
+                    subject_name: name,
+                    received_on: after.receipt_day,
+                    forwarded_on: app.clock.now().date_naive(),
+                    forwarded_to: to.clone(),
+                    forwarded_to_contact: None,
+                    reason: format!(
+                        "{} only processes this data on behalf of {to}, who decides about it (GDPR Art. 28).",
+                        app.settings.controller.name
+                    ),
+                    controller: controller(app),
+                },
+            )
+            .await
+        }
+        Event::Approve { .. } => {
+            let recipients: Vec<String> = tasks
+                .iter()
+                .filter(|t| t.action == dsrflow_domain::TaskAction::Notify && t.status.is_success())
+                .map(|t| t.system.clone())
+                .collect();
+            match (after.kind, download) {
+                (dsrflow_domain::RequestKind::Access | dsrflow_domain::RequestKind::Portability, Some((url, expires_at, sha))) => {
+                    to_subject(
+                        app,
+                        conn,
+                        after,
+                        subject,
+                        &m::CompletedAccess {
+                            reference: after.reference.clone(),
+                            kind: after.kind,
+                            subject_name: name,
+                            received_on: after.receipt_day,
+                            download_url: url.to_owned(),
+                            expires_at,
+                            package_file_name: "personal-data.zip".to_owned(),
+                            package_sha256: sha.to_owned(),
+                            controller: controller(app),
+                        },
+                    )
+                    .await
+                }
+                (dsrflow_domain::RequestKind::Erasure, _) => {
+                    let systems = tasks
+                        .iter()
+                        .filter(|t| t.action == dsrflow_domain::TaskAction::Erase)
+                        .map(|t| erasure_line(app, t))
+                        .collect();
+                    to_subject(
+                        app,
+                        conn,
+                        after,
+                        subject,
+                        &m::CompletedErasure {
+                            reference: after.reference.clone(),
+                            subject_name: name,
+                            received_on: after.receipt_day,
+                            systems,
+                            recipients_notified: recipients,
+                            suppression_kept: true,
+                            authority: authority(app, lang),
+                            controller: controller(app),
+                        },
+                    )
+                    .await
+                }
+                _ => {
+                    let systems: Vec<String> = tasks
+                        .iter()
+                        .filter(|t| t.status.is_success() && t.action != dsrflow_domain::TaskAction::Notify)
+                        .map(|t| t.system.clone())
+                        .collect();
+                    to_subject(
+                        app,
+                        conn,
+                        after,
+                        subject,
+                        &m::CompletedOther {
+                            reference: after.reference.clone(),
+                            kind: after.kind,
+                            subject_name: name,
+                            received_on: after.receipt_day,
+                            summary: other_summary(after.kind),
+                            systems,
+                            recipients_notified: recipients,
+                            authority: authority(app, lang),
+                            controller: controller(app),
+                        },
+                    )
+                    .await
+                }
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+fn other_summary(kind: dsrflow_domain::RequestKind) -> String {
+    use dsrflow_domain::RequestKind as K;
+    match kind {
+        K::Objection => "We stopped using your data for direct marketing and weighed your objection to the other uses listed below.",
+        K::ConsentWithdrawal => "We stopped every use of your data that relied on your consent.",
+        K::Restriction => "We restricted the processing of your data: it is stored, but not otherwise used.",
+        K::Rectification => "We corrected your data as you asked.",
+        _ => "We carried out your request.",
+    }
+    .to_owned()
+}
+
+fn erasure_line(
+    app: &App,
+    t: &dsrflow_store::entity::task::Model,
+) -> dsrflow_mail::messages::ErasureLine {
+    use dsrflow_mail::messages::{ErasureLine, ErasureOutcome};
+    let report: Option<serde_json::Value> = t
+        .outcome
+        .as_deref()
+        .and_then(|o| serde_json::from_str(o).ok());
+    let items: Vec<serde_json::Value> = report
+        .as_ref()
+        .and_then(|r| r.get("items"))
+        .and_then(|i| i.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let touched = |effect: &str| {
+        items
+            .iter()
+            .any(|i| i["effect"] == effect && i["count"].as_u64().unwrap_or(0) > 0)
+    };
+    let rules: Vec<String> = items
+        .iter()
+        .filter(|i| i["effect"] == "retained" && i["count"].as_u64().unwrap_or(0) > 0)
+        .filter_map(|i| i["rule"].as_str().map(str::to_owned))
+        .collect();
+    let outcome = match t.status {
+        dsrflow_domain::TaskStatus::NotFound => ErasureOutcome::NothingHeld,
+        dsrflow_domain::TaskStatus::Retained => ErasureOutcome::Retained,
+        _ if touched("anonymised") && !touched("deleted") => ErasureOutcome::Anonymised,
+        _ => ErasureOutcome::Erased,
+    };
+    let system = app
+        .systems
+        .map
+        .system(&t.system)
+        .and_then(|s| s.description.clone())
+        .map(|d| format!("{d} ({})", t.system))
+        .unwrap_or_else(|| t.system.clone());
+    ErasureLine {
+        system,
+        outcome,
+        // Part kept, part erased: the rule says what stays and why.
+        rule: (!rules.is_empty()).then(|| rules.join("; ")),
+    }
+}

@@ -1,0 +1,216 @@
+//! Messages caused by state changes: written to the outbox in the same transaction, delivered
+//! by a job, never twice, with the address and body cleared once sent.
+
+use std::sync::Arc;
+
+use dsrflow_app::outbox::{MailSender, OutgoingMail, SendError};
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+
+use crate::on_both;
+
+fn link_in(text: &str, path: &str) -> String {
+    let start = text.find("http://").expect("an absolute link");
+    let url: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != ')')
+        .collect();
+    assert!(url.contains(path), "{url} is not a {path} link");
+    url
+}
+
+on_both!(
+    an_acknowledgement_with_the_deadline_and_a_working_status_link_is_sent_once,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create(json!({
+                "kind": "erasure",
+                "subject": {"email": "alice@example.com", "name": "Alice Martin"},
+                "received_at": "2026-01-31T12:00:00+01:00"
+            }))
+            .await;
+        let reference = created["reference"].as_str().unwrap();
+        assert!(t.mail.is_empty(), "sent before the job ran");
+        t.drain().await;
+        let sent = t.mail.sent();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        let ack = &sent[0].outgoing;
+        assert_eq!(ack.to, "alice@example.com");
+        assert!(
+            ack.subject.contains(&format!("[{reference}]")),
+            "{}",
+            ack.subject
+        );
+        assert!(ack.text.contains("2 March 2026"), "{}", ack.text);
+        assert!(ack.html.as_deref().unwrap().contains("Alice Martin"));
+        let status = link_in(&ack.text, "/status/");
+        let page = t.client.get(&status).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains(reference) && html.contains("Received"),
+            "{html}"
+        );
+        assert!(html.contains("2 March 2026"));
+        // Draining again sends nothing more: the message is marked sent.
+        t.drain().await;
+        assert!(dsrflow_app::work::reconcile(&t.app).await.unwrap().mails == 0);
+        t.drain().await;
+        assert_eq!(t.mail.len(), 1);
+        assert_eq!(
+            t.client
+                .get(t.url("/status/0000"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+    }
+);
+
+on_both!(
+    a_sent_message_keeps_proof_but_not_the_address_or_body,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create(json!({"kind": "access", "subject": {"email": "alice@example.com"}}))
+            .await;
+        t.drain().await;
+        let id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+        let rows = dsrflow_app::store::outbox::for_request(t.app.store.db(), id)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(row.status, "sent");
+        assert_eq!(row.template, "acknowledgement");
+        assert_eq!(row.to_address, None);
+        assert_eq!(row.body, None);
+        assert_eq!(row.to_masked, "a***@e***.com");
+        assert!(row.sent_at.is_some());
+        let audit = dsrflow_app::store::audit::for_request(t.app.store.db(), id)
+            .await
+            .unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "mail.sent" && !e.data.contains("alice"))
+        );
+    }
+);
+
+on_both!(
+    a_refusal_states_reasons_and_the_right_to_complain,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+        .create(json!({"kind": "erasure", "language": "fr", "subject": {"email": "alice@example.com"}}))
+        .await;
+        let id = created["id"].as_str().unwrap();
+        t.post(
+        &format!("/api/v1/requests/{id}/deny"),
+        &json!({"reason": "Demande manifestement excessive: cinquième demande identique ce mois-ci"}),
+    )
+    .await;
+        t.drain().await;
+        let sent = t.mail.sent();
+        assert_eq!(sent.len(), 2);
+        let refusal = &sent[1].outgoing;
+        assert!(
+            refusal.text.contains("cinquième demande identique"),
+            "{}",
+            refusal.text
+        );
+        assert!(
+            refusal.text.contains("Autorité de protection des données"),
+            "{}",
+            refusal.text
+        );
+    }
+);
+
+on_both!(
+    an_extension_notice_gives_the_new_deadline_and_reasons,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+        .create(json!({"kind": "access", "subject": {"email": "bob@example.org"}, "received_at": "2026-01-31T12:00:00+01:00"}))
+        .await;
+        let id = created["id"].as_str().unwrap();
+        t.post(
+            &format!("/api/v1/requests/{id}/extend"),
+            &json!({"reason": "Your data is spread over eleven systems"}),
+        )
+        .await;
+        t.drain().await;
+        let sent = t.mail.sent();
+        let notice = &sent.last().unwrap().outgoing;
+        assert!(notice.text.contains("30 April 2026"), "{}", notice.text);
+        assert!(notice.text.contains("eleven systems"));
+        let _ = link_in(&notice.text, "/status/");
+    }
+);
+
+struct Failing(SendError);
+
+impl MailSender for Failing {
+    fn send<'a>(&'a self, _mail: &'a OutgoingMail) -> BoxFuture<'a, Result<(), SendError>> {
+        let e = self.0.clone();
+        Box::pin(async move { Err(e) })
+    }
+}
+
+on_both!(
+    a_temporary_failure_is_retried_later_and_a_permanent_one_is_marked_failed,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create(json!({"kind": "access", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+        let down = t
+            .app
+            .clone()
+            .with_mailer(Arc::new(Failing(SendError::Transient(
+                "421 try later".to_owned(),
+            ))));
+        dsrflow_app::work::drain(&down, &t.queue).await.unwrap();
+        let row = dsrflow_app::store::outbox::for_request(t.app.store.db(), id)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(row.status, "pending");
+        assert_eq!(row.attempts, 1);
+        assert!(row.next_attempt_at.unwrap() > t.clock_now());
+        assert!(row.to_address.is_some(), "kept until sent");
+        // Not due yet: nothing is sent; once due, it goes out.
+        t.drain().await;
+        assert!(t.mail.is_empty());
+        t.clock.set(crate::support::t("2026-02-10T09:05:00Z"));
+        dsrflow_app::work::reconcile(&t.app).await.unwrap();
+        t.drain().await;
+        assert_eq!(t.mail.len(), 1);
+
+        let other = t
+            .create(json!({"kind": "access", "subject": {"email": "bob@example.org"}}))
+            .await;
+        let other: uuid::Uuid = other["id"].as_str().unwrap().parse().unwrap();
+        let rejected = t
+            .app
+            .clone()
+            .with_mailer(Arc::new(Failing(SendError::Permanent(
+                "550 no such mailbox".to_owned(),
+            ))));
+        dsrflow_app::work::drain(&rejected, &t.queue).await.unwrap();
+        let row = dsrflow_app::store::outbox::for_request(t.app.store.db(), other)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(row.status, "failed");
+        assert!(row.last_error.unwrap().contains("550"));
+        let value: Value = json!(row.attempts);
+        assert_eq!(value, 1);
+    }
+);
