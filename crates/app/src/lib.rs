@@ -6,6 +6,7 @@ pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod jobs;
+pub mod mailtask;
 pub mod notify;
 pub mod outbox;
 pub mod package;

@@ -15,6 +15,9 @@ pub struct Systems {
     pub map: DataMap,
     /// How each system is reached.
     pub registry: Registry,
+    /// Whose OpenDSR status callbacks are accepted (the configured `opendsr` systems), with
+    /// their certificates; None when no such system is configured.
+    pub opendsr_trust: Option<dsrflow_connectors::opendsr::CallbackTrust>,
 }
 
 /// A `[[system]]` entry as written in the configuration file.
@@ -161,6 +164,36 @@ impl Systems {
             key: e.key,
             message: e.message,
         })?;
+        let mut processors = Vec::new();
+        for (system, entry) in map.systems.iter().zip(entries) {
+            if system.kind == ConnectorKind::Opendsr {
+                processors.push(
+                    dsrflow_connectors::opendsr::TrustedProcessor::from_config(
+                        &entry.connection,
+                        env,
+                    )
+                    .map_err(|e| SystemConfigError {
+                        system: system.name.clone(),
+                        key: format!("connection.{}", e.key),
+                        message: e.message,
+                    })?,
+                );
+            }
+        }
+        let opendsr_trust = if processors.is_empty() {
+            None
+        } else {
+            // The time is set per callback (`CallbackTrust::at`) from the app clock.
+            let epoch = rustls_pki_types_epoch();
+            Some(
+                dsrflow_connectors::opendsr::CallbackTrust::with_public_roots(processors, epoch)
+                    .map_err(|e| SystemConfigError {
+                        system: "opendsr".to_owned(),
+                        key: "connection".to_owned(),
+                        message: e.to_string(),
+                    })?,
+            )
+        };
         let mut registry = Registry::default();
         for (system, entry) in map.systems.iter().zip(entries) {
             let connector =
@@ -175,6 +208,14 @@ impl Systems {
                 })?;
             registry.insert(system.name.clone(), connector);
         }
-        Ok(Self { map, registry })
+        Ok(Self {
+            map,
+            registry,
+            opendsr_trust,
+        })
     }
+}
+
+fn rustls_pki_types_epoch() -> dsrflow_connectors::opendsr::UnixTime {
+    dsrflow_connectors::opendsr::UnixTime::since_unix_epoch(std::time::Duration::ZERO)
 }

@@ -311,6 +311,18 @@ async fn record(
             }
             event = ("task.accepted_by_processor", json!({}));
         }
+        Ok(Outcome::Mail(out)) => {
+            let Some(rec) = rq::find(&*tx, t.request_id).await? else {
+                return Ok(());
+            };
+            let sent = crate::mailtask::send(app, &*tx, &mut t, &rec, &out, now).await?;
+            wake_at = t.lease_until;
+            settle = t.status.is_final();
+            if t.status == TaskStatus::AwaitingManual {
+                wake_at = None;
+            }
+            event = sent;
+        }
         Ok(Outcome::Manual { instructions }) => {
             t.status = TaskStatus::AwaitingManual;
             t.instructions = Some(instructions);
@@ -374,6 +386,9 @@ async fn record(
     .await?;
     tx.commit().await?;
     tracing::info!(task = %t.id, system = %t.system, action = %t.action, status = %t.status, "task recorded");
+    for m in dsrflow_store::outbox::for_task_pending(app.store.db(), t.id).await? {
+        app.wake(Job::Deliver(m), None).await;
+    }
     if wake_at.is_some() {
         app.wake(Job::RunTask(t.id), wake_at).await;
     }
@@ -697,6 +712,24 @@ pub async fn reconcile(app: &App) -> Result<Reconciled, AppError> {
         );
     }
     Ok(r)
+}
+
+/// A processor's verified OpenDSR callback: the task it names is asked about its status now
+/// (the processor's word triggers a poll; the poll's answer is what is recorded).
+pub async fn opendsr_callback(app: &App, subject_request_id: Uuid) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let tx = app.store.write().await?;
+    let Some(mut t) = tq::by_external_ref(&*tx, &subject_request_id.to_string()).await? else {
+        return Err(AppError::NotFound("subject request"));
+    };
+    if t.status == TaskStatus::Running {
+        t.lease_until = Some(now);
+        t.updated_at = now;
+        let t = tq::update(&*tx, t).await?;
+        tx.commit().await?;
+        app.wake(Job::RunTask(t.id), None).await;
+    }
+    Ok(())
 }
 
 /// The tasks of a request (404 when the request does not exist).

@@ -73,6 +73,9 @@ pub fn build(
         ConnectorKind::Manual => Ok(Arc::new(crate::manual::ManualConnector::from_config(
             connection,
         )?)),
+        ConnectorKind::Email => Ok(Arc::new(crate::email::EmailConnector::from_config(
+            connection,
+        )?)),
         ConnectorKind::Sql => Ok(Arc::new(crate::sql::SqlConnector::from_config(
             system, connection, env,
         )?)),
@@ -82,9 +85,5 @@ pub fn build(
         ConnectorKind::Opendsr => Ok(Arc::new(crate::opendsr::OpendsrConnector::from_config(
             connection, env,
         )?)),
-        other => Err(BuildError::new(
-            "",
-            format!("connector kind {other} is not available in this build"),
-        )),
     }
 }

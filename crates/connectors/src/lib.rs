@@ -6,6 +6,7 @@
 //! only for the duration of the call (they are never logged).
 
 pub mod config;
+pub mod email;
 pub mod http;
 pub mod manual;
 pub mod opendsr;
@@ -198,6 +199,39 @@ pub enum Outcome {
         /// What to do.
         instructions: String,
     },
+    /// A processor without an API is asked (or reminded, or told) by mail; dsrflow sends it
+    /// through its outbox and waits for the confirmation link to be followed.
+    Mail(MailOut),
+}
+
+/// A mail the `email` connector wants sent to a processor or recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailOut {
+    /// The address.
+    pub to: String,
+    /// The processor's or recipient's name, for the greeting.
+    pub name: String,
+    /// The language to write in.
+    pub language: dsrflow_domain::channel::Language,
+    /// Which message.
+    pub kind: MailKind,
+    /// Days the processor has to answer (from the first request).
+    pub respond_within_days: u32,
+    /// When to look again (remind or escalate) if no confirmation arrived.
+    pub check_after: Duration,
+}
+
+/// Which mail the `email` connector asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    /// The first request, with a one-time confirmation link.
+    Request,
+    /// A reminder (1 for the first).
+    Reminder(u32),
+    /// No confirmation after every reminder: hand the task to the officer.
+    Escalate,
+    /// An Art. 19 notice to a recipient (no confirmation needed).
+    Notice,
 }
 
 /// Why a call failed.

@@ -111,3 +111,18 @@ pub async fn by_message_id(
         .one(conn)
         .await?)
 }
+
+/// Ids of a task's messages still to deliver.
+pub async fn for_task_pending(
+    conn: &impl ConnectionTrait,
+    task_id: Uuid,
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::TaskId.eq(task_id))
+        .filter(outbox::Column::Status.eq("pending"))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect())
+}

@@ -107,6 +107,26 @@ pub async fn due(
         .await?)
 }
 
+/// Tasks waiting for a processor's mail confirmation (running with a `mail:` reference).
+pub async fn waiting_for_mail(conn: &impl ConnectionTrait) -> Result<Vec<task::Model>, StoreError> {
+    Ok(task::Entity::find()
+        .filter(task::Column::Status.is_in([TaskStatus::Running, TaskStatus::AwaitingManual]))
+        .filter(task::Column::ExternalRef.starts_with("mail:"))
+        .all(conn)
+        .await?)
+}
+
+/// The task whose processor reference is `external_ref`.
+pub async fn by_external_ref(
+    conn: &impl ConnectionTrait,
+    external_ref: &str,
+) -> Result<Option<task::Model>, StoreError> {
+    Ok(task::Entity::find()
+        .filter(task::Column::ExternalRef.eq(external_ref))
+        .one(conn)
+        .await?)
+}
+
 /// Tasks waiting for a person, oldest first.
 pub async fn awaiting_manual(
     conn: &impl ConnectionTrait,

@@ -36,6 +36,10 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/download/{token}", get(api::requests::download))
         .route("/status/{token}", get(pages::status))
+        .route(
+            "/confirm/{token}",
+            get(pages::confirm_form).post(pages::confirm_submit),
+        )
         .fallback(not_found)
         .with_state(app)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

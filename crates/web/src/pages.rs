@@ -111,3 +111,90 @@ pub async fn status(State(app): State<App>, Path(token): Path<String>) -> Respon
         Err(e) => crate::ApiError::Internal(format!("status page: {e}")).into_response(),
     }
 }
+
+fn simple_page(status: StatusCode, title: &str, body_html: &str) -> Response {
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    let page = env
+        .template_from_str(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{{ title }}</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1rem}</style></head><body><main><h1>{{ title }}</h1>{{ body }}</main></body></html>",
+        )
+        .and_then(|t| {
+            t.render(minijinja::context! {
+                title => title,
+                body => minijinja::Value::from_safe_string(body_html.to_owned()),
+            })
+        })
+        .unwrap_or_else(|_| title.to_owned());
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(page),
+    )
+        .into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `GET /confirm/{token}`: a processor's confirmation link. Following the link shows a button
+/// (a POST), so mail scanners that fetch links cannot confirm by accident.
+pub async fn confirm_form(State(app): State<App>, Path(token): Path<String>) -> Response {
+    match dsrflow_app::mailtask::by_token(&app, &token).await {
+        Ok(p) if !p.task.status.is_final() => simple_page(
+            StatusCode::OK,
+            &format!("Request {}", p.reference),
+            &format!(
+                "<p>{} asked you to carry out this request ({}) for one data subject. Once you have done it, confirm here.</p><form method=\"post\"><button type=\"submit\">I confirm the request {} was carried out</button></form>",
+                escape(&app.settings.controller.name),
+                escape(p.task.action.as_str()),
+                escape(&p.reference)
+            ),
+        ),
+        Ok(p) => simple_page(
+            StatusCode::OK,
+            "Already confirmed",
+            &format!(
+                "<p>Request {} was already confirmed. Thank you.</p>",
+                escape(&p.reference)
+            ),
+        ),
+        Err(_) => simple_page(
+            StatusCode::NOT_FOUND,
+            "Unknown link",
+            "<p>This confirmation link is not known, or the request no longer waits for it.</p>",
+        ),
+    }
+}
+
+/// `POST /confirm/{token}`: records the processor's confirmation.
+pub async fn confirm_submit(State(app): State<App>, Path(token): Path<String>) -> Response {
+    match dsrflow_app::mailtask::confirm(&app, &token).await {
+        Ok(p) => simple_page(
+            StatusCode::OK,
+            "Thank you",
+            &format!(
+                "<p>We recorded that request {} was carried out.</p>",
+                escape(&p.reference)
+            ),
+        ),
+        Err(AppError::Gone(_)) => simple_page(
+            StatusCode::OK,
+            "Already confirmed",
+            "<p>This request was already confirmed. Thank you.</p>",
+        ),
+        Err(AppError::NotFound(_)) => simple_page(
+            StatusCode::NOT_FOUND,
+            "Unknown link",
+            "<p>This confirmation link is not known, or the request no longer waits for it.</p>",
+        ),
+        Err(e) => crate::ApiError::from(e).into_response(),
+    }
+}

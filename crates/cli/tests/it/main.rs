@@ -10,5 +10,7 @@ mod api_lifecycle;
 mod audit;
 mod cli;
 mod demo;
+mod email_connector;
 mod fanout;
 mod mail;
+mod opendsr;

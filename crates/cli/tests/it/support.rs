@@ -163,6 +163,18 @@ impl TestApp {
         systems_toml: impl FnOnce(&std::path::Path) -> String,
         settings: Settings,
     ) -> Option<TestApp> {
+        Self::start_full(backend, now, systems_toml, settings, |_| {}).await
+    }
+
+    /// Like [`TestApp::start_with`], with a last adjustment of the systems (e.g. a test CA for
+    /// OpenDSR callbacks).
+    pub async fn start_full(
+        backend: Backend,
+        now: &str,
+        systems_toml: impl FnOnce(&std::path::Path) -> String,
+        settings: Settings,
+        customize: impl FnOnce(&mut Systems),
+    ) -> Option<TestApp> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = TestDb::create(backend).await?;
         let dir = tempfile::tempdir().expect("tempdir");
@@ -171,7 +183,7 @@ impl TestApp {
         let clock = Arc::new(FixedClock::new(t(now)));
         let queue = Arc::new(MemoryQueue::default());
         let toml_text = systems_toml(dir.path());
-        let systems = if toml_text.trim().is_empty() {
+        let mut systems = if toml_text.trim().is_empty() {
             Systems::default()
         } else {
             #[derive(serde::Deserialize)]
@@ -195,6 +207,7 @@ impl TestApp {
             dsrflow_mail::parse_mailbox("Hostodoo privacy <privacy@hostodoo.example>")
                 .expect("from"),
         );
+        customize(&mut systems);
         let app = App::new(store, clock.clone(), settings)
             .with_systems(systems)
             .with_jobs(queue.clone())

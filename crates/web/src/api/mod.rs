@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens.
 
+pub mod opendsr;
 pub mod requests;
 pub mod suppressions;
 pub mod tasks;
@@ -24,4 +25,5 @@ pub fn routes() -> Router<App> {
         .route("/tasks/{id}/complete", post(tasks::complete))
         .route("/tasks/{id}/retry", post(tasks::retry))
         .route("/suppressions/check", post(suppressions::check))
+        .route("/opendsr/callback", post(opendsr::callback))
 }
