@@ -10,6 +10,7 @@ pub mod mailtask;
 pub mod notify;
 pub mod outbox;
 pub mod package;
+pub mod reminders;
 pub mod requests;
 pub mod settings;
 pub mod suppression;

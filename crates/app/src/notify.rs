@@ -39,6 +39,43 @@ pub fn link(app: &App, path: &str) -> String {
     format!("{}{path}", app.settings.public_url)
 }
 
+/// Renders `msg` for `to` (outside any transaction: rendering is the costly part).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site shape for every message"
+)]
+pub fn prepare<E: Email>(
+    app: &App,
+    msg: &E,
+    lang: Language,
+    audience: Audience,
+    to: &str,
+    request_id: Option<Uuid>,
+    task_id: Option<Uuid>,
+    dedupe_key: Option<String>,
+) -> Result<NewMessage, AppError> {
+    let templates = app
+        .templates
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("mail templates are not loaded".to_owned()))?;
+    let rendered = msg
+        .render(templates, lang)
+        .map_err(|e| AppError::Internal(format!("render {}: {e}", E::NAME)))?;
+    Ok(NewMessage {
+        dedupe_key,
+        request_id,
+        task_id,
+        template: E::NAME,
+        language: rendered.language,
+        audience,
+        to: to.to_owned(),
+        subject: rendered.subject,
+        text: rendered.text,
+        html: Some(rendered.html),
+        in_reply_to: None,
+    })
+}
+
 /// Renders `msg` and queues it for `to`.
 #[expect(
     clippy::too_many_arguments,
@@ -55,32 +92,17 @@ pub async fn queue<E: Email>(
     task_id: Option<Uuid>,
     dedupe_key: Option<String>,
 ) -> Result<Option<Uuid>, AppError> {
-    let templates = app
-        .templates
-        .as_ref()
-        .ok_or_else(|| AppError::Internal("mail templates are not loaded".to_owned()))?;
-    let rendered = msg
-        .render(templates, lang)
-        .map_err(|e| AppError::Internal(format!("render {}: {e}", E::NAME)))?;
-    outbox::enqueue(
+    let m = prepare(
         app,
-        conn,
-        NewMessage {
-            dedupe_key,
-            request_id: req.map(|r| r.id),
-            task_id,
-            template: E::NAME,
-            language: rendered.language,
-            audience,
-            to: to.to_owned(),
-            subject: rendered.subject,
-            text: rendered.text,
-            html: Some(rendered.html),
-            in_reply_to: None,
-        },
-        req.map(|r| r.reference.as_str()),
-    )
-    .await
+        msg,
+        lang,
+        audience,
+        to,
+        req.map(|r| r.id),
+        task_id,
+        dedupe_key,
+    )?;
+    outbox::enqueue(app, conn, m, req.map(|r| r.reference.as_str())).await
 }
 
 /// Queues a message to the data subject of `req` (deduplicated per request and template);

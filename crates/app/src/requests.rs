@@ -209,6 +209,27 @@ pub async fn create(
         phone: new.phone,
     };
 
+    // GDPR Art. 12(3): the subject learns the deadline and can follow the request. Rendered
+    // before the transaction (the costly part), queued inside it.
+    let ack = crate::notify::prepare(
+        app,
+        &dsrflow_mail::messages::Acknowledgement {
+            reference: row.reference.clone(),
+            kind: row.kind,
+            subject_name: subject.name.clone(),
+            received_on: row.receipt_day,
+            deadline: row.deadline,
+            status_url: crate::notify::status_url(app, id),
+            verification_needed: row.status == RequestStatus::Received,
+            controller: crate::notify::controller(app),
+        },
+        row.language,
+        crate::outbox::Audience::Subject,
+        subject.email.as_str(),
+        Some(id),
+        None,
+        Some(format!("acknowledgement:{id}")),
+    )?;
     let tx = app.store.write().await?;
     q::insert(&*tx, row.clone(), subject.clone()).await?;
     audit::append(
@@ -230,24 +251,7 @@ pub async fn create(
         },
     )
     .await?;
-    // GDPR Art. 12(3): the subject learns the deadline and can follow the request.
-    let ack = crate::notify::to_subject(
-        app,
-        &*tx,
-        &row,
-        &subject,
-        &dsrflow_mail::messages::Acknowledgement {
-            reference: row.reference.clone(),
-            kind: row.kind,
-            subject_name: subject.name.clone(),
-            received_on: row.receipt_day,
-            deadline: row.deadline,
-            status_url: crate::notify::status_url(app, id),
-            verification_needed: row.status == RequestStatus::Received,
-            controller: crate::notify::controller(app),
-        },
-    )
-    .await?;
+    let ack = crate::outbox::enqueue(app, &*tx, ack, Some(&row.reference)).await?;
     tx.commit().await?;
     tracing::info!(request = %id, kind = %row.kind, status = %row.status, "request created");
     if row.status == RequestStatus::InProgress {

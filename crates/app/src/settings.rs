@@ -109,6 +109,8 @@ pub struct Settings {
     pub data_key: DataKey,
     /// Where officer reminders and escalations go (none: they are not sent).
     pub officer_address: Option<String>,
+    /// When to remind the officer.
+    pub reminders: dsrflow_domain::reminder::ReminderPolicy,
 }
 
 impl Default for Settings {
@@ -119,6 +121,7 @@ impl Default for Settings {
             work: WorkSettings::default(),
             data_key: DataKey::generate(),
             officer_address: None,
+            reminders: dsrflow_domain::reminder::ReminderPolicy::default(),
         }
     }
 }

@@ -38,6 +38,28 @@ pub struct RawConfig {
     pub system: Vec<SystemConfig>,
     /// `[mail]`
     pub mail: MailSection,
+    /// `[reminders]`
+    pub reminders: RemindersSection,
+}
+
+/// `[reminders]`: when the officer hears about deadlines.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemindersSection {
+    /// Days before the deadline at which to remind.
+    pub days_before: Vec<u32>,
+    /// Days before the last day to announce an extension at which to warn.
+    pub extension_warning_days: u32,
+}
+
+impl Default for RemindersSection {
+    fn default() -> Self {
+        let d = dsrflow_domain::reminder::ReminderPolicy::default();
+        Self {
+            days_before: d.thresholds,
+            extension_warning_days: d.extension_warning_days,
+        }
+    }
 }
 
 /// `[mail]`: outgoing mail.
@@ -453,6 +475,9 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
     if !(1..=256).contains(&raw.work.concurrency) {
         bail!("invalid configuration: work.concurrency: must be between 1 and 256");
     }
+    if raw.reminders.days_before.iter().any(|d| *d == 0 || *d > 90) {
+        bail!("invalid configuration: reminders.days_before: each must be 1 to 90 days");
+    }
     let data_dir = match &raw.server.data_dir {
         Some(d) => PathBuf::from(d),
         None => default_data_dir(&database_url),
@@ -490,6 +515,10 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
             // Replaced by the resolved key before any use (see resolve_data_key).
             data_key: DataKey::generate(),
             officer_address: raw.mail.officer_address.clone(),
+            reminders: dsrflow_domain::reminder::ReminderPolicy {
+                thresholds: raw.reminders.days_before.clone(),
+                extension_warning_days: raw.reminders.extension_warning_days,
+            },
         },
         data_dir,
         data_key: raw.security.data_key,

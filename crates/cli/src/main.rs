@@ -40,6 +40,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Deadline reminders for the officer.
+    #[command(subcommand)]
+    Reminders(commands::reminders::RemindersCommand),
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),
@@ -89,6 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deadline(args) => commands::deadline::run(&cfg, args),
         Command::Token(cmd) => commands::token::run(cfg, cmd).await,
         Command::Audit(cmd) => commands::audit::run(cfg, cmd).await,
+        Command::Reminders(cmd) => commands::reminders::run(cfg, cmd).await,
         Command::Bench(cmd) => commands::bench::run(cfg, cmd).await,
     }
 }

@@ -10,26 +10,19 @@ use sea_orm::{
 use crate::StoreError;
 use crate::entity::outbox;
 
-/// Inserts a message; false when a message with the same dedupe key already exists.
+/// Inserts a message; false when a message with the same dedupe key already exists (one
+/// statement, `ON CONFLICT DO NOTHING`, so a duplicate never aborts the caller's transaction).
 pub async fn insert(conn: &impl ConnectionTrait, m: outbox::Model) -> Result<bool, StoreError> {
-    if let Some(key) = &m.dedupe_key
-        && outbox::Entity::find()
-            .filter(outbox::Column::DedupeKey.eq(key.clone()))
-            .one(conn)
-            .await?
-            .is_some()
-    {
-        return Ok(false);
-    }
-    match outbox::Entity::insert(m.into_active_model())
+    use sea_orm::sea_query::OnConflict;
+    let n = outbox::Entity::insert(m.into_active_model())
+        .on_conflict(
+            OnConflict::column(outbox::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(conn)
-        .await
-    {
-        Ok(_) => Ok(true),
-        // Another worker inserted the same key between our check and insert.
-        Err(e) if StoreError::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+        .await?;
+    Ok(n > 0)
 }
 
 /// One message.

@@ -261,7 +261,35 @@ async fn run(app: &App, job: Job) -> HandlerResult {
 
 async fn on_tick(tick: apalis_cron::Tick, app: Data<App>) -> HandlerResult {
     let _ = tick;
-    reconcile_once(&app, "reconcile", chrono::TimeDelta::seconds(30)).await
+    reconcile_once(&app, "reconcile", chrono::TimeDelta::seconds(30)).await?;
+    sweep_once(&app, chrono::TimeDelta::minutes(15)).await
+}
+
+/// Runs the deadline sweep (officer reminders, escalations, daily digest) if this node is the
+/// first to claim the current period.
+pub async fn sweep_once(app: &App, period: chrono::TimeDelta) -> HandlerResult {
+    let now = app.clock.now();
+    let secs = period.num_seconds().max(1);
+    let tick = DateTime::<Utc>::from_timestamp(now.timestamp() / secs * secs, 0)
+        .unwrap_or(now)
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let claimed = dsrflow_app::store::tasks::claim_tick(
+        app.store.db(),
+        "reminders",
+        &tick,
+        &node_name(),
+        now,
+    )
+    .await
+    .map_err(|e| Box::new(e) as BoxDynError)?;
+    if claimed {
+        let policy = app.settings.reminders.clone();
+        dsrflow_app::reminders::sweep(app, &policy, now, false)
+            .await
+            .map_err(|e| Box::new(e) as BoxDynError)?;
+    }
+    Ok(())
 }
 
 /// Runs the reconciler if this node is the first to claim the current tick.

@@ -244,7 +244,8 @@ async fn post_one(
     Ok(())
 }
 
-/// The rows one intake writes (request, subject, audit event, audit head), inserted directly.
+/// The rows one intake writes (request, subject, outbox message, audit event, audit head),
+/// inserted directly.
 async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result<()> {
     let pg = store.backend() == DbBackend::Postgres;
     let p = |n: usize| if pg { format!("${n}") } else { "?".to_owned() };
@@ -316,6 +317,33 @@ async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result
             "{\"kind\":\"erasure\"}".into(),
             "0".repeat(64).into(),
             "1".repeat(64).into(),
+        ],
+    )
+    .await?;
+    // The acknowledgement the intake queues in its outbox.
+    let body = vec![0u8; 1800];
+    run(
+        format!(
+            "INSERT INTO outbox (id, dedupe_key, request_id, template, language, audience, to_address, to_masked, subject, body, message_id, status, attempts, created_at, updated_at, version) VALUES ({})",
+            params(1..=16)
+        ),
+        vec![
+            uuid::Uuid::now_v7().into(),
+            format!("acknowledgement:{id}").into(),
+            id.into(),
+            "acknowledgement".into(),
+            "en".into(),
+            "subject".into(),
+            format!("bench{i}@example.com").into(),
+            "b***@e***.com".into(),
+            format!("[BENCH-{n}] We received your request").into(),
+            body.into(),
+            format!("<dsr-{id}@bench.invalid>").into(),
+            "pending".into(),
+            0i32.into(),
+            now.into(),
+            now.into(),
+            0i32.into(),
         ],
     )
     .await?;

@@ -718,3 +718,40 @@ fn help_lists_every_subcommand() {
         );
     }
 }
+
+#[test]
+fn reminders_run_lists_what_is_due_without_sending_on_a_dry_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let out = run(
+        dir.path(),
+        &[
+            "--database-url",
+            &url,
+            "reminders",
+            "run",
+            "--as-of",
+            "2026-03-03",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["notices"], serde_json::json!([]));
+    assert_eq!(v["as_of"], "2026-03-03T08:00:00Z");
+    let bad = run(
+        dir.path(),
+        &[
+            "--database-url",
+            &url,
+            "reminders",
+            "run",
+            "--as-of",
+            "soon",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--as-of"), "{}", show(&bad));
+}

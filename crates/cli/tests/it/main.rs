@@ -14,3 +14,4 @@ mod email_connector;
 mod fanout;
 mod mail;
 mod opendsr;
+mod reminders;
