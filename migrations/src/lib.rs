@@ -9,6 +9,7 @@ mod m20261122_000003_packages;
 mod m20261122_000004_suppression;
 mod m20261122_000005_outbox;
 mod m20261122_000006_status_token;
+mod m20261122_000007_inbox;
 
 /// Applies dsrflow's migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_suppression::Migration),
             Box::new(m20261122_000005_outbox::Migration),
             Box::new(m20261122_000006_status_token::Migration),
+            Box::new(m20261122_000007_inbox::Migration),
         ]
     }
 }

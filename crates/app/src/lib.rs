@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod inbox;
 pub mod jobs;
 pub mod mailtask;
 pub mod notify;

@@ -98,12 +98,51 @@ pub struct Page<T> {
     pub total: u64,
 }
 
+/// A request ready to store: validated, its deadline computed, its acknowledgement rendered
+/// (all outside any transaction).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    row: request::Model,
+    subject: request_subject::Model,
+    ack: crate::outbox::NewMessage,
+    vouched: bool,
+    actor: Actor,
+}
+
+impl Prepared {
+    /// The id the request will have.
+    pub fn id(&self) -> Uuid {
+        self.row.id
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> RequestKind {
+        self.row.kind
+    }
+}
+
 /// Takes a request in: computes its deadline, stores it with its subject, audits, commits.
 pub async fn create(
     app: &App,
     caller: &Caller,
     new: NewRequest,
 ) -> Result<RequestDetails, AppError> {
+    let prepared = prepare(app, caller, new)?;
+    let tx = app.store.write().await?;
+    let ack = store_prepared(app, &*tx, &prepared).await?;
+    tx.commit().await?;
+    after_commit(app, &prepared, ack).await;
+    let Prepared { row, subject, .. } = prepared;
+    Ok(RequestRecord {
+        request: row,
+        subject,
+        pauses: Vec::new(),
+    }
+    .into())
+}
+
+/// Validates a new request and prepares its rows and acknowledgement.
+pub fn prepare(app: &App, caller: &Caller, new: NewRequest) -> Result<Prepared, AppError> {
     let now = app.clock.now();
     let mut errors = Vec::new();
     if new.identity_verified && !caller.can_vouch {
@@ -230,13 +269,31 @@ pub async fn create(
         None,
         Some(format!("acknowledgement:{id}")),
     )?;
-    let tx = app.store.write().await?;
-    q::insert(&*tx, row.clone(), subject.clone()).await?;
+    Ok(Prepared {
+        row,
+        subject,
+        ack,
+        vouched: new.identity_verified,
+        actor: caller.actor.clone(),
+    })
+}
+
+/// Stores a prepared request in the caller's write transaction: the rows, the queued
+/// acknowledgement, and last the audit event (which takes the chain's lock, held until the
+/// commit, for as short a time as possible). Returns the acknowledgement's outbox id.
+pub async fn store_prepared(
+    app: &App,
+    conn: &impl sea_orm::ConnectionTrait,
+    p: &Prepared,
+) -> Result<Option<Uuid>, AppError> {
+    let row = &p.row;
+    q::insert(conn, row.clone(), p.subject.clone()).await?;
+    let ack = crate::outbox::enqueue(app, conn, p.ack.clone(), Some(&row.reference)).await?;
     audit::append(
-        &*tx,
+        conn,
         NewEvent {
-            request_id: Some(id),
-            actor: caller.actor.clone(),
+            request_id: Some(row.id),
+            actor: p.actor.clone(),
             action: "request.created",
             data: json!({
                 "kind": row.kind,
@@ -245,27 +302,25 @@ pub async fn create(
                 "status": row.status,
                 "receipt_day": row.receipt_day,
                 "deadline": row.deadline,
-                "identity_vouched": new.identity_verified,
+                "identity_vouched": p.vouched,
             }),
-            at: now,
+            at: row.created_at,
         },
     )
     .await?;
-    let ack = crate::outbox::enqueue(app, &*tx, ack, Some(&row.reference)).await?;
-    tx.commit().await?;
-    tracing::info!(request = %id, kind = %row.kind, status = %row.status, "request created");
+    Ok(ack)
+}
+
+/// Wakes the work a stored request needs, once its transaction committed.
+pub async fn after_commit(app: &App, p: &Prepared, ack: Option<Uuid>) {
+    let row = &p.row;
+    tracing::info!(request = %row.id, kind = %row.kind, status = %row.status, "request created");
     if row.status == RequestStatus::InProgress {
-        app.wake(Job::Fanout(id), None).await;
+        app.wake(Job::Fanout(row.id), None).await;
     }
     if let Some(m) = ack {
         app.wake(Job::Deliver(m), None).await;
     }
-    Ok(RequestRecord {
-        request: row,
-        subject,
-        pauses: Vec::new(),
-    }
-    .into())
 }
 
 /// Reads one request.

@@ -121,9 +121,11 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
 /// records the outcome (with its audit event).
 pub async fn run_task(app: &App, task_id: Uuid) -> Result<(), AppError> {
     let now = app.clock.now();
+    let started = std::time::Instant::now();
     let Some(claim) = claim(app, task_id, now).await? else {
         return Ok(());
     };
+    let claimed_in = started.elapsed();
     let Claimed {
         task,
         subject,
@@ -160,7 +162,16 @@ pub async fn run_task(app: &App, task_id: Uuid) -> Result<(), AppError> {
             }
         }
     };
-    record(app, task, result, interrupted).await
+    let called_in = started.elapsed() - claimed_in;
+    let out = record(app, task, result, interrupted).await;
+    tracing::debug!(
+        task = %task_id,
+        claim_us = claimed_in.as_micros() as u64,
+        call_us = called_in.as_micros() as u64,
+        total_us = started.elapsed().as_micros() as u64,
+        "task timing"
+    );
+    out
 }
 
 struct Claimed {
@@ -174,8 +185,10 @@ struct Claimed {
 }
 
 async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Claimed>, AppError> {
-    let tx = app.store.write().await?;
-    let Some(t) = tq::find(&*tx, task_id).await? else {
+    // Reads outside the write transaction (on SQLite it is exclusive); the conditional update
+    // below (version check) is what makes the claim safe.
+    let db = app.store.db();
+    let Some(t) = tq::find(db, task_id).await? else {
         return Ok(None);
     };
     let due = match t.status {
@@ -186,7 +199,7 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
     if !due {
         return Ok(None);
     }
-    let Some(rec) = rq::find(&*tx, t.request_id).await? else {
+    let Some(rec) = rq::find(db, t.request_id).await? else {
         return Ok(None);
     };
     if rec.request.status.is_final() {
@@ -205,6 +218,7 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
     next.next_attempt_at = None;
     next.started_at = next.started_at.or(Some(now));
     next.updated_at = now;
+    let tx = app.store.write().await?;
     let next = match tq::update(&*tx, next).await {
         Ok(n) => n,
         Err(dsrflow_store::StoreError::Concurrent) => return Ok(None),
@@ -245,14 +259,9 @@ async fn record(
 ) -> Result<(), AppError> {
     let now = app.clock.now();
     let tx = app.store.write().await?;
-    let Some(current) = tq::find(&*tx, claimed.id).await? else {
-        return Ok(());
-    };
-    if current.version != claimed.version {
-        // The task changed meanwhile (request closed, officer completed it): theirs wins.
-        return Ok(());
-    }
-    let mut t = current;
+    // The update below only succeeds if the task is still as claimed: if it changed meanwhile
+    // (request closed, officer completed it), theirs wins.
+    let mut t = claimed;
     t.updated_at = now;
     let mut wake_at = None;
     let mut settle = false;
@@ -372,7 +381,11 @@ async fn record(
     data["task_id"] = json!(t.id);
     data["system"] = json!(t.system);
     data["action"] = json!(t.action);
-    let t = tq::update(&*tx, t).await?;
+    let t = match tq::update(&*tx, t).await {
+        Ok(t) => t,
+        Err(dsrflow_store::StoreError::Concurrent) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
     audit::append(
         &*tx,
         NewEvent {
@@ -386,7 +399,19 @@ async fn record(
     .await?;
     tx.commit().await?;
     tracing::info!(task = %t.id, system = %t.system, action = %t.action, status = %t.status, "task recorded");
-    for m in dsrflow_store::outbox::for_task_pending(app.store.db(), t.id).await? {
+    // After the commit (reads, outside the exclusive transaction): only the last task to finish
+    // wakes the settling — one settle per request, not per task. Two tasks finishing together
+    // may both see zero and both wake it; settling is idempotent.
+    let settle = settle && tq::open_count(app.store.db(), t.request_id).await? == 0;
+    let mails = if matches!(
+        action,
+        "task.mail_sent" | "task.escalated" | "task.finished"
+    ) {
+        dsrflow_store::outbox::for_task_pending(app.store.db(), t.id).await?
+    } else {
+        Vec::new()
+    };
+    for m in mails {
         app.wake(Job::Deliver(m), None).await;
     }
     if wake_at.is_some() {

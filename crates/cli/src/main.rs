@@ -40,6 +40,8 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Take one RFC 822 message in, as if it had reached the privacy@ mailbox.
+    IngestMail(commands::ingest::IngestArgs),
     /// Deadline reminders for the officer.
     #[command(subcommand)]
     Reminders(commands::reminders::RemindersCommand),
@@ -93,6 +95,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(cmd) => commands::token::run(cfg, cmd).await,
         Command::Audit(cmd) => commands::audit::run(cfg, cmd).await,
         Command::Reminders(cmd) => commands::reminders::run(cfg, cmd).await,
+        Command::IngestMail(args) => commands::ingest::run(cfg, args).await,
         Command::Bench(cmd) => commands::bench::run(cfg, cmd).await,
     }
 }

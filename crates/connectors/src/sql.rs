@@ -196,6 +196,9 @@ enum Pool {
 /// A connector to one SQL database.
 pub struct SqlConnector {
     pool: Pool,
+    /// SQLite allows one writer per file: tasks on the same file queue here, in memory, instead
+    /// of colliding and sleeping in SQLite's busy handler.
+    sqlite_writer: tokio::sync::Mutex<()>,
     dialect: Dialect,
     tables: Vec<Table>,
     max_rows: usize,
@@ -260,6 +263,7 @@ impl SqlConnector {
         let tables = build_tables(system, &cfg.tables)?;
         Ok(Self {
             pool,
+            sqlite_writer: tokio::sync::Mutex::new(()),
             dialect,
             tables,
             max_rows: cfg.max_rows,
@@ -885,7 +889,10 @@ impl Connector for SqlConnector {
             });
         }
         let report = match &self.pool {
-            Pool::Sqlite(p) => run_ops!(p, sqlx::Sqlite, ops, self, sqlite_row),
+            Pool::Sqlite(p) => {
+                let _writer = self.sqlite_writer.lock().await;
+                run_ops!(p, sqlx::Sqlite, ops, self, sqlite_row)
+            }
             Pool::Postgres(p) => run_ops!(p, sqlx::Postgres, ops, self, pg_row),
             Pool::MySql(p) => run_ops!(p, sqlx::MySql, ops, self, mysql_row),
         }?;

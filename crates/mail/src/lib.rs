@@ -12,6 +12,7 @@
 //! [`MailError::Permanent`]. Logs and errors never contain a full address.
 
 pub mod error;
+pub mod inbound;
 pub mod mailer;
 pub mod mask;
 pub mod messages;
@@ -20,6 +21,9 @@ pub mod templates;
 pub mod transport;
 
 pub use error::{ConfigError, MailError, TemplateError};
+pub use inbound::{
+    AddressSource, AttachmentInfo, Classification, Confidence, Inbound, InboundError,
+};
 pub use lettre::message::Mailbox;
 pub use mailer::{Mailer, SentInfo, parse_mailbox};
 pub use mask::mask_address;

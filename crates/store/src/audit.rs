@@ -32,6 +32,8 @@ pub enum Actor {
     Cli,
     /// dsrflow itself (jobs, sweeps).
     System,
+    /// The privacy@ mailbox (requests that arrived by mail).
+    Mail,
 }
 
 impl Actor {
@@ -41,6 +43,7 @@ impl Actor {
             Actor::Token(name) => format!("token:{name}"),
             Actor::Cli => "cli".to_owned(),
             Actor::System => "system".to_owned(),
+            Actor::Mail => "mail".to_owned(),
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod entity;
 pub mod error;
+pub mod inbox;
 pub mod outbox;
 pub mod packages;
 pub mod requests;
@@ -100,6 +101,19 @@ impl Store {
             })
             .await?;
         Ok(WriteTx { txn, _guard: guard })
+    }
+
+    /// Runs `f` while holding the SQLite write gate (no-op on PostgreSQL): for writes made
+    /// outside [`Store::write`] on the same database (the job queue's), so they do not collide
+    /// with a write transaction and sleep in SQLite's busy handler.
+    pub async fn gated<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        match &self.write_gate {
+            Some(gate) => {
+                let _guard = gate.lock().await;
+                f.await
+            }
+            None => f.await,
+        }
     }
 
     /// Closes the pool.

@@ -89,6 +89,21 @@ pub async fn update(
     Ok(updated)
 }
 
+/// A request by its reference (`DSR-XXXXXXXX`).
+pub async fn find_by_reference(
+    conn: &impl ConnectionTrait,
+    reference: &str,
+) -> Result<Option<RequestRecord>, StoreError> {
+    let Some(r) = request::Entity::find()
+        .filter(request::Column::Reference.eq(reference))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    find(conn, r.id).await
+}
+
 /// A request by the hash of its status token.
 pub async fn find_by_status_token(
     conn: &impl ConnectionTrait,

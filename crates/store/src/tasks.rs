@@ -140,6 +140,20 @@ pub async fn awaiting_manual(
         .await?)
 }
 
+/// How many tasks of a request are not final yet.
+pub async fn open_count(conn: &impl ConnectionTrait, request_id: Uuid) -> Result<u64, StoreError> {
+    use sea_orm::PaginatorTrait;
+    let open: Vec<TaskStatus> = TaskStatus::ALL
+        .into_iter()
+        .filter(|s| !s.is_final())
+        .collect();
+    Ok(task::Entity::find()
+        .filter(task::Column::RequestId.eq(request_id))
+        .filter(task::Column::Status.is_in(open))
+        .count(conn)
+        .await?)
+}
+
 /// Marks every non-final task of a request as skipped (the request closed first).
 pub async fn skip_open(
     conn: &impl ConnectionTrait,

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{requests, suppressions, tasks};
+use crate::api::{inbox, requests, suppressions, tasks};
 use crate::error;
 
 /// The API description.
@@ -26,6 +26,10 @@ use crate::error;
         tasks::complete,
         tasks::retry,
         suppressions::check,
+        inbox::list,
+        inbox::get_one,
+        inbox::resolve,
+        inbox::dismiss,
     ),
     components(schemas(
         requests::CreateRequestBody,
@@ -40,6 +44,8 @@ use crate::error;
         suppressions::CheckBody,
         suppressions::CheckResult,
         suppressions::CheckResults,
+        inbox::ResolveBody,
+        inbox::Created,
         error::ErrorBody,
         error::ErrorDetail,
         error::FieldErrorBody,
@@ -48,7 +54,8 @@ use crate::error;
     tags(
         (name = "requests", description = "Data-subject requests"),
         (name = "tasks", description = "Per-system work of a request"),
-        (name = "suppressions", description = "Keyed-hash list of subjects to keep out of marketing")
+        (name = "suppressions", description = "Keyed-hash list of subjects to keep out of marketing"),
+        (name = "inbox", description = "Mail from the privacy@ mailbox awaiting review")
     )
 )]
 pub struct ApiDoc;

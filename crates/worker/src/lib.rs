@@ -85,6 +85,7 @@ enum Storages {
 #[derive(Clone)]
 pub struct Queues {
     storages: Storages,
+    store: dsrflow_app::Store,
 }
 
 impl std::fmt::Debug for Queues {
@@ -169,7 +170,10 @@ impl Queues {
             }
             other => anyhow::bail!("no job queue for {other:?}"),
         };
-        Ok(Self { storages })
+        Ok(Self {
+            storages,
+            store: app.store.clone(),
+        })
     }
 }
 
@@ -203,33 +207,38 @@ impl JobQueue for Queues {
     fn enqueue(&self, job: Job, at: Option<DateTime<Utc>>) -> BoxFuture<'_, Result<(), String>> {
         let delay = delay_until(at);
         let storages = self.storages.clone();
+        let store = self.store.clone();
         Box::pin(async move {
-            match (storages, job) {
-                (Storages::Sqlite { fanout, .. }, Job::Fanout(id)) => {
-                    push(fanout, FanoutJob { request_id: id }, delay).await
-                }
-                (Storages::Sqlite { task, .. }, Job::RunTask(id)) => {
-                    push(task, TaskJob { task_id: id }, delay).await
-                }
-                (Storages::Sqlite { settle, .. }, Job::Settle(id)) => {
-                    push(settle, SettleJob { request_id: id }, delay).await
-                }
-                (Storages::Sqlite { mail, .. }, Job::Deliver(id)) => {
-                    push(mail, MailJob { outbox_id: id }, delay).await
-                }
-                (Storages::Postgres { fanout, .. }, Job::Fanout(id)) => {
-                    push(fanout, FanoutJob { request_id: id }, delay).await
-                }
-                (Storages::Postgres { task, .. }, Job::RunTask(id)) => {
-                    push(task, TaskJob { task_id: id }, delay).await
-                }
-                (Storages::Postgres { settle, .. }, Job::Settle(id)) => {
-                    push(settle, SettleJob { request_id: id }, delay).await
-                }
-                (Storages::Postgres { mail, .. }, Job::Deliver(id)) => {
-                    push(mail, MailJob { outbox_id: id }, delay).await
-                }
-            }
+            store
+                .gated(async move {
+                    match (storages, job) {
+                        (Storages::Sqlite { fanout, .. }, Job::Fanout(id)) => {
+                            push(fanout, FanoutJob { request_id: id }, delay).await
+                        }
+                        (Storages::Sqlite { task, .. }, Job::RunTask(id)) => {
+                            push(task, TaskJob { task_id: id }, delay).await
+                        }
+                        (Storages::Sqlite { settle, .. }, Job::Settle(id)) => {
+                            push(settle, SettleJob { request_id: id }, delay).await
+                        }
+                        (Storages::Sqlite { mail, .. }, Job::Deliver(id)) => {
+                            push(mail, MailJob { outbox_id: id }, delay).await
+                        }
+                        (Storages::Postgres { fanout, .. }, Job::Fanout(id)) => {
+                            push(fanout, FanoutJob { request_id: id }, delay).await
+                        }
+                        (Storages::Postgres { task, .. }, Job::RunTask(id)) => {
+                            push(task, TaskJob { task_id: id }, delay).await
+                        }
+                        (Storages::Postgres { settle, .. }, Job::Settle(id)) => {
+                            push(settle, SettleJob { request_id: id }, delay).await
+                        }
+                        (Storages::Postgres { mail, .. }, Job::Deliver(id)) => {
+                            push(mail, MailJob { outbox_id: id }, delay).await
+                        }
+                    }
+                })
+                .await
         })
     }
 }

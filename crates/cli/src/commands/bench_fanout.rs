@@ -184,8 +184,15 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
         store.migrate().await?;
         let env = |_: &str| None;
         let systems = Systems::from_config(&configs, &env).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (transport, _sent) = dsrflow_mail::Transport::memory();
+        let mailer = dsrflow_mail::Mailer::new(
+            transport,
+            dsrflow_mail::parse_mailbox("bench <privacy@bench.invalid>")
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
         let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default())
-            .with_systems(systems);
+            .with_systems(systems)
+            .with_mailer(Arc::new(dsrflow_app::outbox::Mailer(mailer)));
         let queues = dsrflow_worker::Queues::setup(&app).await?;
         let app = app.with_jobs(dsrflow_worker::job_queue(&queues));
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -12,6 +12,7 @@ mod cli;
 mod demo;
 mod email_connector;
 mod fanout;
+mod inbox;
 mod mail;
 mod opendsr;
 mod reminders;

@@ -1,8 +1,10 @@
 //! Integration tests of dsrflow-mail: every message in every language, the override folder,
-//! the file and memory transports, and a real SMTP server (aiosmtpd) when Python has it.
+//! the file and memory transports, a real SMTP server (aiosmtpd) when Python has it, and inbound
+//! mail parsing and classification.
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
+mod inbound;
 mod render;
 mod smtp;
 mod support;

@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod audit_event;
 pub mod audit_head;
 pub mod download_token;
+pub mod inbound_message;
 pub mod outbox;
 pub mod package_chunk;
 pub mod periodic_run;

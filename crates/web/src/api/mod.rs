@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens.
 
+pub mod inbox;
 pub mod opendsr;
 pub mod requests;
 pub mod suppressions;
@@ -26,4 +27,8 @@ pub fn routes() -> Router<App> {
         .route("/tasks/{id}/retry", post(tasks::retry))
         .route("/suppressions/check", post(suppressions::check))
         .route("/opendsr/callback", post(opendsr::callback))
+        .route("/inbox/review", get(inbox::list))
+        .route("/inbox/review/{id}", get(inbox::get_one))
+        .route("/inbox/review/{id}/requests", post(inbox::resolve))
+        .route("/inbox/review/{id}/dismiss", post(inbox::dismiss))
 }

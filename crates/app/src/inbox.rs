@@ -1,0 +1,557 @@
+//! Intake from the privacy@ mailbox (the IMAP poller and `dsrflow ingest-mail` feed the same
+//! function): each message is parsed and classified (`dsrflow_mail::inbound`) and becomes one
+//! request per right it asks for (sharing the receipt time, which is when the mail reached the
+//! mailbox), or is attached to the request it answers, or ignored (auto-replies, bounces,
+//! already processed), or put in the officer's review queue with the original kept (sealed).
+//! Every message is processed once: by Message-ID (or a digest of its bytes) and by its IMAP
+//! UID, recorded in the same transaction as the requests it creates.
+
+use dsrflow_domain::RequestKind;
+use dsrflow_domain::channel::Channel;
+use dsrflow_mail::inbound::{self, Classification};
+use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::entity::inbound_message;
+use dsrflow_store::inbox as iq;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::requests::{Caller, NewRequest, Prepared, after_commit, prepare, store_prepared};
+use crate::{App, AppError, FieldError};
+
+/// What became of a message (the JSON shape of `dsrflow ingest-mail --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Ingested {
+    /// One request per right asked for.
+    Created {
+        /// The new requests.
+        requests: Vec<CreatedRequest>,
+    },
+    /// A reply to an existing request, attached to it.
+    Attached {
+        /// The request.
+        request_id: Uuid,
+    },
+    /// Nothing to do (auto-reply, bounce, already processed).
+    Ignored {
+        /// Why.
+        reason: String,
+    },
+    /// Not understood: waits in the officer's review queue.
+    Review {
+        /// The review item.
+        review_item_id: Uuid,
+        /// Why it could not be classified.
+        reason: String,
+    },
+}
+
+/// A request created from a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreatedRequest {
+    /// Its id.
+    pub id: Uuid,
+    /// Its kind.
+    pub kind: RequestKind,
+}
+
+/// Most characters of a mail's text kept as the request's details.
+const DETAILS_CHARS: usize = 10_000;
+
+fn masked_from(msg: &inbound::Inbound) -> String {
+    msg.from()
+        .map(|e| e.masked())
+        .unwrap_or_else(|| "***".to_owned())
+}
+
+/// Ingests one RFC 822 message. `internal_date` is the IMAP INTERNALDATE when known; `source`
+/// identifies the mailbox copy (e.g. `imap:INBOX:<uidvalidity>:<uid>`), None for a file.
+pub async fn ingest(
+    app: &App,
+    raw: &[u8],
+    internal_date: Option<chrono::DateTime<chrono::Utc>>,
+    source: Option<String>,
+) -> Result<Ingested, AppError> {
+    let now = app.clock.now();
+    let digest = format!("sha256:{}", hex::encode(Sha256::digest(raw)));
+    let parsed = inbound::parse(raw, internal_date);
+    let message_id = parsed
+        .as_ref()
+        .map(|m| m.dedup_key())
+        .unwrap_or_else(|_| digest.clone());
+    if iq::find_processed(app.store.db(), &message_id, source.as_deref())
+        .await?
+        .is_some()
+    {
+        return Ok(Ingested::Ignored {
+            reason: "already processed".to_owned(),
+        });
+    }
+    let msg = match parsed {
+        Ok(m) => m,
+        Err(e) => {
+            return review(
+                app,
+                raw,
+                &message_id,
+                source,
+                internal_date.unwrap_or(now),
+                "***",
+                &e.to_string(),
+            )
+            .await;
+        }
+    };
+    // When the mail reached the mailbox, never later than now.
+    let received_at = msg.received_at().unwrap_or(now).min(now);
+    match inbound::classify(&msg) {
+        Classification::AutoReply { reason } => {
+            record(
+                app,
+                raw,
+                &message_id,
+                source,
+                received_at,
+                &masked_from(&msg),
+                "ignored",
+                Some(reason),
+                &[],
+                None,
+            )
+            .await?;
+            Ok(Ingested::Ignored {
+                reason: reason.to_owned(),
+            })
+        }
+        Classification::Reply {
+            reference,
+            in_reply_to,
+        } => {
+            let mut request_id = None;
+            for id in &in_reply_to {
+                let bracketed = format!("<{}>", id.trim_matches(['<', '>']));
+                if let Some(m) =
+                    dsrflow_store::outbox::by_message_id(app.store.db(), &bracketed).await?
+                    && let Some(r) = m.request_id
+                {
+                    request_id = Some(r);
+                    break;
+                }
+            }
+            if request_id.is_none()
+                && let Some(reference) = &reference
+                && let Some(rec) = dsrflow_store::requests::find_by_reference(
+                    app.store.db(),
+                    &reference.to_uppercase(),
+                )
+                .await?
+            {
+                request_id = Some(rec.request.id);
+            }
+            match request_id {
+                Some(rid) => {
+                    record(
+                        app,
+                        raw,
+                        &message_id,
+                        source,
+                        received_at,
+                        &masked_from(&msg),
+                        "attached",
+                        None,
+                        &[rid],
+                        Some(rid),
+                    )
+                    .await?;
+                    Ok(Ingested::Attached { request_id: rid })
+                }
+                None => {
+                    review(
+                        app,
+                        raw,
+                        &message_id,
+                        source,
+                        received_at,
+                        &masked_from(&msg),
+                        "a reply to a request dsrflow does not know",
+                    )
+                    .await
+                }
+            }
+        }
+        Classification::Request {
+            kinds,
+            email,
+            name,
+            language,
+            ..
+        } => {
+            let caller = Caller {
+                actor: Actor::Mail,
+                can_vouch: false,
+            };
+            let text = msg.text();
+            let details: String = text.chars().take(DETAILS_CHARS).collect();
+            let mut prepared: Vec<Prepared> = Vec::new();
+            for kind in &kinds {
+                prepared.push(prepare(
+                    app,
+                    &caller,
+                    NewRequest {
+                        kind: *kind,
+                        email: email.clone(),
+                        name: name.clone(),
+                        account_id: None,
+                        phone: None,
+                        regime: None,
+                        received_at: Some(received_at),
+                        channel: Channel::Email,
+                        language,
+                        details: (!details.trim().is_empty()).then(|| details.clone()),
+                        identity_verified: false,
+                    },
+                )?);
+            }
+            let ids: Vec<Uuid> = prepared.iter().map(Prepared::id).collect();
+            let tx = app.store.write().await?;
+            let mut acks = Vec::new();
+            for p in &prepared {
+                acks.push(store_prepared(app, &*tx, p).await?);
+            }
+            insert_row(
+                app,
+                &*tx,
+                raw,
+                &message_id,
+                source,
+                received_at,
+                &masked_from(&msg),
+                "created",
+                None,
+                &ids,
+                None,
+            )
+            .await?;
+            tx.commit().await?;
+            for (p, ack) in prepared.iter().zip(acks) {
+                after_commit(app, p, ack).await;
+            }
+            Ok(Ingested::Created {
+                requests: prepared
+                    .iter()
+                    .map(|p| CreatedRequest {
+                        id: p.id(),
+                        kind: p.kind(),
+                    })
+                    .collect(),
+            })
+        }
+        Classification::Unclassified { reason } => {
+            review(
+                app,
+                raw,
+                &message_id,
+                source,
+                received_at,
+                &masked_from(&msg),
+                &reason,
+            )
+            .await
+        }
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "the row's columns")]
+async fn insert_row(
+    app: &App,
+    conn: &impl sea_orm::ConnectionTrait,
+    raw: &[u8],
+    message_id: &str,
+    source: Option<String>,
+    received_at: chrono::DateTime<chrono::Utc>,
+    from_masked: &str,
+    outcome: &str,
+    reason: Option<&str>,
+    request_ids: &[Uuid],
+    attached_to: Option<Uuid>,
+) -> Result<Uuid, AppError> {
+    let now = app.clock.now();
+    let id = Uuid::now_v7();
+    // The original is kept (sealed) for review and as the request's correspondence; an ignored
+    // auto-reply is not kept.
+    let keep = outcome != "ignored";
+    iq::insert(
+        conn,
+        inbound_message::Model {
+            id,
+            message_id: message_id.chars().take(998).collect(),
+            source,
+            received_at,
+            from_masked: from_masked.to_owned(),
+            outcome: outcome.to_owned(),
+            reason: reason.map(str::to_owned),
+            request_ids: serde_json::to_string(request_ids).unwrap_or_else(|_| "[]".to_owned()),
+            raw: keep.then(|| app.settings.data_key.seal(id.as_bytes(), raw)),
+            review_status: (outcome == "review").then(|| "open".to_owned()),
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    let (action, data) = match outcome {
+        "created" => (
+            "inbox.requests_created",
+            json!({"inbound_id": id, "requests": request_ids}),
+        ),
+        "attached" => ("inbox.reply_attached", json!({"inbound_id": id})),
+        "review" => (
+            "inbox.review_queued",
+            json!({"inbound_id": id, "reason": reason}),
+        ),
+        _ => (
+            "inbox.message_ignored",
+            json!({"inbound_id": id, "reason": reason}),
+        ),
+    };
+    audit::append(
+        conn,
+        NewEvent {
+            request_id: attached_to,
+            actor: Actor::Mail,
+            action,
+            data,
+            at: now,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+#[expect(clippy::too_many_arguments, reason = "the row's columns")]
+async fn record(
+    app: &App,
+    raw: &[u8],
+    message_id: &str,
+    source: Option<String>,
+    received_at: chrono::DateTime<chrono::Utc>,
+    from_masked: &str,
+    outcome: &str,
+    reason: Option<&str>,
+    request_ids: &[Uuid],
+    attached_to: Option<Uuid>,
+) -> Result<Uuid, AppError> {
+    let tx = app.store.write().await?;
+    let id = insert_row(
+        app,
+        &*tx,
+        raw,
+        message_id,
+        source,
+        received_at,
+        from_masked,
+        outcome,
+        reason,
+        request_ids,
+        attached_to,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn review(
+    app: &App,
+    raw: &[u8],
+    message_id: &str,
+    source: Option<String>,
+    received_at: chrono::DateTime<chrono::Utc>,
+    from_masked: &str,
+    reason: &str,
+) -> Result<Ingested, AppError> {
+    let id = record(
+        app,
+        raw,
+        message_id,
+        source,
+        received_at,
+        from_masked,
+        "review",
+        Some(reason),
+        &[],
+        None,
+    )
+    .await?;
+    Ok(Ingested::Review {
+        review_item_id: id,
+        reason: reason.to_owned(),
+    })
+}
+
+/// One item of the review queue, with the message's text for the officer to read.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewItem {
+    /// Its id.
+    pub id: Uuid,
+    /// When the mail reached the mailbox.
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    /// The sender, masked.
+    pub from: String,
+    /// Why it is here.
+    pub reason: Option<String>,
+    /// The subject line (only in the detailed view).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The text (only in the detailed view).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// The open review queue.
+pub async fn review_queue(app: &App) -> Result<Vec<ReviewItem>, AppError> {
+    Ok(iq::review_queue(app.store.db(), 500)
+        .await?
+        .into_iter()
+        .map(|m| ReviewItem {
+            id: m.id,
+            received_at: m.received_at,
+            from: m.from_masked,
+            reason: m.reason,
+            subject: None,
+            text: None,
+        })
+        .collect())
+}
+
+async fn open_item(
+    app: &App,
+    id: Uuid,
+) -> Result<(inbound_message::Model, Option<inbound::Inbound>), AppError> {
+    let m = iq::find(app.store.db(), id)
+        .await?
+        .filter(|m| m.review_status.as_deref() == Some("open"))
+        .ok_or(AppError::NotFound("review item"))?;
+    let parsed = m
+        .raw
+        .as_ref()
+        .and_then(|sealed| app.settings.data_key.open(m.id.as_bytes(), sealed).ok())
+        .and_then(|raw| inbound::parse(&raw, Some(m.received_at)).ok());
+    Ok((m, parsed))
+}
+
+/// One review item with the message's subject and text (for the officer).
+pub async fn review_item(app: &App, id: Uuid) -> Result<ReviewItem, AppError> {
+    let (m, parsed) = open_item(app, id).await?;
+    Ok(ReviewItem {
+        id: m.id,
+        received_at: m.received_at,
+        from: m.from_masked,
+        reason: m.reason,
+        subject: parsed.as_ref().and_then(|p| p.subject().map(str::to_owned)),
+        text: parsed.as_ref().map(inbound::Inbound::text),
+    })
+}
+
+/// The officer turns a review item into requests (the receipt time is the mail's).
+pub async fn resolve_as_requests(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    kinds: Vec<RequestKind>,
+    email: dsrflow_domain::SubjectEmail,
+    name: Option<dsrflow_domain::SubjectName>,
+) -> Result<Vec<CreatedRequest>, AppError> {
+    if kinds.is_empty() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "kinds",
+            "name at least one right",
+        )]));
+    }
+    let (m, parsed) = open_item(app, id).await?;
+    let language = parsed
+        .as_ref()
+        .map(|p| inbound::detect_language(&p.text()))
+        .unwrap_or_default();
+    let mut prepared = Vec::new();
+    for kind in kinds {
+        prepared.push(prepare(
+            app,
+            caller,
+            NewRequest {
+                kind,
+                email: email.clone(),
+                name: name.clone(),
+                account_id: None,
+                phone: None,
+                regime: None,
+                received_at: Some(m.received_at),
+                channel: Channel::Email,
+                language,
+                details: None,
+                identity_verified: false,
+            },
+        )?);
+    }
+    let ids: Vec<Uuid> = prepared.iter().map(Prepared::id).collect();
+    let tx = app.store.write().await?;
+    let mut acks = Vec::new();
+    for p in &prepared {
+        acks.push(store_prepared(app, &*tx, p).await?);
+    }
+    if !iq::resolve(
+        &*tx,
+        id,
+        &serde_json::to_string(&ids).unwrap_or_default(),
+        app.clock.now(),
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(
+            "the review item was resolved meanwhile".to_owned(),
+        ));
+    }
+    audit::append(
+        &*tx,
+        NewEvent {
+            request_id: None,
+            actor: caller.actor.clone(),
+            action: "inbox.review_resolved",
+            data: json!({"inbound_id": id, "requests": ids}),
+            at: app.clock.now(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    for (p, ack) in prepared.iter().zip(acks) {
+        after_commit(app, p, ack).await;
+    }
+    Ok(prepared
+        .iter()
+        .map(|p| CreatedRequest {
+            id: p.id(),
+            kind: p.kind(),
+        })
+        .collect())
+}
+
+/// The officer dismisses a review item (not a request), with a note.
+pub async fn dismiss(app: &App, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+    let tx = app.store.write().await?;
+    if !iq::resolve(&*tx, id, "[]", app.clock.now()).await? {
+        return Err(AppError::NotFound("review item"));
+    }
+    audit::append(
+        &*tx,
+        NewEvent {
+            request_id: None,
+            actor: caller.actor.clone(),
+            action: "inbox.review_dismissed",
+            data: json!({"inbound_id": id}),
+            at: app.clock.now(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
