@@ -41,6 +41,9 @@ pub enum AppError {
     /// The thing existed but is gone for good (an expired link).
     #[error("{0}")]
     Gone(String),
+    /// A service dsrflow depends on (the IMAP server) cannot be used right now.
+    #[error("{0}")]
+    Unavailable(String),
     /// A failure in the store or elsewhere that is not the caller's fault.
     #[error("internal error: {0}")]
     Internal(String),

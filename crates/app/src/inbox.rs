@@ -555,3 +555,100 @@ pub async fn dismiss(app: &App, caller: &Caller, id: Uuid) -> Result<(), AppErro
     tx.commit().await?;
     Ok(())
 }
+
+/// What one poll of the mailbox did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PollReport {
+    /// Messages looked at.
+    pub fetched: usize,
+    /// Messages that created requests.
+    pub created: usize,
+    /// Replies attached to their request.
+    pub attached: usize,
+    /// Auto-replies, bounces and messages already processed.
+    pub ignored: usize,
+    /// Messages put in the review queue (including unparseable ones).
+    pub review: usize,
+    /// Messages too large to fetch, tagged in the mailbox for a human.
+    pub too_large: usize,
+    /// Messages that could not be stored this time (they stay unmarked and are retried).
+    pub failed: usize,
+    /// The outcome of each stored message, in mailbox order.
+    pub outcomes: Vec<Ingested>,
+}
+
+/// Reads the privacy@ mailbox once: every message not yet processed (at most `batch`) is
+/// ingested and then marked in the mailbox. A message that cannot be stored (database error)
+/// is left unmarked for the next poll; one that cannot be parsed goes to the review queue; no
+/// single message stops the poll.
+pub async fn poll(
+    app: &App,
+    settings: &crate::settings::InboxSettings,
+) -> Result<PollReport, AppError> {
+    use dsrflow_mail::imap::{Fetched, ImapInbox};
+    let unavailable = |e: dsrflow_mail::imap::ImapError| AppError::Unavailable(e.to_string());
+    let mut inbox = ImapInbox::open(&settings.imap).await.map_err(unavailable)?;
+    let mut report = PollReport::default();
+    let uids = match inbox.pending(settings.batch).await {
+        Ok(u) => u,
+        Err(e) => {
+            inbox.close().await;
+            return Err(unavailable(e));
+        }
+    };
+    for uid in uids {
+        let message = match inbox.fetch(uid).await {
+            Ok(Fetched::Message(m)) => m,
+            Ok(Fetched::Gone) => continue,
+            Ok(Fetched::TooLarge { size }) => {
+                tracing::warn!(
+                    uid,
+                    size,
+                    "inbox: message too large to fetch; tagged for a human"
+                );
+                report.too_large += 1;
+                continue;
+            }
+            Err(e) => {
+                // The connection is unusable: stop here, the rest waits for the next poll.
+                tracing::warn!(uid, error = %e, "inbox: fetch failed");
+                report.failed += 1;
+                break;
+            }
+        };
+        report.fetched += 1;
+        let source = inbox.source(uid);
+        match ingest(app, &message.raw, message.internal_date, Some(source)).await {
+            Ok(outcome) => {
+                match &outcome {
+                    Ingested::Created { .. } => report.created += 1,
+                    Ingested::Attached { .. } => report.attached += 1,
+                    Ingested::Ignored { .. } => report.ignored += 1,
+                    Ingested::Review { .. } => report.review += 1,
+                }
+                report.outcomes.push(outcome);
+                if let Err(e) = inbox.mark_processed(uid).await {
+                    // Stored but not marked: the next poll finds it processed by its source.
+                    tracing::warn!(uid, error = %e, "inbox: could not mark a stored message");
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(uid, error = %e, "inbox: message not stored; it will be retried");
+                report.failed += 1;
+            }
+        }
+    }
+    inbox.close().await;
+    tracing::info!(
+        fetched = report.fetched,
+        created = report.created,
+        attached = report.attached,
+        ignored = report.ignored,
+        review = report.review,
+        too_large = report.too_large,
+        failed = report.failed,
+        "inbox polled"
+    );
+    Ok(report)
+}

@@ -196,6 +196,7 @@ pub async fn sweep(
     }
     if let (false, Some(to)) = (dry_run, &officer) {
         let day = now.date_naive();
+        let review_waiting = dsrflow_store::inbox::review_count(app.store.db()).await?;
         let tx = app.store.write().await?;
         let id = notify::queue(
             app,
@@ -205,6 +206,8 @@ pub async fn sweep(
                 overdue,
                 due_soon,
                 blocked,
+                review_waiting,
+                review_url: notify::link(app, "/api/v1/inbox/review"),
                 dashboard_url: notify::link(app, "/api/v1/requests?open=true"),
             },
             dsrflow_domain::channel::Language::En,

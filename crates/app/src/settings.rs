@@ -111,6 +111,19 @@ pub struct Settings {
     pub officer_address: Option<String>,
     /// When to remind the officer.
     pub reminders: dsrflow_domain::reminder::ReminderPolicy,
+    /// The privacy@ mailbox to poll (none: no polling; `dsrflow ingest-mail` still works).
+    pub inbox: Option<InboxSettings>,
+}
+
+/// `[inbox]`: the privacy@ mailbox read over IMAP.
+#[derive(Debug, Clone)]
+pub struct InboxSettings {
+    /// Server, credentials and folder.
+    pub imap: dsrflow_mail::imap::ImapSettings,
+    /// How often to look for new mail.
+    pub poll_interval: std::time::Duration,
+    /// Most messages taken per poll (the rest wait for the next one).
+    pub batch: usize,
 }
 
 impl Default for Settings {
@@ -122,6 +135,7 @@ impl Default for Settings {
             data_key: DataKey::generate(),
             officer_address: None,
             reminders: dsrflow_domain::reminder::ReminderPolicy::default(),
+            inbox: None,
         }
     }
 }

@@ -40,6 +40,77 @@ pub struct RawConfig {
     pub mail: MailSection,
     /// `[reminders]`
     pub reminders: RemindersSection,
+    /// `[inbox]`
+    pub inbox: InboxSection,
+}
+
+/// `[inbox]`: the privacy@ mailbox, read over IMAP by the worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboxSection {
+    /// `imaps://host[:993]`, `imap://host[:143]` (STARTTLS) or `imap://host:port?tls=none`.
+    /// None: no polling (`dsrflow ingest-mail` still works).
+    pub imap_url: Option<String>,
+    /// Login name.
+    pub user: Option<String>,
+    /// The password as `env:VARIABLE` (never in the file).
+    pub password: String,
+    /// The folder to read.
+    pub folder: String,
+    /// Extra CA certificates (PEM) for a server with a private CA.
+    pub ca_file: Option<String>,
+    /// Seconds between polls (at least 30).
+    pub poll_secs: u64,
+    /// Most messages taken per poll.
+    pub batch: usize,
+}
+
+impl Default for InboxSection {
+    fn default() -> Self {
+        Self {
+            imap_url: None,
+            user: None,
+            password: "env:DSRFLOW_INBOX_PASSWORD".to_owned(),
+            folder: "INBOX".to_owned(),
+            ca_file: None,
+            poll_secs: 60,
+            batch: 50,
+        }
+    }
+}
+
+fn inbox_settings(
+    raw: &InboxSection,
+) -> anyhow::Result<Option<dsrflow_app::settings::InboxSettings>> {
+    let Some(url) = &raw.imap_url else {
+        return Ok(None);
+    };
+    let fail = |key: &str, m: &dyn std::fmt::Display| {
+        anyhow::anyhow!("invalid configuration: inbox.{key}: {m}")
+    };
+    let user = raw
+        .user
+        .as_deref()
+        .ok_or_else(|| fail("user", &"required with inbox.imap_url"))?;
+    let env = |k: &str| std::env::var(k).ok();
+    let password = dsrflow_connectors::config::resolve_secret(&raw.password, "password", &env)
+        .map_err(|e| fail("password", &e.message))?;
+    let mut imap = dsrflow_mail::imap::ImapSettings::new(url, user, &password, Some(&raw.folder))
+        .map_err(|e| fail(e.key, &e.message))?;
+    if let Some(ca) = &raw.ca_file {
+        imap = imap.with_ca_file(ca).map_err(|e| fail(e.key, &e.message))?;
+    }
+    if !(30..=86_400).contains(&raw.poll_secs) {
+        return Err(fail("poll_secs", &"must be between 30 and 86400"));
+    }
+    if !(1..=1000).contains(&raw.batch) {
+        return Err(fail("batch", &"must be between 1 and 1000"));
+    }
+    Ok(Some(dsrflow_app::settings::InboxSettings {
+        imap,
+        poll_interval: Duration::from_secs(raw.poll_secs),
+        batch: raw.batch,
+    }))
 }
 
 /// `[reminders]`: when the officer hears about deadlines.
@@ -482,6 +553,7 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
         Some(d) => PathBuf::from(d),
         None => default_data_dir(&database_url),
     };
+    let inbox = inbox_settings(&raw.inbox)?;
     let log_json = match raw.log.format.as_str() {
         "text" => false,
         "json" => true,
@@ -519,6 +591,7 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
                 thresholds: raw.reminders.days_before.clone(),
                 extension_warning_days: raw.reminders.extension_warning_days,
             },
+            inbox,
         },
         data_dir,
         data_key: raw.security.data_key,
@@ -642,5 +715,52 @@ mod tests {
     fn a_bad_regime_is_named() {
         let err = load_str("[controller]\nregime = \"eu\"\n").unwrap_err();
         assert!(err.to_string().contains("controller.regime"), "{err}");
+    }
+
+    #[test]
+    fn the_inbox_is_optional_and_validated_key_by_key() {
+        assert!(load_str("").unwrap().settings.inbox.is_none());
+        // PATH stands in for a password variable that is set.
+        let c = load_str(
+            "[inbox]\nimap_url = \"imaps://imap.example.org\"\nuser = \"privacy\"\npassword = \"env:PATH\"\npoll_secs = 120\n",
+        )
+        .unwrap();
+        let inbox = c.settings.inbox.unwrap();
+        assert_eq!(inbox.imap.port, 993);
+        assert_eq!(inbox.imap.folder, "INBOX");
+        assert_eq!(inbox.poll_interval, Duration::from_secs(120));
+        for (toml, key) in [
+            (
+                "imap_url = \"imaps://h\"\npassword = \"env:PATH\"",
+                "inbox.user",
+            ),
+            (
+                "imap_url = \"imaps://h\"\nuser = \"u\"\npassword = \"hunter2\"",
+                "inbox.password",
+            ),
+            (
+                "imap_url = \"imaps://h\"\nuser = \"u\"\npassword = \"env:DSRFLOW_NO_SUCH_VARIABLE\"",
+                "inbox.password",
+            ),
+            (
+                "imap_url = \"pop://h\"\nuser = \"u\"\npassword = \"env:PATH\"",
+                "inbox.imap_url",
+            ),
+            (
+                "imap_url = \"imaps://h\"\nuser = \"u\"\npassword = \"env:PATH\"\npoll_secs = 5",
+                "inbox.poll_secs",
+            ),
+            (
+                "imap_url = \"imaps://h\"\nuser = \"u\"\npassword = \"env:PATH\"\nbatch = 0",
+                "inbox.batch",
+            ),
+            ("imap_urll = \"imaps://h\"", "imap_urll"),
+        ] {
+            let err = load_str(&format!("[inbox]\n{toml}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{toml}: {err}");
+            assert!(!err.contains("hunter2"), "{err}");
+        }
     }
 }

@@ -42,6 +42,9 @@ enum Command {
     Token(commands::token::TokenCommand),
     /// Take one RFC 822 message in, as if it had reached the privacy@ mailbox.
     IngestMail(commands::ingest::IngestArgs),
+    /// The privacy@ mailbox: poll it once, list the review queue.
+    #[command(subcommand)]
+    Inbox(commands::inbox::InboxCommand),
     /// Deadline reminders for the officer.
     #[command(subcommand)]
     Reminders(commands::reminders::RemindersCommand),
@@ -96,6 +99,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(cmd) => commands::audit::run(cfg, cmd).await,
         Command::Reminders(cmd) => commands::reminders::run(cfg, cmd).await,
         Command::IngestMail(args) => commands::ingest::run(cfg, args).await,
+        Command::Inbox(cmd) => commands::inbox::run(cfg, cmd).await,
         Command::Bench(cmd) => commands::bench::run(cfg, cmd).await,
     }
 }

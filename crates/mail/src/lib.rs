@@ -12,6 +12,7 @@
 //! [`MailError::Permanent`]. Logs and errors never contain a full address.
 
 pub mod error;
+pub mod imap;
 pub mod inbound;
 pub mod mailer;
 pub mod mask;

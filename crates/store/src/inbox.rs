@@ -70,7 +70,17 @@ pub async fn review_queue(
         .await?)
 }
 
-/// Marks a review item resolved, recording the requests it became (if any).
+/// How many messages wait in the review queue.
+pub async fn review_count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    use sea_orm::PaginatorTrait;
+    Ok(inbound_message::Entity::find()
+        .filter(inbound_message::Column::ReviewStatus.eq("open"))
+        .count(conn)
+        .await?)
+}
+
+/// Marks a review item resolved, recording the requests it became (if any), and drops the
+/// kept original (it is no longer needed: Art. 5(1)(c), (e)).
 pub async fn resolve(
     conn: &impl ConnectionTrait,
     id: Uuid,
@@ -89,6 +99,10 @@ pub async fn resolve(
         .col_expr(
             inbound_message::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            inbound_message::Column::Raw,
+            sea_orm::sea_query::Expr::value(Option::<Vec<u8>>::None),
         )
         .filter(inbound_message::Column::Id.eq(id))
         .filter(inbound_message::Column::ReviewStatus.eq("open"))

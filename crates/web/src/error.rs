@@ -70,7 +70,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(m) => ApiError::Conflict(m),
             AppError::Forbidden(m) => ApiError::Forbidden(m),
             AppError::Gone(m) => ApiError::Gone(m),
-            AppError::Internal(m) => ApiError::Internal(m),
+            AppError::Unavailable(m) | AppError::Internal(m) => ApiError::Internal(m),
         }
     }
 }

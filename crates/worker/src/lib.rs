@@ -271,7 +271,33 @@ async fn run(app: &App, job: Job) -> HandlerResult {
 async fn on_tick(tick: apalis_cron::Tick, app: Data<App>) -> HandlerResult {
     let _ = tick;
     reconcile_once(&app, "reconcile", chrono::TimeDelta::seconds(30)).await?;
-    sweep_once(&app, chrono::TimeDelta::minutes(15)).await
+    sweep_once(&app, chrono::TimeDelta::minutes(15)).await?;
+    inbox_once(&app).await
+}
+
+/// Polls the privacy@ mailbox if `[inbox]` is configured and this node is the first to claim
+/// the current poll period. A mailbox that cannot be reached is logged and tried again at the
+/// next period: it never stops the other periodic work.
+pub async fn inbox_once(app: &App) -> HandlerResult {
+    let Some(settings) = app.settings.inbox.clone() else {
+        return Ok(());
+    };
+    let now = app.clock.now();
+    let secs = i64::try_from(settings.poll_interval.as_secs())
+        .unwrap_or(60)
+        .max(1);
+    let tick = DateTime::<Utc>::from_timestamp(now.timestamp() / secs * secs, 0)
+        .unwrap_or(now)
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let claimed =
+        dsrflow_app::store::tasks::claim_tick(app.store.db(), "inbox", &tick, &node_name(), now)
+            .await
+            .map_err(|e| Box::new(e) as BoxDynError)?;
+    if claimed && let Err(e) = dsrflow_app::inbox::poll(app, &settings).await {
+        tracing::warn!(error = %e, "inbox poll failed; retrying at the next period");
+    }
+    Ok(())
 }
 
 /// Runs the deadline sweep (officer reminders, escalations, daily digest) if this node is the

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_fanout;
 pub mod connector;
 pub mod deadline;
+pub mod inbox;
 pub mod ingest;
 pub mod reminders;
 pub mod serve;

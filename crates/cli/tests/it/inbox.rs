@@ -115,6 +115,12 @@ on_both!(
         assert_eq!(made["requests"][0]["kind"], "access");
         let queue: Value = t.get("/api/v1/inbox/review").await.json().await.unwrap();
         assert!(queue["items"].as_array().unwrap().is_empty());
+        // The kept original is dropped once the officer has dealt with it.
+        let row = dsrflow_store::inbox::find(t.app.store.db(), review_item_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(row.raw.is_none());
         let twice = t
             .post(
                 &format!("/api/v1/inbox/review/{review_item_id}/dismiss"),
@@ -198,3 +204,47 @@ on_both!(
         );
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_digest_counts_the_mail_waiting_for_review() {
+    let t = crate::support::TestApp::start_with(
+        crate::support::Backend::Sqlite,
+        "2026-03-20T09:00:00Z",
+        |_| String::new(),
+        dsrflow_app::Settings {
+            officer_address: Some("dpo@hostodoo.example".to_owned()),
+            ..dsrflow_app::Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    ingest(&t.app, NO_KIND, None, None).await.unwrap();
+    let now = t.clock_now();
+    dsrflow_app::reminders::sweep(
+        &t.app,
+        &dsrflow_domain::reminder::ReminderPolicy::default(),
+        now,
+        false,
+    )
+    .await
+    .unwrap();
+    t.drain().await;
+    let digest = t
+        .mail
+        .sent()
+        .into_iter()
+        .map(|s| s.outgoing)
+        .find(|m| m.to == "dpo@hostodoo.example")
+        .expect("a digest");
+    assert!(
+        digest.text.contains("Mail waiting in the review queue: 1"),
+        "{}",
+        digest.text
+    );
+    assert!(
+        digest.text.contains("/api/v1/inbox/review"),
+        "{}",
+        digest.text
+    );
+    t.stop().await;
+}

@@ -105,6 +105,10 @@ pub struct DailyDigest {
     pub due_soon: Vec<DigestItem>,
     /// Requests waiting on something (a processor, a manual task, a decision).
     pub blocked: Vec<DigestItem>,
+    /// Messages from the privacy@ mailbox waiting in the review queue.
+    pub review_waiting: u64,
+    /// The review queue.
+    pub review_url: String,
     /// The dashboard.
     pub dashboard_url: String,
 }

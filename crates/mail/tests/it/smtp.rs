@@ -39,6 +39,10 @@ fn aiosmtpd_available() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
+        assert!(
+            std::env::var_os("DSRFLOW_TEST_REQUIRE_TOOLS").is_none(),
+            "DSRFLOW_TEST_REQUIRE_TOOLS is set but Python's aiosmtpd is missing (.ci/run installs it)"
+        );
         eprintln!(
             "SKIPPED: the SMTP tests need Python's aiosmtpd (`python3 -c \"import aiosmtpd\"` failed); install it with `pip install aiosmtpd`"
         );

@@ -341,6 +341,8 @@ pub fn render_all(
                 9,
                 Some("waiting for Acme Mailing"),
             )],
+            review_waiting: 3,
+            review_url: "https://privacy.example.com/api/v1/inbox/review".into(),
             dashboard_url: "https://privacy.example.com/dashboard".into(),
         }
         .render(t, lang),
