@@ -141,6 +141,45 @@ pub async fn create(
     .into())
 }
 
+/// Takes in several requests at once, all or none (one mail or one form asking for several
+/// rights): every one is validated first, then all are stored in one transaction.
+pub async fn create_batch(
+    app: &App,
+    caller: &Caller,
+    new: Vec<NewRequest>,
+) -> Result<Vec<RequestDetails>, AppError> {
+    if new.is_empty() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "kind",
+            "choose at least one right",
+        )]));
+    }
+    let prepared = new
+        .into_iter()
+        .map(|n| prepare(app, caller, n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tx = app.store.write().await?;
+    let mut acks = Vec::with_capacity(prepared.len());
+    for p in &prepared {
+        acks.push(store_prepared(app, &*tx, p).await?);
+    }
+    tx.commit().await?;
+    let mut out = Vec::with_capacity(prepared.len());
+    for (p, ack) in prepared.into_iter().zip(acks) {
+        after_commit(app, &p, ack).await;
+        let Prepared { row, subject, .. } = p;
+        out.push(
+            RequestRecord {
+                request: row,
+                subject,
+                pauses: Vec::new(),
+            }
+            .into(),
+        );
+    }
+    Ok(out)
+}
+
 /// Validates a new request and prepares its rows and acknowledgement.
 pub fn prepare(app: &App, caller: &Caller, new: NewRequest) -> Result<Prepared, AppError> {
     let now = app.clock.now();

@@ -34,6 +34,10 @@ pub enum Actor {
     System,
     /// The privacy@ mailbox (requests that arrived by mail).
     Mail,
+    /// The public request form.
+    Form,
+    /// The data subject, through a link sent to them (verification, download).
+    Subject,
 }
 
 impl Actor {
@@ -44,6 +48,8 @@ impl Actor {
             Actor::Cli => "cli".to_owned(),
             Actor::System => "system".to_owned(),
             Actor::Mail => "mail".to_owned(),
+            Actor::Form => "form".to_owned(),
+            Actor::Subject => "subject".to_owned(),
         }
     }
 }
