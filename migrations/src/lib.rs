@@ -10,6 +10,7 @@ mod m20261122_000004_suppression;
 mod m20261122_000005_outbox;
 mod m20261122_000006_status_token;
 mod m20261122_000007_inbox;
+mod m20261122_000008_verification;
 
 /// Applies dsrflow's migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_outbox::Migration),
             Box::new(m20261122_000006_status_token::Migration),
             Box::new(m20261122_000007_inbox::Migration),
+            Box::new(m20261122_000008_verification::Migration),
         ]
     }
 }

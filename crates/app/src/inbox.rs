@@ -17,7 +17,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::requests::{Caller, NewRequest, Prepared, after_commit, prepare, store_prepared};
+use crate::requests::{Caller, NewRequest, after_commit_group, prepare_group, store_group};
 use crate::{App, AppError, FieldError};
 
 /// What became of a message (the JSON shape of `dsrflow ingest-mail --json`).
@@ -194,32 +194,26 @@ pub async fn ingest(
             };
             let text = msg.text();
             let details: String = text.chars().take(DETAILS_CHARS).collect();
-            let mut prepared: Vec<Prepared> = Vec::new();
+            let mut news = Vec::new();
             for kind in &kinds {
-                prepared.push(prepare(
-                    app,
-                    &caller,
-                    NewRequest {
-                        kind: *kind,
-                        email: email.clone(),
-                        name: name.clone(),
-                        account_id: None,
-                        phone: None,
-                        regime: None,
-                        received_at: Some(received_at),
-                        channel: Channel::Email,
-                        language,
-                        details: (!details.trim().is_empty()).then(|| details.clone()),
-                        identity_verified: false,
-                    },
-                )?);
+                news.push(NewRequest {
+                    kind: *kind,
+                    email: email.clone(),
+                    name: name.clone(),
+                    account_id: None,
+                    phone: None,
+                    regime: None,
+                    received_at: Some(received_at),
+                    channel: Channel::Email,
+                    language,
+                    details: (!details.trim().is_empty()).then(|| details.clone()),
+                    identity_verified: false,
+                });
             }
-            let ids: Vec<Uuid> = prepared.iter().map(Prepared::id).collect();
+            let group = prepare_group(app, &caller, news)?;
+            let ids = group.ids();
             let tx = app.store.write().await?;
-            let mut acks = Vec::new();
-            for p in &prepared {
-                acks.push(store_prepared(app, &*tx, p).await?);
-            }
+            let mail = store_group(app, &*tx, &group).await?;
             insert_row(
                 app,
                 &*tx,
@@ -235,11 +229,10 @@ pub async fn ingest(
             )
             .await?;
             tx.commit().await?;
-            for (p, ack) in prepared.iter().zip(acks) {
-                after_commit(app, p, ack).await;
-            }
+            after_commit_group(app, &group, mail).await;
             Ok(Ingested::Created {
-                requests: prepared
+                requests: group
+                    .items
                     .iter()
                     .map(|p| CreatedRequest {
                         id: p.id(),
@@ -473,32 +466,26 @@ pub async fn resolve_as_requests(
         .as_ref()
         .map(|p| inbound::detect_language(&p.text()))
         .unwrap_or_default();
-    let mut prepared = Vec::new();
+    let mut news = Vec::new();
     for kind in kinds {
-        prepared.push(prepare(
-            app,
-            caller,
-            NewRequest {
-                kind,
-                email: email.clone(),
-                name: name.clone(),
-                account_id: None,
-                phone: None,
-                regime: None,
-                received_at: Some(m.received_at),
-                channel: Channel::Email,
-                language,
-                details: None,
-                identity_verified: false,
-            },
-        )?);
+        news.push(NewRequest {
+            kind,
+            email: email.clone(),
+            name: name.clone(),
+            account_id: None,
+            phone: None,
+            regime: None,
+            received_at: Some(m.received_at),
+            channel: Channel::Email,
+            language,
+            details: None,
+            identity_verified: false,
+        });
     }
-    let ids: Vec<Uuid> = prepared.iter().map(Prepared::id).collect();
+    let group = prepare_group(app, caller, news)?;
+    let ids = group.ids();
     let tx = app.store.write().await?;
-    let mut acks = Vec::new();
-    for p in &prepared {
-        acks.push(store_prepared(app, &*tx, p).await?);
-    }
+    let mail = store_group(app, &*tx, &group).await?;
     if !iq::resolve(
         &*tx,
         id,
@@ -523,10 +510,9 @@ pub async fn resolve_as_requests(
     )
     .await?;
     tx.commit().await?;
-    for (p, ack) in prepared.iter().zip(acks) {
-        after_commit(app, p, ack).await;
-    }
-    Ok(prepared
+    after_commit_group(app, &group, mail).await;
+    Ok(group
+        .items
         .iter()
         .map(|p| CreatedRequest {
             id: p.id(),

@@ -17,6 +17,7 @@ pub mod settings;
 pub mod suppression;
 pub mod systems;
 pub mod tokens;
+pub mod verification;
 pub mod work;
 
 use std::sync::Arc;

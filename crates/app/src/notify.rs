@@ -308,6 +308,25 @@ pub async fn on_transition(
                 }
             }
         }
+        Event::VerificationLapsed => {
+            to_subject(
+                app,
+                conn,
+                after,
+                subject,
+                &m::ClosedUnidentified {
+                    reference: after.reference.clone(),
+                    kind: after.kind,
+                    subject_name: name,
+                    received_on: after.receipt_day,
+                    reason: None,
+                    new_request_url: Some(link(app, "/request")),
+                    authority: authority(app, lang),
+                    controller: controller(app),
+                },
+            )
+            .await
+        }
         _ => Ok(None),
     }
 }

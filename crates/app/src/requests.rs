@@ -106,6 +106,7 @@ pub struct Prepared {
     subject: request_subject::Model,
     ack: crate::outbox::NewMessage,
     vouched: bool,
+    paused: bool,
     actor: Actor,
 }
 
@@ -127,57 +128,121 @@ pub async fn create(
     caller: &Caller,
     new: NewRequest,
 ) -> Result<RequestDetails, AppError> {
-    let prepared = prepare(app, caller, new)?;
-    let tx = app.store.write().await?;
-    let ack = store_prepared(app, &*tx, &prepared).await?;
-    tx.commit().await?;
-    after_commit(app, &prepared, ack).await;
-    let Prepared { row, subject, .. } = prepared;
-    Ok(RequestRecord {
-        request: row,
-        subject,
-        pauses: Vec::new(),
-    }
-    .into())
+    let mut out = create_batch(app, caller, vec![new]).await?;
+    out.pop()
+        .ok_or_else(|| AppError::Internal("no request created".to_owned()))
 }
 
 /// Takes in several requests at once, all or none (one mail or one form asking for several
-/// rights): every one is validated first, then all are stored in one transaction.
+/// rights): every one is validated first, then all are stored in one transaction, with one
+/// identity link for the lot when it is needed.
 pub async fn create_batch(
     app: &App,
     caller: &Caller,
     new: Vec<NewRequest>,
 ) -> Result<Vec<RequestDetails>, AppError> {
+    let group = prepare_group(app, caller, new)?;
+    let tx = app.store.write().await?;
+    let mail = store_group(app, &*tx, &group).await?;
+    tx.commit().await?;
+    after_commit_group(app, &group, mail).await;
+    let mut out = Vec::with_capacity(group.items.len());
+    for p in group.items {
+        let Prepared {
+            row,
+            subject,
+            paused,
+            ..
+        } = p;
+        let pauses = if paused {
+            // Read back the pause row the transaction opened.
+            q::find(app.store.db(), row.id)
+                .await?
+                .map(|r| r.pauses)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        out.push(RequestDetails::from(RequestRecord {
+            request: row,
+            subject,
+            pauses,
+        }));
+    }
+    Ok(out)
+}
+
+/// Requests made together (one call, one form, one mail), prepared outside any transaction.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The requests.
+    pub items: Vec<Prepared>,
+    link: Option<crate::verification::PreparedLink>,
+}
+
+impl Group {
+    /// The ids the requests will have.
+    pub fn ids(&self) -> Vec<Uuid> {
+        self.items.iter().map(Prepared::id).collect()
+    }
+}
+
+/// Validates requests made together and prepares them (and their identity link, when the
+/// requester must confirm).
+pub fn prepare_group(app: &App, caller: &Caller, new: Vec<NewRequest>) -> Result<Group, AppError> {
     if new.is_empty() {
         return Err(AppError::Validation(vec![FieldError::new(
             "kind",
             "choose at least one right",
         )]));
     }
-    let prepared = new
+    let items = new
         .into_iter()
         .map(|n| prepare(app, caller, n))
         .collect::<Result<Vec<_>, _>>()?;
-    let tx = app.store.write().await?;
-    let mut acks = Vec::with_capacity(prepared.len());
-    for p in &prepared {
-        acks.push(store_prepared(app, &*tx, p).await?);
+    let waiting: Vec<&request::Model> = items
+        .iter()
+        .filter(|p| p.row.status == RequestStatus::AwaitingVerification)
+        .map(|p| &p.row)
+        .collect();
+    let link = match (waiting.is_empty(), items.first()) {
+        (false, Some(first)) => {
+            crate::verification::prepare_link(app, &waiting, &first.subject, app.clock.now())?
+        }
+        _ => None,
+    };
+    Ok(Group { items, link })
+}
+
+/// Stores prepared requests in the caller's write transaction; returns the outbox ids to
+/// deliver after the commit.
+pub async fn store_group(
+    app: &App,
+    conn: &impl sea_orm::ConnectionTrait,
+    g: &Group,
+) -> Result<Vec<Uuid>, AppError> {
+    let mut mail = Vec::new();
+    for p in &g.items {
+        if let Some(m) = store_prepared(app, conn, p).await? {
+            mail.push(m);
+        }
     }
-    tx.commit().await?;
-    let mut out = Vec::with_capacity(prepared.len());
-    for (p, ack) in prepared.into_iter().zip(acks) {
-        after_commit(app, &p, ack).await;
-        let Prepared { row, subject, .. } = p;
-        out.push(
-            RequestRecord {
-                request: row,
-                subject,
-                pauses: Vec::new(),
-            }
-            .into(),
-        );
+    if let Some(link) = &g.link
+        && let Some(m) = crate::verification::store_link(app, conn, link).await?
+    {
+        mail.push(m);
     }
-    Ok(out)
+    Ok(mail)
+}
+
+/// Wakes the work stored requests need, once their transaction committed.
+pub async fn after_commit_group(app: &App, g: &Group, mail: Vec<Uuid>) {
+    for p in &g.items {
+        after_commit(app, p, None).await;
+    }
+    for m in mail {
+        app.wake(Job::Deliver(m), None).await;
+    }
 }
 
 /// Validates a new request and prepares its rows and acknowledgement.
@@ -243,6 +308,16 @@ pub fn prepare(app: &App, caller: &Caller, new: NewRequest) -> Result<Prepared, 
         lifecycle = lifecycle
             .apply(&Event::IdentityVerified, now)
             .map_err(|e| AppError::Conflict(e.to_string()))?;
+    } else if app.settings.verification.email_link {
+        // The requester confirms with a link mailed to the address (verification module).
+        lifecycle = lifecycle
+            .apply(
+                &Event::RequestIdentity {
+                    pauses_clock: app.settings.verification.link_pauses_clock,
+                },
+                now,
+            )
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
     }
 
     let id = Uuid::now_v7();
@@ -298,7 +373,7 @@ pub fn prepare(app: &App, caller: &Caller, new: NewRequest) -> Result<Prepared, 
             received_on: row.receipt_day,
             deadline: row.deadline,
             status_url: crate::notify::status_url(app, id),
-            verification_needed: row.status == RequestStatus::Received,
+            verification_needed: row.status != RequestStatus::InProgress,
             controller: crate::notify::controller(app),
         },
         row.language,
@@ -313,6 +388,7 @@ pub fn prepare(app: &App, caller: &Caller, new: NewRequest) -> Result<Prepared, 
         subject,
         ack,
         vouched: new.identity_verified,
+        paused: lifecycle.is_paused(),
         actor: caller.actor.clone(),
     })
 }
@@ -327,6 +403,9 @@ pub async fn store_prepared(
 ) -> Result<Option<Uuid>, AppError> {
     let row = &p.row;
     q::insert(conn, row.clone(), p.subject.clone()).await?;
+    if p.paused {
+        q::open_pause(conn, row.id, "identity", row.created_at).await?;
+    }
     let ack = crate::outbox::enqueue(app, conn, p.ack.clone(), Some(&row.reference)).await?;
     audit::append(
         conn,

@@ -113,6 +113,55 @@ pub struct Settings {
     pub reminders: dsrflow_domain::reminder::ReminderPolicy,
     /// The privacy@ mailbox to poll (none: no polling; `dsrflow ingest-mail` still works).
     pub inbox: Option<InboxSettings>,
+    /// How requesters confirm who they are.
+    pub verification: VerificationSettings,
+}
+
+/// `[verification]`: confirming the requester's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationSettings {
+    /// Send a single-use confirmation link to the subject's address for every request not
+    /// vouched for (form, mail, API without the vouch right). Off: such requests wait in
+    /// `received` for the officer.
+    pub email_link: bool,
+    /// How long a link works.
+    pub link_ttl: std::time::Duration,
+    /// Whether waiting for the link pauses the legal clock. Off by default: a routine
+    /// confirmation is a formality, not a doubt about identity (DEADLINES.md rule 6).
+    pub link_pauses_clock: bool,
+    /// Requests still unconfirmed after this long are closed as `closed_unidentified`.
+    pub close_after: std::time::Duration,
+    /// Stronger verification for access and portability requests: the requester must also
+    /// give a detail that a chosen system holds about them.
+    pub access_check: Option<AccessCheck>,
+    /// How long a download code works.
+    pub code_ttl: std::time::Duration,
+}
+
+impl Default for VerificationSettings {
+    fn default() -> Self {
+        Self {
+            email_link: true,
+            link_ttl: std::time::Duration::from_secs(72 * 3600),
+            link_pauses_clock: false,
+            close_after: std::time::Duration::from_secs(14 * 24 * 3600),
+            access_check: None,
+            code_ttl: std::time::Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// A detail the requester must confirm, looked up in one system through its connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessCheck {
+    /// The system (its connector collects the subject's records).
+    pub system: String,
+    /// The field of those records to compare with the answer (e.g. `zip`, `ref`).
+    pub field: String,
+    /// What the page asks for, in plain words (e.g. "the postcode of your billing address").
+    pub label: String,
+    /// Whether the page asks the same thing for a portability request.
+    pub portability_too: bool,
 }
 
 /// `[inbox]`: the privacy@ mailbox read over IMAP.
@@ -136,6 +185,7 @@ impl Default for Settings {
             officer_address: None,
             reminders: dsrflow_domain::reminder::ReminderPolicy::default(),
             inbox: None,
+            verification: VerificationSettings::default(),
         }
     }
 }

@@ -42,6 +42,109 @@ pub struct RawConfig {
     pub reminders: RemindersSection,
     /// `[inbox]`
     pub inbox: InboxSection,
+    /// `[verification]`
+    pub verification: VerificationSection,
+}
+
+/// `[verification]`: how requesters confirm who they are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerificationSection {
+    /// Mail a single-use confirmation link for requests nobody vouched for.
+    pub email_link: bool,
+    /// Hours a link works.
+    pub link_ttl_hours: u64,
+    /// Whether waiting for the link pauses the legal clock.
+    pub link_pauses_clock: bool,
+    /// Days after which unconfirmed requests are closed as `closed_unidentified`.
+    pub close_after_days: u64,
+    /// Minutes a download code works.
+    pub code_ttl_minutes: u64,
+    /// Stronger verification for access requests.
+    pub access_check: Option<AccessCheckSection>,
+}
+
+/// `[verification.access_check]`: a detail the requester of an access request must confirm.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessCheckSection {
+    /// The `[[system]]` whose connector finds the subject's records.
+    pub system: String,
+    /// The record field to compare with the answer.
+    pub field: String,
+    /// What the page asks for, in plain words.
+    pub label: String,
+    /// Ask it for portability requests too.
+    #[serde(default)]
+    pub portability_too: bool,
+}
+
+impl Default for VerificationSection {
+    fn default() -> Self {
+        let d = dsrflow_app::settings::VerificationSettings::default();
+        Self {
+            email_link: d.email_link,
+            link_ttl_hours: d.link_ttl.as_secs() / 3600,
+            link_pauses_clock: d.link_pauses_clock,
+            close_after_days: d.close_after.as_secs() / 86_400,
+            code_ttl_minutes: d.code_ttl.as_secs() / 60,
+            access_check: None,
+        }
+    }
+}
+
+fn verification_settings(
+    raw: &VerificationSection,
+    systems: &[SystemConfig],
+) -> anyhow::Result<dsrflow_app::settings::VerificationSettings> {
+    let fail =
+        |key: &str, m: &str| anyhow::anyhow!("invalid configuration: verification.{key}: {m}");
+    if !(1..=720).contains(&raw.link_ttl_hours) {
+        return Err(fail("link_ttl_hours", "must be between 1 and 720"));
+    }
+    if !(1..=90).contains(&raw.close_after_days) {
+        return Err(fail("close_after_days", "must be between 1 and 90"));
+    }
+    if raw.close_after_days * 24 < raw.link_ttl_hours {
+        return Err(fail(
+            "close_after_days",
+            "must not end before the first link expires (link_ttl_hours)",
+        ));
+    }
+    if !(5..=60).contains(&raw.code_ttl_minutes) {
+        return Err(fail("code_ttl_minutes", "must be between 5 and 60"));
+    }
+    let access_check = match &raw.access_check {
+        None => None,
+        Some(c) => {
+            if !systems.iter().any(|s| s.name == c.system) {
+                return Err(fail(
+                    "access_check.system",
+                    &format!("no [[system]] is named {:?}", c.system),
+                ));
+            }
+            if c.field.trim().is_empty() {
+                return Err(fail("access_check.field", "must name a field"));
+            }
+            if c.label.trim().is_empty() || c.label.chars().count() > 200 {
+                return Err(fail("access_check.label", "must be 1 to 200 characters"));
+            }
+            Some(dsrflow_app::settings::AccessCheck {
+                system: c.system.clone(),
+                field: c.field.trim().to_owned(),
+                label: c.label.trim().to_owned(),
+                portability_too: c.portability_too,
+            })
+        }
+    };
+    Ok(dsrflow_app::settings::VerificationSettings {
+        email_link: raw.email_link,
+        link_ttl: Duration::from_secs(raw.link_ttl_hours * 3600),
+        link_pauses_clock: raw.link_pauses_clock,
+        close_after: Duration::from_secs(raw.close_after_days * 86_400),
+        access_check,
+        code_ttl: Duration::from_secs(raw.code_ttl_minutes * 60),
+    })
 }
 
 /// `[inbox]`: the privacy@ mailbox, read over IMAP by the worker.
@@ -554,6 +657,7 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
         None => default_data_dir(&database_url),
     };
     let inbox = inbox_settings(&raw.inbox)?;
+    let verification = verification_settings(&raw.verification, &raw.system)?;
     let log_json = match raw.log.format.as_str() {
         "text" => false,
         "json" => true,
@@ -592,6 +696,7 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
                 extension_warning_days: raw.reminders.extension_warning_days,
             },
             inbox,
+            verification,
         },
         data_dir,
         data_key: raw.security.data_key,
@@ -761,6 +866,49 @@ mod tests {
                 .to_string();
             assert!(err.contains(key), "{toml}: {err}");
             assert!(!err.contains("hunter2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn verification_is_on_by_default_and_validated_key_by_key() {
+        let c = load_str("").unwrap();
+        assert!(c.settings.verification.email_link);
+        assert!(!c.settings.verification.link_pauses_clock);
+        assert_eq!(
+            c.settings.verification.close_after,
+            Duration::from_secs(14 * 86_400)
+        );
+        let c = load_str(
+            "[verification]\nlink_pauses_clock = true\nlink_ttl_hours = 24\n[[system]]\nname = \"crm\"\nkind = \"manual\"\n[verification.access_check]\nsystem = \"crm\"\nfield = \"zip\"\nlabel = \"your postcode\"\n",
+        )
+        .unwrap();
+        assert!(c.settings.verification.link_pauses_clock);
+        assert_eq!(c.settings.verification.access_check.unwrap().field, "zip");
+        for (toml, key) in [
+            (
+                "[verification]\nlink_ttl_hours = 0",
+                "verification.link_ttl_hours",
+            ),
+            (
+                "[verification]\nclose_after_days = 0",
+                "verification.close_after_days",
+            ),
+            (
+                "[verification]\nclose_after_days = 1\nlink_ttl_hours = 48",
+                "verification.close_after_days",
+            ),
+            (
+                "[verification]\ncode_ttl_minutes = 1",
+                "verification.code_ttl_minutes",
+            ),
+            (
+                "[verification.access_check]\nsystem = \"nope\"\nfield = \"zip\"\nlabel = \"x\"",
+                "verification.access_check.system",
+            ),
+            ("[verification]\nemail_links = false", "email_links"),
+        ] {
+            let err = load_str(&format!("{toml}\n")).unwrap_err().to_string();
+            assert!(err.contains(key), "{toml}: {err}");
         }
     }
 }

@@ -37,9 +37,10 @@ use crate::error::TemplateError;
 include!(concat!(env!("OUT_DIR"), "/email_templates.rs"));
 
 /// The name of every message dsrflow sends; each is a folder of `templates/email`.
-pub const MESSAGES: [&str; 15] = [
+pub const MESSAGES: [&str; 16] = [
     "acknowledgement",
     "verify_identity",
+    "download_code",
     "extension_notice",
     "refusal",
     "completed_access",

@@ -14,6 +14,7 @@ pub mod requests;
 pub mod suppressions;
 pub mod tasks;
 pub mod tokens;
+pub mod verifications;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -182,6 +182,22 @@ pub struct ListFilter {
     pub per_page: u64,
 }
 
+/// Requests still waiting for their requester to confirm who they are, created before `cutoff`
+/// (at most `limit`, oldest first).
+pub async fn unverified_before(
+    conn: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<request::Model>, StoreError> {
+    Ok(request::Entity::find()
+        .filter(request::Column::Status.eq(RequestStatus::AwaitingVerification))
+        .filter(request::Column::CreatedAt.lt(cutoff))
+        .order_by_asc(request::Column::CreatedAt)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 /// Lists requests, soonest deadline first, with the total count matching the filter.
 pub async fn list(
     conn: &impl ConnectionTrait,

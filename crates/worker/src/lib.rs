@@ -348,6 +348,10 @@ pub async fn reconcile_once(app: &App, name: &str, period: chrono::TimeDelta) ->
         dsrflow_app::package::purge_expired(app)
             .await
             .map_err(|e| Box::new(e) as BoxDynError)?;
+        // Requests never confirmed by their requester are closed (Art. 12(2), 11(2)).
+        dsrflow_app::verification::close_lapsed(app)
+            .await
+            .map_err(|e| Box::new(e) as BoxDynError)?;
         // Keep the bookkeeping small.
         let _ = dsrflow_app::store::tasks::prune_ticks(
             app.store.db(),

@@ -21,7 +21,12 @@ on_both!(
             "details": "Please erase my account."
         });
         let created = t.create(body).await;
-        assert_eq!(created["status"], "received");
+        // Nobody vouched for the requester: a confirmation link is mailed first.
+        assert_eq!(created["status"], "awaiting_verification");
+        assert_eq!(
+            created["paused"], false,
+            "a routine link does not pause the clock"
+        );
         assert_eq!(created["kind"], "erasure");
         assert_eq!(created["regime"], "gdpr");
         assert_eq!(created["channel"], "post");
@@ -319,7 +324,7 @@ on_both!(
         assert_eq!(page2["items"].as_array().unwrap().len(), 1);
         assert_eq!(page2["items"][0]["deadline"], "2026-07-20");
         let received: Value = t
-            .get("/api/v1/requests?status=received&open=true")
+            .get("/api/v1/requests?status=awaiting_verification&open=true")
             .await
             .json()
             .await

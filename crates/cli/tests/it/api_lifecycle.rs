@@ -45,7 +45,7 @@ on_both!(
         assert_eq!(body["deadline"], "2026-04-30");
         assert_eq!(body["due_at"], "2026-04-30T22:00:00Z");
         assert_eq!(body["extension_reason"], "Data spread over twelve systems");
-        assert_eq!(body["status"], "received");
+        assert_eq!(body["status"], "awaiting_verification");
 
         let again = t.post(&path, &json!({"reason": "Still complex"})).await;
         assert_eq!(again.status(), 409);
@@ -182,7 +182,7 @@ on_both!(
         let body: Value = resp.json().await.unwrap();
         assert_eq!(
             body["error"]["message"],
-            "cannot approve a request that is received"
+            "cannot approve a request that is awaiting_verification"
         );
     }
 );
@@ -217,7 +217,7 @@ on_both!(actions_need_a_token, "2026-02-10T09:00:00Z", |t| {
         .json()
         .await
         .unwrap();
-    assert_eq!(got["status"], "received");
+    assert_eq!(got["status"], "awaiting_verification");
 });
 
 on_both!(

@@ -35,7 +35,7 @@ on_both!(
             "the mail's time, not ours"
         );
         assert_eq!(a["channel"], "email");
-        assert_eq!(a["status"], "received");
+        assert_eq!(a["status"], "awaiting_verification");
         assert_eq!(a["created_by"], "mail");
         // Processed once.
         let again = ingest(&t.app, DE_TWO_RIGHTS, None, None).await.unwrap();
@@ -48,7 +48,11 @@ on_both!(
         assert_eq!(t.count_requests().await, 2);
         // Each got its acknowledgement.
         t.drain().await;
-        assert_eq!(t.mail.len(), 2);
+        assert_eq!(
+            t.mail.len(),
+            3,
+            "two acknowledgements, one confirmation link"
+        );
     }
 );
 

@@ -34,8 +34,13 @@ on_both!(
         assert!(t.mail.is_empty(), "sent before the job ran");
         t.drain().await;
         let sent = t.mail.sent();
-        assert_eq!(sent.len(), 1, "{sent:?}");
-        let ack = &sent[0].outgoing;
+        // The acknowledgement, and the link to confirm the request.
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        let ack = &sent
+            .iter()
+            .find(|s| !s.outgoing.text.contains("/verify/"))
+            .expect("an acknowledgement")
+            .outgoing;
         assert_eq!(ack.to, "alice@example.com");
         assert!(
             ack.subject.contains(&format!("[{reference}]")),
@@ -48,16 +53,13 @@ on_both!(
         let page = t.client.get(&status).send().await.unwrap();
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
-        assert!(
-            html.contains(reference) && html.contains("Received"),
-            "{html}"
-        );
+        assert!(html.contains(reference), "{html}");
         assert!(html.contains("2 March 2026"));
         // Draining again sends nothing more: the message is marked sent.
         t.drain().await;
         assert!(dsrflow_app::work::reconcile(&t.app).await.unwrap().mails == 0);
         t.drain().await;
-        assert_eq!(t.mail.len(), 1);
+        assert_eq!(t.mail.len(), 2);
         assert_eq!(
             t.client
                 .get(t.url("/status/0000"))
@@ -82,10 +84,12 @@ on_both!(
         let rows = dsrflow_app::store::outbox::for_request(t.app.store.db(), id)
             .await
             .unwrap();
-        assert_eq!(rows.len(), 1);
-        let row = &rows[0];
+        assert_eq!(rows.len(), 2, "acknowledgement and confirmation link");
+        let row = rows
+            .iter()
+            .find(|r| r.template == "acknowledgement")
+            .unwrap();
         assert_eq!(row.status, "sent");
-        assert_eq!(row.template, "acknowledgement");
         assert_eq!(row.to_address, None);
         assert_eq!(row.body, None);
         assert_eq!(row.to_masked, "a***@e***.com");
@@ -116,8 +120,8 @@ on_both!(
     .await;
         t.drain().await;
         let sent = t.mail.sent();
-        assert_eq!(sent.len(), 2);
-        let refusal = &sent[1].outgoing;
+        assert_eq!(sent.len(), 3, "acknowledgement, confirmation link, refusal");
+        let refusal = &sent[2].outgoing;
         assert!(
             refusal.text.contains("cinquième demande identique"),
             "{}",
@@ -191,7 +195,7 @@ on_both!(
         t.clock.set(crate::support::t("2026-02-10T09:05:00Z"));
         dsrflow_app::work::reconcile(&t.app).await.unwrap();
         t.drain().await;
-        assert_eq!(t.mail.len(), 1);
+        assert_eq!(t.mail.len(), 2, "acknowledgement and confirmation link");
 
         let other = t
             .create(json!({"kind": "access", "subject": {"email": "bob@example.org"}}))

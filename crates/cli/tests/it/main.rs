@@ -17,3 +17,4 @@ mod inbox;
 mod mail;
 mod opendsr;
 mod reminders;
+mod verification;

@@ -29,7 +29,8 @@ pub use officer::{DailyDigest, DigestItem, Escalation, EscalationReason, Reminde
 pub use processor::{NoticeAction, ProcessorReminder, ProcessorRequest, RecipientNotice};
 pub use subject::{
     Acknowledgement, ClosedUnidentified, CompletedAccess, CompletedErasure, CompletedOther,
-    ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Refusal, VerifyIdentity,
+    DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Refusal, RequestLine,
+    VerifyIdentity,
 };
 
 /// A message context that renders through its template folder.

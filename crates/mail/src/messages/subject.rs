@@ -46,12 +46,44 @@ pub struct VerifyIdentity {
     pub verify_url: String,
     /// When the link stops working.
     pub expires_at: DateTime<Utc>,
+    /// Other requests made together (one form, one mail) that the same link confirms.
+    #[serde(default)]
+    pub also: Vec<RequestLine>,
     /// Who answers.
     pub controller: Controller,
 }
 
 impl Email for VerifyIdentity {
     const NAME: &'static str = "verify_identity";
+}
+
+/// One request, by reference and kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestLine {
+    /// The request's reference.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+}
+
+/// A one-time code guarding the download of an access package: asked for on the download
+/// page, sent to the subject's address, valid for a few minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadCode {
+    /// The request's reference.
+    pub reference: String,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The code (digits).
+    pub code: String,
+    /// When the code stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for DownloadCode {
+    const NAME: &'static str = "download_code";
 }
 
 /// The deadline is extended by up to two months, with the reasons (GDPR Art. 12(3); the notice

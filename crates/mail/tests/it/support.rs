@@ -11,7 +11,8 @@ use dsrflow_mail::messages::processor::{
 };
 use dsrflow_mail::messages::subject::{
     Acknowledgement, ClosedUnidentified, CompletedAccess, CompletedErasure, CompletedOther,
-    ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Refusal, VerifyIdentity,
+    DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Refusal, RequestLine,
+    VerifyIdentity,
 };
 use dsrflow_mail::messages::{Controller, Identifier, IdentifierKind, SupervisoryAuthority};
 use dsrflow_mail::{Email, Rendered, TemplateError, Templates};
@@ -116,6 +117,22 @@ pub fn render_all(
             kind: RequestKind::Erasure,
             subject_name: n.clone(),
             verify_url: VERIFY_URL.into(),
+            expires_at: instant("2026-03-05T14:00:00Z"),
+            also: vec![RequestLine {
+                reference: "DSR-AAAAAAAA".into(),
+                kind: RequestKind::Access,
+            }],
+            controller: controller(),
+        }
+        .render(t, lang),
+    )?;
+    push(
+        "download_code",
+        Subject,
+        DownloadCode {
+            reference: REFERENCE.into(),
+            subject_name: n.clone(),
+            code: "493817".into(),
             expires_at: instant("2026-03-05T14:00:00Z"),
             controller: controller(),
         }

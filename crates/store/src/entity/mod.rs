@@ -16,3 +16,4 @@ pub mod request_subject;
 pub mod suppression;
 pub mod task;
 pub mod task_result;
+pub mod verification;
