@@ -88,7 +88,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
     };
     let cfg = config::load(cli.config.as_deref(), &overrides)?;
-    let _log_guard = telemetry::init(cfg.log_json);
+    let quiet = matches!(cli.command, Command::Bench(_));
+    let _log_guard = telemetry::init(cfg.log_json, quiet);
     match cli.command {
         Command::Serve(args) => commands::serve::run(cfg, args).await,
         Command::Worker => commands::worker(cfg).await,

@@ -6,9 +6,14 @@ use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. Keep the guard alive until exit: dropping it flushes.
-pub fn init(json: bool) -> Option<WorkerGuard> {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+pub fn init(json: bool, quiet: bool) -> Option<WorkerGuard> {
+    // Benchmarks log warnings only by default: a log line per task would be measured too.
+    let default = if quiet {
+        "warn"
+    } else {
+        "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // Not lossy: under a flood of logs, writers wait rather than drop lines.
     let (writer, guard) = NonBlockingBuilder::default()
         .lossy(false)

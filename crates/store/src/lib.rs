@@ -40,6 +40,8 @@ pub struct Store {
     /// SQLite allows one writer at a time. Queuing writers here, in memory, avoids SQLite's
     /// sleeping busy handler (which would add milliseconds of latency under concurrency).
     write_gate: Option<Arc<Mutex<()>>>,
+    /// The SQLite file, when the database is one (not in memory).
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -68,7 +70,16 @@ impl Store {
             .await
             .map_err(|e| StoreError::Connect(connect_message(url, &e)))?;
         let write_gate = (backend == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Self { db, write_gate })
+        Ok(Self {
+            db,
+            write_gate,
+            sqlite_file: sqlite_file_of(url),
+        })
+    }
+
+    /// The SQLite database file, when the database is a SQLite file.
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
     }
 
     /// Applies pending migrations (idempotent).
@@ -149,6 +160,16 @@ impl std::ops::Deref for WriteTx {
     fn deref(&self) -> &DatabaseTransaction {
         &self.txn
     }
+}
+
+/// `sqlite://path/name.db?mode=rwc` → `path/name.db`; None for memory databases and others.
+fn sqlite_file_of(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:") && !path.starts_with("file::memory"))
+        .then(|| std::path::PathBuf::from(path))
 }
 
 fn backend_of(url: &str) -> Result<DbBackend, StoreError> {

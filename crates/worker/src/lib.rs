@@ -86,6 +86,8 @@ enum Storages {
 pub struct Queues {
     storages: Storages,
     store: dsrflow_app::Store,
+    /// True when the queue shares the database's SQLite file (a memory database).
+    shared_file: bool,
 }
 
 impl std::fmt::Debug for Queues {
@@ -101,6 +103,33 @@ fn sqlite_config(queue: &str) -> apalis_sqlite::Config {
     apalis_sqlite::Config::default()
         .queue(queue)
         .heartbeat_interval(HEARTBEAT)
+}
+
+/// On SQLite the queue lives in its own file next to the database (`dsrflow.db` →
+/// `dsrflow-queue.db`). SQLite has one writer per file: apalis' own writes (fetching and
+/// acknowledging jobs) would otherwise wait on dsrflow's transactions in SQLite's sleeping busy
+/// handler, and the other way round. Nothing is lost by the split: the queue only wakes work
+/// whose truth is in the database's rows, and the reconciler re-enqueues whatever a crash drops.
+async fn queue_pool(db_file: &std::path::Path) -> anyhow::Result<sqlx::SqlitePool> {
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+    let stem = db_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "dsrflow".to_owned());
+    let path = db_file.with_file_name(format!("{stem}-queue.db"));
+    let opts = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5));
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the job queue {}: {e}", path.display()))
 }
 
 fn pg_config(queue: &str) -> apalis_postgres::Config {
@@ -143,7 +172,14 @@ impl Queues {
         let db = app.store.db();
         let storages = match db.get_database_backend() {
             DbBackend::Sqlite => {
-                let pool = db.get_sqlite_connection_pool();
+                let own;
+                let pool = match app.store.sqlite_file() {
+                    Some(file) => {
+                        own = queue_pool(file).await?;
+                        &own
+                    }
+                    None => db.get_sqlite_connection_pool(),
+                };
                 SqliteStorage::<()>::migrations()
                     .run(pool)
                     .await
@@ -173,6 +209,8 @@ impl Queues {
         Ok(Self {
             storages,
             store: app.store.clone(),
+            shared_file: db.get_database_backend() == DbBackend::Sqlite
+                && app.store.sqlite_file().is_none(),
         })
     }
 }
@@ -207,38 +245,41 @@ impl JobQueue for Queues {
     fn enqueue(&self, job: Job, at: Option<DateTime<Utc>>) -> BoxFuture<'_, Result<(), String>> {
         let delay = delay_until(at);
         let storages = self.storages.clone();
-        let store = self.store.clone();
+        let store = self.shared_file.then(|| self.store.clone());
         Box::pin(async move {
-            store
-                .gated(async move {
-                    match (storages, job) {
-                        (Storages::Sqlite { fanout, .. }, Job::Fanout(id)) => {
-                            push(fanout, FanoutJob { request_id: id }, delay).await
-                        }
-                        (Storages::Sqlite { task, .. }, Job::RunTask(id)) => {
-                            push(task, TaskJob { task_id: id }, delay).await
-                        }
-                        (Storages::Sqlite { settle, .. }, Job::Settle(id)) => {
-                            push(settle, SettleJob { request_id: id }, delay).await
-                        }
-                        (Storages::Sqlite { mail, .. }, Job::Deliver(id)) => {
-                            push(mail, MailJob { outbox_id: id }, delay).await
-                        }
-                        (Storages::Postgres { fanout, .. }, Job::Fanout(id)) => {
-                            push(fanout, FanoutJob { request_id: id }, delay).await
-                        }
-                        (Storages::Postgres { task, .. }, Job::RunTask(id)) => {
-                            push(task, TaskJob { task_id: id }, delay).await
-                        }
-                        (Storages::Postgres { settle, .. }, Job::Settle(id)) => {
-                            push(settle, SettleJob { request_id: id }, delay).await
-                        }
-                        (Storages::Postgres { mail, .. }, Job::Deliver(id)) => {
-                            push(mail, MailJob { outbox_id: id }, delay).await
-                        }
+            let push_it = async move {
+                match (storages, job) {
+                    (Storages::Sqlite { fanout, .. }, Job::Fanout(id)) => {
+                        push(fanout, FanoutJob { request_id: id }, delay).await
                     }
-                })
-                .await
+                    (Storages::Sqlite { task, .. }, Job::RunTask(id)) => {
+                        push(task, TaskJob { task_id: id }, delay).await
+                    }
+                    (Storages::Sqlite { settle, .. }, Job::Settle(id)) => {
+                        push(settle, SettleJob { request_id: id }, delay).await
+                    }
+                    (Storages::Sqlite { mail, .. }, Job::Deliver(id)) => {
+                        push(mail, MailJob { outbox_id: id }, delay).await
+                    }
+                    (Storages::Postgres { fanout, .. }, Job::Fanout(id)) => {
+                        push(fanout, FanoutJob { request_id: id }, delay).await
+                    }
+                    (Storages::Postgres { task, .. }, Job::RunTask(id)) => {
+                        push(task, TaskJob { task_id: id }, delay).await
+                    }
+                    (Storages::Postgres { settle, .. }, Job::Settle(id)) => {
+                        push(settle, SettleJob { request_id: id }, delay).await
+                    }
+                    (Storages::Postgres { mail, .. }, Job::Deliver(id)) => {
+                        push(mail, MailJob { outbox_id: id }, delay).await
+                    }
+                }
+            };
+            // A queue in the database's own SQLite file writes behind dsrflow's write gate.
+            match store {
+                Some(store) => store.gated(push_it).await,
+                None => push_it.await,
+            }
         })
     }
 }

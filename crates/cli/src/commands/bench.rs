@@ -244,8 +244,8 @@ async fn post_one(
     Ok(())
 }
 
-/// The rows one intake writes (request, subject, outbox message, audit event, audit head),
-/// inserted directly.
+/// The rows one intake writes (request, subject, verification link, two outbox messages, audit
+/// event, audit head), inserted directly.
 async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result<()> {
     let pg = store.backend() == DbBackend::Postgres;
     let p = |n: usize| if pg { format!("${n}") } else { "?".to_owned() };
@@ -271,7 +271,7 @@ async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result
             id.into(),
             format!("BENCH-{n}").into(),
             "erasure".into(),
-            "received".into(),
+            "awaiting_verification".into(),
             "gdpr".into(),
             "BE".into(),
             "Europe/Brussels".into(),
@@ -320,25 +320,44 @@ async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result
         ],
     )
     .await?;
-    // The acknowledgement the intake queues in its outbox.
-    let body = vec![0u8; 1800];
+    // The acknowledgement and the confirmation link the intake queues in its outbox, and the
+    // link's verification row.
     run(
+        format!(
+            "INSERT INTO verification (id, selector, verifier_hash, purpose, request_ids, expires_at, attempts, created_at) VALUES ({})",
+            params(1..=8)
+        ),
+        vec![
+            uuid::Uuid::now_v7().into(),
+            format!("bench{n:012}").into(),
+            "2".repeat(64).into(),
+            "identity".into(),
+            format!("[\"{id}\"]").into(),
+            now.into(),
+            0i32.into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    for template in ["acknowledgement", "verify_identity"] {
+        let body = vec![0u8; 1800];
+        run(
         format!(
             "INSERT INTO outbox (id, dedupe_key, request_id, template, language, audience, to_address, to_masked, subject, body, message_id, status, attempts, created_at, updated_at, version) VALUES ({})",
             params(1..=16)
         ),
         vec![
             uuid::Uuid::now_v7().into(),
-            format!("acknowledgement:{id}").into(),
+            format!("{template}:{id}").into(),
             id.into(),
-            "acknowledgement".into(),
+            template.into(),
             "en".into(),
             "subject".into(),
             format!("bench{i}@example.com").into(),
             "b***@e***.com".into(),
             format!("[BENCH-{n}] We received your request").into(),
             body.into(),
-            format!("<dsr-{id}@bench.invalid>").into(),
+            format!("<dsr-{template}-{id}@bench.invalid>").into(),
             "pending".into(),
             0i32.into(),
             now.into(),
@@ -347,6 +366,7 @@ async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result
         ],
     )
     .await?;
+    }
     run(
         format!("UPDATE audit_head SET seq = seq WHERE id = {}", p(1)),
         vec![1i32.into()],
