@@ -113,6 +113,8 @@ pub struct Settings {
     pub reminders: dsrflow_domain::reminder::ReminderPolicy,
     /// The privacy@ mailbox to poll (none: no polling; `dsrflow ingest-mail` still works).
     pub inbox: Option<InboxSettings>,
+    /// The public site: the request form, its theme and its abuse limits.
+    pub form: FormSettings,
     /// How requesters confirm who they are.
     pub verification: VerificationSettings,
 }
@@ -164,6 +166,101 @@ pub struct AccessCheck {
     pub portability_too: bool,
 }
 
+/// `[form]`: the public pages (request form, status page) and their theme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormSettings {
+    /// Whether `GET|POST /request` is served (the status page is always served).
+    pub enabled: bool,
+    /// A folder whose page templates and message catalogues replace or add to the built-in
+    /// ones, file by file (catalogues key by key).
+    pub templates_dir: Option<std::path::PathBuf>,
+    /// The name in the page header; None: the controller's name.
+    pub organisation: Option<String>,
+    /// A logo shown in the header (`https://…`, `/…` or a `data:image/…` URL).
+    pub logo_url: Option<String>,
+    /// The accent colour (`#rgb` or `#rrggbb`); it carries white text, so it must reach the
+    /// WCAG AA contrast of 4.5:1 against white (see [`check_primary_color`]).
+    pub primary_color: String,
+    /// Form submissions accepted from one client address per hour.
+    pub rate_limit_per_ip_per_hour: u32,
+    /// Requests accepted for one subject address per day.
+    pub rate_limit_per_address_per_day: u32,
+    /// Take the client address from the first `X-Forwarded-For` hop (only behind a proxy
+    /// that sets it); otherwise the socket peer address is used.
+    pub trust_forwarded_for: bool,
+}
+
+/// The default accent colour: a dark blue with a contrast of about 8.6:1 against white.
+pub const DEFAULT_PRIMARY_COLOR: &str = "#1a4a8a";
+
+impl Default for FormSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            templates_dir: None,
+            organisation: None,
+            logo_url: None,
+            primary_color: DEFAULT_PRIMARY_COLOR.to_owned(),
+            rate_limit_per_ip_per_hour: 10,
+            rate_limit_per_address_per_day: 3,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Parses a CSS hex colour (`#rgb` or `#rrggbb`) into its red, green and blue bytes.
+pub fn parse_hex_color(raw: &str) -> Option<[u8; 3]> {
+    let hex = raw.strip_prefix('#')?;
+    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let channel = |s: &str| u8::from_str_radix(s, 16).ok();
+    match hex.len() {
+        3 => {
+            let mut out = [0u8; 3];
+            for (i, c) in hex.chars().enumerate() {
+                let v = channel(&c.to_string())?;
+                *out.get_mut(i)? = v * 17;
+            }
+            Some(out)
+        }
+        6 => Some([
+            channel(hex.get(0..2)?)?,
+            channel(hex.get(2..4)?)?,
+            channel(hex.get(4..6)?)?,
+        ]),
+        _ => None,
+    }
+}
+
+/// The WCAG 2 contrast ratio between a colour and white (1.0 to 21.0).
+pub fn contrast_with_white(rgb: [u8; 3]) -> f64 {
+    let linear = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * linear(rgb[0]) + 0.7152 * linear(rgb[1]) + 0.0722 * linear(rgb[2]);
+    1.05 / (l + 0.05)
+}
+
+/// Checks an accent colour: a CSS hex colour that white text on it (buttons) and it on white
+/// (links, focus rings) can be read against, i.e. WCAG 2.1 AA's 4.5:1 for normal text.
+pub fn check_primary_color(raw: &str) -> Result<(), String> {
+    let rgb = parse_hex_color(raw)
+        .ok_or_else(|| format!("{raw:?} is not a CSS hex colour such as #1a4a8a"))?;
+    let ratio = contrast_with_white(rgb);
+    if ratio < 4.5 {
+        return Err(format!(
+            "{raw} has a contrast of {ratio:.1}:1 with white; WCAG AA needs at least 4.5:1 (choose a darker colour)"
+        ));
+    }
+    Ok(())
+}
+
 /// `[inbox]`: the privacy@ mailbox read over IMAP.
 #[derive(Debug, Clone)]
 pub struct InboxSettings {
@@ -185,7 +282,33 @@ impl Default for Settings {
             officer_address: None,
             reminders: dsrflow_domain::reminder::ReminderPolicy::default(),
             inbox: None,
+            form: FormSettings::default(),
             verification: VerificationSettings::default(),
         }
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_accent_colour_passes_its_own_contrast_check() {
+        assert_eq!(check_primary_color(DEFAULT_PRIMARY_COLOR), Ok(()));
+        assert!(contrast_with_white(parse_hex_color(DEFAULT_PRIMARY_COLOR).unwrap()) > 7.0);
+    }
+
+    #[test]
+    fn accent_colours_are_parsed_and_light_ones_refused() {
+        assert_eq!(parse_hex_color("#fff"), Some([255, 255, 255]));
+        assert_eq!(parse_hex_color("#1A4a8a"), Some([0x1a, 0x4a, 0x8a]));
+        assert_eq!(parse_hex_color("1a4a8a"), None);
+        assert_eq!(parse_hex_color("#12345"), None);
+        assert_eq!(parse_hex_color("#gggggg"), None);
+        assert!(check_primary_color("#000").is_ok());
+        let err = check_primary_color("#ffcc00").unwrap_err();
+        assert!(err.contains("4.5:1"), "{err}");
+        assert!(check_primary_color("red").is_err());
     }
 }

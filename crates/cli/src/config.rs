@@ -42,6 +42,8 @@ pub struct RawConfig {
     pub reminders: RemindersSection,
     /// `[inbox]`
     pub inbox: InboxSection,
+    /// `[form]`
+    pub form: FormSection,
     /// `[verification]`
     pub verification: VerificationSection,
 }
@@ -214,6 +216,89 @@ fn inbox_settings(
         poll_interval: Duration::from_secs(raw.poll_secs),
         batch: raw.batch,
     }))
+}
+
+/// `[form]`: the public request form, its theme and its abuse limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FormSection {
+    /// Serve `GET|POST /request` (the status page is always served).
+    pub enabled: bool,
+    /// A folder whose page templates and `i18n/<lang>.toml` catalogues win over the built-in
+    /// ones, file by file (catalogues key by key).
+    pub templates_dir: Option<String>,
+    /// The name in the page header; default: `controller.name`.
+    pub organisation: Option<String>,
+    /// A logo for the header: `https://…`, `/…` (served by your proxy) or `data:image/…`.
+    pub logo_url: Option<String>,
+    /// The accent colour, `#rgb` or `#rrggbb`, with at least 4.5:1 contrast against white.
+    pub primary_color: String,
+    /// Form submissions accepted per client address per hour.
+    pub rate_limit_per_ip_per_hour: u32,
+    /// Requests accepted per subject address per day.
+    pub rate_limit_per_address_per_day: u32,
+    /// Take the client address from the first `X-Forwarded-For` hop (only behind a proxy that
+    /// sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for FormSection {
+    fn default() -> Self {
+        let d = dsrflow_app::settings::FormSettings::default();
+        Self {
+            enabled: d.enabled,
+            templates_dir: None,
+            organisation: None,
+            logo_url: None,
+            primary_color: d.primary_color,
+            rate_limit_per_ip_per_hour: d.rate_limit_per_ip_per_hour,
+            rate_limit_per_address_per_day: d.rate_limit_per_address_per_day,
+            trust_forwarded_for: d.trust_forwarded_for,
+        }
+    }
+}
+
+fn form_settings(raw: &FormSection) -> anyhow::Result<dsrflow_app::settings::FormSettings> {
+    let fail = |key: &str, m: &dyn std::fmt::Display| {
+        anyhow::anyhow!("invalid configuration: form.{key}: {m}")
+    };
+    dsrflow_app::settings::check_primary_color(&raw.primary_color)
+        .map_err(|m| fail("primary_color", &m))?;
+    if let Some(logo) = &raw.logo_url {
+        dsrflow_web::site::check_logo_url(logo).map_err(|m| fail("logo_url", &m))?;
+    }
+    if let Some(org) = &raw.organisation
+        && (org.trim().is_empty() || org.chars().count() > 200)
+    {
+        return Err(fail("organisation", &"must be 1 to 200 characters"));
+    }
+    if let Some(dir) = &raw.templates_dir
+        && !Path::new(dir).is_dir()
+    {
+        return Err(fail("templates_dir", &format!("{dir:?} is not a folder")));
+    }
+    if !(1..=100_000).contains(&raw.rate_limit_per_ip_per_hour) {
+        return Err(fail(
+            "rate_limit_per_ip_per_hour",
+            &"must be between 1 and 100000",
+        ));
+    }
+    if !(1..=1000).contains(&raw.rate_limit_per_address_per_day) {
+        return Err(fail(
+            "rate_limit_per_address_per_day",
+            &"must be between 1 and 1000",
+        ));
+    }
+    Ok(dsrflow_app::settings::FormSettings {
+        enabled: raw.enabled,
+        templates_dir: raw.templates_dir.as_ref().map(PathBuf::from),
+        organisation: raw.organisation.as_ref().map(|o| o.trim().to_owned()),
+        logo_url: raw.logo_url.clone(),
+        primary_color: raw.primary_color.to_ascii_lowercase(),
+        rate_limit_per_ip_per_hour: raw.rate_limit_per_ip_per_hour,
+        rate_limit_per_address_per_day: raw.rate_limit_per_address_per_day,
+        trust_forwarded_for: raw.trust_forwarded_for,
+    })
 }
 
 /// `[reminders]`: when the officer hears about deadlines.
@@ -658,6 +743,7 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
     };
     let inbox = inbox_settings(&raw.inbox)?;
     let verification = verification_settings(&raw.verification, &raw.system)?;
+    let form = form_settings(&raw.form)?;
     let log_json = match raw.log.format.as_str() {
         "text" => false,
         "json" => true,
@@ -697,6 +783,7 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
             },
             inbox,
             verification,
+            form,
         },
         data_dir,
         data_key: raw.security.data_key,
@@ -866,6 +953,51 @@ mod tests {
                 .to_string();
             assert!(err.contains(key), "{toml}: {err}");
             assert!(!err.contains("hunter2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_form_section_has_defaults_and_names_each_bad_key() {
+        let d = load_str("").unwrap().settings.form;
+        assert_eq!(d, dsrflow_app::settings::FormSettings::default());
+        let dir = tempfile::tempdir().unwrap();
+        let c = load_str(&format!(
+            "[form]\nenabled = false\norganisation = \"Hostodoo\"\nprimary_color = \"#1F3A5F\"\nlogo_url = \"https://cdn.example.org/logo.svg\"\nrate_limit_per_ip_per_hour = 20\nrate_limit_per_address_per_day = 5\ntrust_forwarded_for = true\ntemplates_dir = {:?}\n",
+            dir.path().display().to_string()
+        ))
+        .unwrap();
+        let f = c.settings.form;
+        assert!(!f.enabled);
+        assert_eq!(f.organisation.as_deref(), Some("Hostodoo"));
+        assert_eq!(f.primary_color, "#1f3a5f");
+        assert_eq!(f.rate_limit_per_ip_per_hour, 20);
+        assert_eq!(f.rate_limit_per_address_per_day, 5);
+        assert!(f.trust_forwarded_for);
+        assert_eq!(f.templates_dir.as_deref(), Some(dir.path()));
+        for (toml, key) in [
+            ("primary_color = \"blue\"", "form.primary_color"),
+            ("primary_color = \"#ffee00\"", "form.primary_color"),
+            ("logo_url = \"javascript:alert(1)\"", "form.logo_url"),
+            ("organisation = \"  \"", "form.organisation"),
+            ("templates_dir = \"/no/such/folder\"", "form.templates_dir"),
+            (
+                "rate_limit_per_ip_per_hour = 0",
+                "form.rate_limit_per_ip_per_hour",
+            ),
+            (
+                "rate_limit_per_address_per_day = 0",
+                "form.rate_limit_per_address_per_day",
+            ),
+            ("enabled = \"yes\"", "form.enabled"),
+            ("colour = \"#000\"", "colour"),
+        ] {
+            let err = load_str(&format!("[form]\n{toml}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("invalid configuration: ") && err.contains(key),
+                "{toml}: {err}"
+            );
         }
     }
 

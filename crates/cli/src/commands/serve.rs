@@ -34,6 +34,10 @@ pub async fn run(cfg: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    // The public site (templates, catalogues, theme) is checked before anything starts, so a
+    // broken override folder stops the start-up with the key to fix.
+    let site = dsrflow_web::Site::load(&cfg.settings.form)
+        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
     let (app, queues) = match &demo {
         Some(d) => super::open_app_with(&cfg, d.systems.clone()).await?,
         None => super::open_full_app(&cfg).await?,
@@ -67,7 +71,8 @@ pub async fn run(cfg: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
         )))
     };
     let mut rx = stop_rx;
-    let server = dsrflow_web::serve(listener, app.clone(), async move {
+    let state = dsrflow_web::WebState::with_site(app.clone(), site);
+    let server = dsrflow_web::serve_with(listener, state, async move {
         let _ = rx.wait_for(|stop| *stop).await;
     });
     tokio::spawn(async move {

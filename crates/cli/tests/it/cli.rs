@@ -755,3 +755,42 @@ fn reminders_run_lists_what_is_due_without_sending_on_a_dry_run() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("--as-of"), "{}", show(&bad));
 }
+
+#[test]
+fn serve_refuses_to_start_with_a_broken_page_override_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir_all(pages.join("i18n")).unwrap();
+    std::fs::write(pages.join("i18n/fr.toml"), "[form]\ntitle = 3\n").unwrap();
+    let file = dir.path().join("dsrflow.toml");
+    std::fs::write(
+        &file,
+        format!("[form]\ntemplates_dir = {:?}\n", pages.to_str().unwrap()),
+    )
+    .unwrap();
+    let url = sqlite_url(dir.path(), "x.db");
+    let args = [
+        "--config",
+        file.to_str().unwrap(),
+        "--database-url",
+        &url,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    let out = run(dir.path(), &args);
+    assert!(!out.status.success(), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("invalid configuration: form.templates_dir"),
+        "{err}"
+    );
+    assert!(
+        err.contains("i18n/fr.toml") && err.contains("form.title"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "the database was opened despite the broken pages"
+    );
+}

@@ -12,6 +12,7 @@ mod cli;
 mod demo;
 mod email_connector;
 mod fanout;
+mod form;
 mod imap;
 mod inbox;
 mod mail;
