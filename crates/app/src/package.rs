@@ -434,7 +434,8 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The package a subject's download link points to, if the link is valid now.
+/// The package a subject's download link points to, if the link is valid now (looking does
+/// not count as a download: see [`count_download`]).
 pub async fn by_download_token(app: &App, token: &str) -> Result<access_package::Model, AppError> {
     if token.len() > 100
         || !token
@@ -462,8 +463,13 @@ pub async fn by_download_token(app: &App, token: &str) -> Result<access_package:
             "this package was deleted after its expiry; ask us for a new one".to_owned(),
         ));
     }
-    pq::count_download(app.store.db(), &hash, now).await?;
     Ok(p)
+}
+
+/// Counts a download through a link (the file was served).
+pub async fn count_download(app: &App, token: &str) -> Result<(), AppError> {
+    pq::count_download(app.store.db(), &token_hash(token), app.clock.now()).await?;
+    Ok(())
 }
 
 /// Deletes the content of packages whose expiry passed (the package row stays as proof).

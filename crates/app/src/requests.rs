@@ -737,6 +737,20 @@ pub(crate) async fn transition(
         if skipped > 0 {
             data["tasks_skipped"] = json!(skipped);
         }
+        // Closed without an answer (refused, withdrawn, unidentified, forwarded): data collected
+        // for it, and any package built from it, have no purpose left (Art. 5(1)(c), (e)).
+        if !matches!(event, Event::Approve { .. }) {
+            let dropped = dsrflow_store::tasks::delete_results(&*tx, id).await?;
+            if let Some(package) = dsrflow_store::packages::for_request(&*tx, id).await?
+                && package.deleted_at.is_none()
+            {
+                dsrflow_store::packages::delete_content(&*tx, package.id, now).await?;
+                data["package_deleted"] = json!(package.id);
+            }
+            if dropped > 0 {
+                data["collected_data_deleted"] = json!(dropped);
+            }
+        }
     }
     q::update(&*tx, row).await?;
     audit::append(

@@ -114,7 +114,10 @@ pub fn prepare_link(
             reference: first.reference.clone(),
             kind: first.kind,
             subject_name: subject.name.clone(),
-            verify_url: crate::notify::link(app, &format!("/verify/{token}")),
+            verify_url: crate::notify::link(
+                app,
+                &format!("/verify/{token}?lang={}", first.language.as_str()),
+            ),
             expires_at,
             also: rows
                 .iter()
@@ -526,9 +529,10 @@ pub async fn close_lapsed(app: &App) -> Result<usize, AppError> {
             Err(e) => return Err(e),
         }
     }
-    // Secrets are useless once expired for a day; keep the table small.
+    // An expired link still lets its requester ask for a new one until the request is closed
+    // (close_after); after that it is useless. Keep the table small.
     let tx = app.store.write().await?;
-    vq::prune(&*tx, now - TimeDelta::days(1)).await?;
+    vq::prune(&*tx, now - after - TimeDelta::days(1)).await?;
     tx.commit().await?;
     if closed > 0 {
         tracing::info!(closed, "requests closed as unidentified");

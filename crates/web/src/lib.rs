@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod form;
 pub mod lang;
+pub mod links;
 pub mod openapi;
 pub mod pages;
 pub mod ratelimit;
@@ -119,7 +120,26 @@ pub fn router_with(state: WebState) -> Router {
         .nest("/api/v1", api::routes().with_state(state.app.clone()))
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
-        .route("/download/{token}", get(api::requests::download))
+        .route(
+            "/download/{token}",
+            get(links::download_page)
+                .post(links::download_submit)
+                .layer(DefaultBodyLimit::max(links::MAX_LINK_FORM_BYTES)),
+        )
+        .route(
+            "/download/{token}/code",
+            axum::routing::post(links::download_send_code),
+        )
+        .route(
+            "/verify/{token}",
+            get(links::verify_page)
+                .post(links::verify_submit)
+                .layer(DefaultBodyLimit::max(links::MAX_LINK_FORM_BYTES)),
+        )
+        .route(
+            "/verify/{token}/renew",
+            axum::routing::post(links::verify_renew),
+        )
         .route("/status/{token}", get(pages::status))
         .route(
             "/confirm/{token}",

@@ -739,6 +739,9 @@ fn sample_contexts() -> Vec<(&'static str, Value)> {
         ("form.html.j2", crate::form::sample_context(false)),
         ("status.html.j2", crate::pages::sample_status_context()),
     ]
+    .into_iter()
+    .chain(crate::links::sample_contexts())
+    .collect()
 }
 
 fn new_nonce() -> String {

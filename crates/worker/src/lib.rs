@@ -1,11 +1,14 @@
-//! Background work on apalis, on the same database as the app (`apalis-sqlite` by default,
-//! `apalis-postgres` on PostgreSQL).
+//! Background work on apalis: on PostgreSQL in the app's database (`apalis-postgres`), on
+//! SQLite in a file of its own next to it (`apalis-sqlite`, see [`Queues::setup`]).
 //!
-//! Three queues carry wake-ups (ids only): `dsrflow.fanout`, `dsrflow.task`, `dsrflow.settle`.
-//! Each handler calls one idempotent use case of `dsrflow_app::work`. A cron tick every 30 s
-//! runs the reconciler once per tick across the cluster (the first node to claim the tick in
-//! `periodic_run` runs it). Retries of connector failures are scheduled by the use case itself
-//! (capped exponential backoff stored on the task, then a delayed wake-up), not by apalis.
+//! Four queues carry wake-ups (ids only): `dsrflow.fanout`, `dsrflow.task`, `dsrflow.settle`
+//! and `dsrflow.mail`. Each handler calls one idempotent use case of `dsrflow_app::work`. A
+//! cron tick every 30 s runs the periodic jobs, each once per period across the cluster (the
+//! first node to claim the period in `periodic_run` runs it): the reconciler, package purge and
+//! closing of unconfirmed requests (every tick), the officer's deadline sweep (every 15 min)
+//! and the privacy@ inbox poll (every `inbox.poll_secs`). Retries of connector failures are
+//! scheduled by the use case itself (capped exponential backoff stored on the task, then a
+//! delayed wake-up), not by apalis.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -167,7 +170,7 @@ impl PollStrategy for Tick {
 
 impl Queues {
     /// Creates apalis' tables if needed (its own migrations only: dsrflow's connection settings,
-    /// such as `synchronous=NORMAL`, stay as they are) and opens the three queues.
+    /// such as `synchronous=NORMAL`, stay as they are) and opens the four queues.
     pub async fn setup(app: &App) -> anyhow::Result<Self> {
         let db = app.store.db();
         let storages = match db.get_database_backend() {
@@ -311,9 +314,24 @@ async fn run(app: &App, job: Job) -> HandlerResult {
 
 async fn on_tick(tick: apalis_cron::Tick, app: Data<App>) -> HandlerResult {
     let _ = tick;
-    reconcile_once(&app, "reconcile", chrono::TimeDelta::seconds(30)).await?;
-    sweep_once(&app, chrono::TimeDelta::minutes(15)).await?;
-    inbox_once(&app).await
+    // Each periodic job runs whatever the others did: one failing never starves the rest.
+    let results = [
+        (
+            "reconcile",
+            reconcile_once(&app, "reconcile", chrono::TimeDelta::seconds(30)).await,
+        ),
+        (
+            "reminders",
+            sweep_once(&app, chrono::TimeDelta::minutes(15)).await,
+        ),
+        ("inbox", inbox_once(&app).await),
+    ];
+    for (job, result) in results {
+        if let Err(e) = result {
+            tracing::warn!(job, error = %e, "periodic job failed; it runs again at its next period");
+        }
+    }
+    Ok(())
 }
 
 /// Polls the privacy@ mailbox if `[inbox]` is configured and this node is the first to claim
@@ -382,17 +400,17 @@ pub async fn reconcile_once(app: &App, name: &str, period: chrono::TimeDelta) ->
             .await
             .map_err(|e| Box::new(e) as BoxDynError)?;
     if claimed {
-        dsrflow_app::work::reconcile(app)
-            .await
-            .map_err(|e| Box::new(e) as BoxDynError)?;
+        if let Err(e) = dsrflow_app::work::reconcile(app).await {
+            tracing::warn!(error = %e, "reconciler failed");
+        }
         // Delivered packages are deleted once their link expires (Art. 5(1)(e)).
-        dsrflow_app::package::purge_expired(app)
-            .await
-            .map_err(|e| Box::new(e) as BoxDynError)?;
+        if let Err(e) = dsrflow_app::package::purge_expired(app).await {
+            tracing::warn!(error = %e, "package purge failed");
+        }
         // Requests never confirmed by their requester are closed (Art. 12(2), 11(2)).
-        dsrflow_app::verification::close_lapsed(app)
-            .await
-            .map_err(|e| Box::new(e) as BoxDynError)?;
+        if let Err(e) = dsrflow_app::verification::close_lapsed(app).await {
+            tracing::warn!(error = %e, "closing unconfirmed requests failed");
+        }
         // Keep the bookkeeping small.
         let _ = dsrflow_app::store::tasks::prune_ticks(
             app.store.db(),

@@ -710,9 +710,48 @@ on_both_fanout!(
             .find(|m| m.text.contains("/download/"))
             .expect("a completion mail with the download link");
         assert!(done.text.contains(url), "{}", done.text);
+        // The link shows a page; the file comes with a one-time code sent by mail.
         let link = t.client.get(t.url(path)).send().await.unwrap();
         assert_eq!(link.status(), 200);
-        assert_eq!(link.bytes().await.unwrap(), bytes);
+        assert!(
+            link.text()
+                .await
+                .unwrap()
+                .contains(created["reference"].as_str().unwrap())
+        );
+        let sent = t
+            .client
+            .post(t.url(&format!("{path}/code")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 200);
+        t.drain().await;
+        let code: String = t
+            .mail
+            .sent()
+            .into_iter()
+            .map(|m| m.outgoing)
+            .rev()
+            .find(|m| m.subject.contains("download code"))
+            .expect("a code mail")
+            .text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit()))
+            .expect("the code")
+            .to_owned();
+        let file = t
+            .client
+            .post(t.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("code={code}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), 200);
+        assert_eq!(file.headers()["content-type"], "application/zip");
+        assert_eq!(file.bytes().await.unwrap(), bytes);
         assert_eq!(
             t.client
                 .get(t.url("/download/not-a-token"))

@@ -76,6 +76,15 @@ fn token_in_mail(t: &TestApp, to: &str) -> String {
         .collect()
 }
 
+/// The six-digit code on a line of its own in a code mail.
+fn code_in(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit()))
+        .expect("a code")
+        .to_owned()
+}
+
 async fn status(t: &TestApp, id: &str) -> String {
     t.request(id).await["status"].as_str().unwrap().to_owned()
 }
@@ -482,14 +491,11 @@ async fn a_download_needs_a_one_time_code_sent_by_mail() {
         .find(|m| m.subject.contains("download code"))
         .expect("a code mail");
     assert_eq!(mail.to, "alice@example.com");
-    let code: String = mail
-        .subject
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    let code = code_in(&mail.text);
+    assert!(
+        !mail.subject.contains(&code),
+        "the code is not in the subject (kept as proof)"
+    );
     assert_eq!(code.len(), 6);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     assert_eq!(
@@ -518,22 +524,16 @@ async fn a_download_needs_a_one_time_code_sent_by_mail() {
     );
     t.drain().await;
     t.clock.set(crate::support::t("2026-03-02T09:16:00Z"));
-    let late: String = t
-        .mail
-        .sent()
-        .into_iter()
-        .map(|s| s.outgoing)
-        .rev()
-        .find(|m| m.subject.contains("download code"))
-        .unwrap()
-        .subject
-        .chars()
-        .rev()
-        .take(6)
-        .collect::<String>()
-        .chars()
-        .rev()
-        .collect();
+    let late = code_in(
+        &t.mail
+            .sent()
+            .into_iter()
+            .map(|s| s.outgoing)
+            .rev()
+            .find(|m| m.subject.contains("download code"))
+            .unwrap()
+            .text,
+    );
     assert_eq!(
         check_download_code(&t.app, token, &late).await.unwrap(),
         CodeCheck::NoCode
@@ -549,5 +549,335 @@ async fn a_download_needs_a_one_time_code_sent_by_mail() {
     );
     // An unknown download link is not found.
     assert!(send_download_code(&t.app, "nope").await.is_err());
+    t.stop().await;
+}
+
+async fn post_form(t: &TestApp, path: &str, body: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(t.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_link_page_confirms_only_on_the_button_and_refuses_a_second_use() {
+    let t = start_with(
+        Backend::Sqlite,
+        "2026-03-02T09:00:00Z",
+        VerificationSettings::default(),
+    )
+    .await
+    .unwrap();
+    let created = t
+        .create(
+            json!({"kind": "erasure", "language": "nl", "subject": {"email": "alice@example.com"}}),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap();
+    t.drain().await;
+    let token = token_in_mail(&t, "alice@example.com");
+    // The mail's link carries the request's language.
+    assert!(
+        t.mail.sent().iter().any(|m| m
+            .outgoing
+            .text
+            .contains(&format!("/verify/{token}?lang=nl"))),
+        "the link opens in Dutch"
+    );
+    let page = t
+        .client
+        .get(t.url(&format!("/verify/{token}?lang=nl")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Bevestig uw verzoek"), "{html}");
+    assert!(html.contains(created["reference"].as_str().unwrap()));
+    assert!(html.contains("<form method=\"post\""));
+    // Opening the page (as a mail scanner would) confirms nothing.
+    assert_eq!(status(&t, id).await, "awaiting_verification");
+
+    let done = post_form(&t, &format!("/verify/{token}"), "").await;
+    assert_eq!(done.status(), 303);
+    let location = done.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("/status/"), "{location}");
+    assert_eq!(status(&t, id).await, "in_progress");
+    let status_page = t
+        .client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status_page.contains("In progress"), "{status_page}");
+
+    // A second use is refused with a clear page.
+    let again = post_form(&t, &format!("/verify/{token}"), "").await;
+    assert_eq!(again.status(), 200);
+    let html = again.text().await.unwrap();
+    assert!(html.contains("Already confirmed"), "{html}");
+    // A made-up token is unknown.
+    let unknown = t
+        .client
+        .get(t.url(&format!("/verify/{}", "A".repeat(59))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let bad = post_form(&t, "/verify/not-a-token", "").await;
+    assert_eq!(bad.status(), 404);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_link_page_offers_a_new_link_and_a_wrong_detail_is_shown_next_to_the_field() {
+    let t = start_with(
+        Backend::Sqlite,
+        "2026-03-02T09:00:00Z",
+        VerificationSettings {
+            access_check: Some(AccessCheck {
+                system: "crm".to_owned(),
+                field: "zip".to_owned(),
+                label: "the postcode of your billing address".to_owned(),
+                portability_too: false,
+            }),
+            ..VerificationSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    t.create(json!({"kind": "access", "subject": {"email": "alice@example.com"}}))
+        .await;
+    t.drain().await;
+    let token = token_in_mail(&t, "alice@example.com");
+    let html = t
+        .client
+        .get(t.url(&format!("/verify/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("the postcode of your billing address"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"detail\""));
+    let missing = post_form(&t, &format!("/verify/{token}"), "detail=").await;
+    assert_eq!(missing.status(), 422);
+    let html = missing.text().await.unwrap();
+    assert!(html.contains("aria-invalid=\"true\""), "{html}");
+    assert!(html.contains("Please give the postcode"), "{html}");
+    let wrong = post_form(&t, &format!("/verify/{token}"), "detail=9000").await;
+    assert_eq!(wrong.status(), 422);
+    let html = wrong.text().await.unwrap();
+    assert!(html.contains("4 more tries"), "{html}");
+    assert!(html.contains("value=\"9000\""), "the answer is kept");
+
+    // Three days later the link has expired: the page offers a new one.
+    t.clock.set(crate::support::t("2026-03-05T10:00:00Z"));
+    let expired = t
+        .client
+        .get(t.url(&format!("/verify/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), 410);
+    let html = expired.text().await.unwrap();
+    assert!(html.contains("Send me a new link"), "{html}");
+    let before = t.mail.len();
+    let renewed = post_form(&t, &format!("/verify/{token}/renew"), "").await;
+    assert_eq!(renewed.status(), 200);
+    t.drain().await;
+    assert_eq!(t.mail.len(), before + 1);
+    assert_ne!(token_in_mail(&t, "alice@example.com"), token);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_download_page_serves_the_file_only_with_the_mailed_code() {
+    let t = start_with(
+        Backend::Sqlite,
+        "2026-03-02T09:00:00Z",
+        VerificationSettings::default(),
+    )
+    .await
+    .unwrap();
+    let created = t
+        .create_vouched(
+            json!({"kind": "access", "language": "fr", "subject": {"email": "alice@example.com"}}),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap();
+    t.drain().await;
+    let approved: Value = t
+        .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = approved["download_url"].as_str().unwrap();
+    let path = url[url.find("/download/").unwrap()..].to_owned();
+    t.drain().await;
+    let page = t
+        .client
+        .get(t.url(&format!("{path}?lang=fr")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Téléchargez vos données personnelles"),
+        "{html}"
+    );
+    assert!(html.contains(created["reference"].as_str().unwrap()));
+    // No file without a code, and a wrong code says how many tries are left.
+    let none = post_form(&t, &path, "code=123456").await;
+    assert_eq!(none.status(), 422);
+    assert!(none.text().await.unwrap().contains("ask for a new one"));
+    assert_eq!(
+        post_form(&t, &format!("{path}/code"), "").await.status(),
+        200
+    );
+    t.drain().await;
+    let code = code_in(
+        &t.mail
+            .sent()
+            .into_iter()
+            .map(|s| s.outgoing)
+            .rev()
+            .find(|m| m.subject.contains("code"))
+            .unwrap()
+            .text,
+    );
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let bad = post_form(&t, &path, &format!("code={wrong}")).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("4 more tries"));
+    let file = post_form(&t, &path, &format!("code={code}")).await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers()["content-type"], "application/zip");
+    assert!(!file.bytes().await.unwrap().is_empty());
+    // Codes are limited: three an hour.
+    assert_eq!(
+        post_form(&t, &format!("{path}/code"), "").await.status(),
+        200
+    );
+    assert_eq!(
+        post_form(&t, &format!("{path}/code"), "").await.status(),
+        200
+    );
+    let limited = post_form(&t, &format!("{path}/code"), "").await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "3600");
+    let audit = dsrflow_app::store::audit::for_request(t.app.store.db(), id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "package.downloaded" && e.actor == "subject")
+            .count(),
+        1
+    );
+    // An unknown link is a clear 404 page.
+    assert_eq!(
+        t.client
+            .get(t.url("/download/nope"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_token_that_may_vouch_can_mark_a_requester_verified() {
+    let t = start_with(
+        Backend::Sqlite,
+        "2026-03-02T09:00:00Z",
+        VerificationSettings::default(),
+    )
+    .await
+    .unwrap();
+    let created = t
+        .create(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let refused = t
+        .post(&format!("/api/v1/requests/{id}/verify"), &json!({}))
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(status(&t, id).await, "awaiting_verification");
+    let ok = t
+        .client
+        .post(t.url(&format!("/api/v1/requests/{id}/verify")))
+        .bearer_auth(&t.vouch_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(status(&t, id).await, "in_progress");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_closed_without_an_answer_drops_its_collected_data_and_package() {
+    let t = start_with(
+        Backend::Sqlite,
+        "2026-03-02T09:00:00Z",
+        VerificationSettings::default(),
+    )
+    .await
+    .unwrap();
+    let created = t
+        .create_vouched(json!({"kind": "access", "subject": {"email": "alice@example.com"}}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    t.drain().await;
+    assert_eq!(status(&t, id).await, "awaiting_review");
+    let uuid: uuid::Uuid = id.parse().unwrap();
+    let package = dsrflow_app::store::packages::for_request(t.app.store.db(), uuid)
+        .await
+        .unwrap()
+        .expect("a package");
+    assert!(package.deleted_at.is_none());
+    // The requester withdraws before the answer is sent.
+    let withdrawn = t
+        .post(&format!("/api/v1/requests/{id}/withdraw"), &json!({}))
+        .await;
+    assert_eq!(withdrawn.status(), 200);
+    let package = dsrflow_app::store::packages::for_request(t.app.store.db(), uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(package.deleted_at.is_some(), "the package is deleted");
+    assert_eq!(
+        t.get(&format!("/api/v1/requests/{id}/package"))
+            .await
+            .status(),
+        409
+    );
+    let audit = dsrflow_app::store::audit::for_request(t.app.store.db(), uuid)
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "request.withdrawn" && e.data.contains("package_deleted"))
+    );
     t.stop().await;
 }

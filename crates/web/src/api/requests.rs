@@ -623,6 +623,7 @@ pub async fn withdraw(
     security(("bearer" = [])),
     responses(
         (status = 200, body = RequestBody),
+        (status = 403, description = "The token may not vouch for identities", body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody),
         (status = 409, description = "Not waiting for verification", body = crate::error::ErrorBody),
     )
@@ -632,11 +633,18 @@ pub async fn verify(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<RequestBody>, ApiError> {
+    // Establishing identity is vouching for it: only tokens with that right may.
+    if !caller.can_vouch {
+        return Err(ApiError::Forbidden(
+            "this token may not vouch for identities; create one with `dsrflow token create NAME --vouch`"
+                .to_owned(),
+        ));
+    }
     let id = parse_id(&id)?;
     Ok(Json(uc::verify(&app, &caller, id).await?.into()))
 }
 
-fn zip_response(
+pub(crate) fn zip_response(
     app: &App,
     package: &dsrflow_app::store::entity::access_package::Model,
     filename: &str,
@@ -694,22 +702,6 @@ pub async fn package(
         &package,
         &format!("{}.zip", request.record.request.reference),
     ))
-}
-
-/// The subject's download link (`GET /download/{token}`).
-pub async fn download(
-    State(app): State<App>,
-    Path(token): Path<String>,
-) -> Result<axum::response::Response, ApiError> {
-    let package = dsrflow_app::package::by_download_token(&app, &token).await?;
-    dsrflow_app::package::audit_download(
-        &app,
-        &package,
-        "link",
-        dsrflow_app::store::audit::Actor::System,
-    )
-    .await?;
-    Ok(zip_response(&app, &package, "personal-data.zip"))
 }
 
 /// Forwards a request about data the company only processes for a customer to that controller,
