@@ -8,6 +8,7 @@ mod support;
 mod api_intake;
 mod api_lifecycle;
 mod audit;
+mod browser;
 mod cli;
 mod demo;
 mod email_connector;
