@@ -1,5 +1,6 @@
-//! `dsrflow serve --demo`: the reference user (a managed-Odoo hosting provider) with every kind
-//! of system, so the main job can be seen end to end without any setup.
+//! `dsrflow serve --demo`: the reference user (a managed-Odoo hosting provider) with its SQL
+//! databases, SaaS processors and manual systems, so the main job can be seen end to end
+//! without any setup.
 //!
 //! The data map is `examples/odoo-hoster/dsrflow.toml`, built into the binary. Its SQL systems
 //! are SQLite files created (fresh on every start) in the data directory next to the database
