@@ -199,10 +199,10 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
     if !due {
         return Ok(None);
     }
-    let Some(rec) = rq::find(db, t.request_id).await? else {
+    let Some((request, s)) = rq::find_with_subject(db, t.request_id).await? else {
         return Ok(None);
     };
-    if rec.request.status.is_final() {
+    if request.status.is_final() {
         return Ok(None);
     }
     // A running task whose lease expired either waits at a processor (it has an external
@@ -218,14 +218,13 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
     next.next_attempt_at = None;
     next.started_at = next.started_at.or(Some(now));
     next.updated_at = now;
-    let tx = app.store.write().await?;
-    let next = match tq::update(&*tx, next).await {
+    // One version-checked UPDATE, atomic on its own: no transaction needed (on SQLite it still
+    // waits its turn behind the write gate rather than in SQLite's busy handler).
+    let next = match app.store.gated(tq::update(db, next)).await {
         Ok(n) => n,
         Err(dsrflow_store::StoreError::Concurrent) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    tx.commit().await?;
-    let s = rec.subject;
     Ok(Some(Claimed {
         task: next,
         subject: Subject {
@@ -234,10 +233,10 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
             account_id: s.account_id,
             phone: s.phone,
         },
-        kind: rec.request.kind,
-        regime: rec.request.regime,
-        received_at: rec.request.received_at,
-        reference: rec.request.reference,
+        kind: request.kind,
+        regime: request.regime,
+        received_at: request.received_at,
+        reference: request.reference,
         interrupted,
     }))
 }
@@ -265,6 +264,7 @@ async fn record(
     t.updated_at = now;
     let mut wake_at = None;
     let mut settle = false;
+    let mut mailed = false;
     let event: (&'static str, serde_json::Value);
     match result {
         Ok(Outcome::Done(mut report)) => {
@@ -325,6 +325,7 @@ async fn record(
                 return Ok(());
             };
             let sent = crate::mailtask::send(app, &*tx, &mut t, &rec, &out, now).await?;
+            mailed = true;
             wake_at = t.lease_until;
             settle = t.status.is_final();
             if t.status == TaskStatus::AwaitingManual {
@@ -403,10 +404,7 @@ async fn record(
     // wakes the settling — one settle per request, not per task. Two tasks finishing together
     // may both see zero and both wake it; settling is idempotent.
     let settle = settle && tq::open_count(app.store.db(), t.request_id).await? == 0;
-    let mails = if matches!(
-        action,
-        "task.mail_sent" | "task.escalated" | "task.finished"
-    ) {
+    let mails = if mailed {
         dsrflow_store::outbox::for_task_pending(app.store.db(), t.id).await?
     } else {
         Vec::new()

@@ -52,7 +52,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let backend = backend_of(url)?;
         let mut opts = ConnectOptions::new(url.to_owned());
-        opts.max_connections(if backend == DbBackend::Sqlite { 6 } else { 16 })
+        opts.max_connections(if backend == DbBackend::Sqlite { 12 } else { 16 })
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10))

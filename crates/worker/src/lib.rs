@@ -36,6 +36,9 @@ pub const MAIL_QUEUE: &str = "dsrflow.mail";
 
 /// How often idle workers look for new jobs (apalis otherwise waits for its 30 s heartbeat).
 const POLL: Duration = Duration::from_millis(200);
+/// Fan-outs and settlings running at once per process: each is one short write transaction
+/// plus wake-ups, and a burst of intake must not queue behind one request at a time.
+const FANOUT_CONCURRENCY: usize = 4;
 /// Attempts apalis makes of a wake-up whose handler errs (e.g. database briefly unreachable);
 /// the reconciler covers anything beyond.
 const JOB_ATTEMPTS: usize = 3;
@@ -84,13 +87,55 @@ enum Storages {
     },
 }
 
-/// The apalis queues, sharing the app's connection pool.
+/// The pool the queue tables live in (for housekeeping apalis does not do itself).
+#[derive(Clone)]
+enum QueuePool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl QueuePool {
+    /// Deletes finished jobs (done or killed) older than `before`: apalis keeps every job row
+    /// forever, and the queue only needs the ones still to run.
+    async fn prune(&self, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+        let done = match self {
+            QueuePool::Sqlite(pool) => sqlx::query(
+                "DELETE FROM Jobs WHERE status IN ('Done', 'Killed') AND done_at IS NOT NULL AND done_at < ?",
+            )
+            .bind(before.timestamp())
+            .execute(pool)
+            .await?
+            .rows_affected(),
+            QueuePool::Postgres(pool) => sqlx::query(
+                "DELETE FROM apalis.jobs WHERE status IN ('Done', 'Killed') AND done_at IS NOT NULL AND done_at < $1",
+            )
+            .bind(before)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+        };
+        Ok(done)
+    }
+}
+
+/// The apalis queues: on PostgreSQL in the app's database, on SQLite in their own file.
 #[derive(Clone)]
 pub struct Queues {
     storages: Storages,
+    pool: QueuePool,
     store: dsrflow_app::Store,
     /// True when the queue shares the database's SQLite file (a memory database).
     shared_file: bool,
+}
+
+impl Queues {
+    /// Deletes finished jobs older than `before` (the worker does it hourly).
+    pub async fn prune_finished(&self, before: DateTime<Utc>) -> anyhow::Result<u64> {
+        self.pool
+            .prune(before)
+            .await
+            .map_err(|e| anyhow::anyhow!("job queue prune failed: {e}"))
+    }
 }
 
 impl std::fmt::Debug for Queues {
@@ -173,16 +218,15 @@ impl Queues {
     /// such as `synchronous=NORMAL`, stay as they are) and opens the four queues.
     pub async fn setup(app: &App) -> anyhow::Result<Self> {
         let db = app.store.db();
+        let queue_pool_handle: QueuePool;
         let storages = match db.get_database_backend() {
             DbBackend::Sqlite => {
-                let own;
-                let pool = match app.store.sqlite_file() {
-                    Some(file) => {
-                        own = queue_pool(file).await?;
-                        &own
-                    }
-                    None => db.get_sqlite_connection_pool(),
+                let own = match app.store.sqlite_file() {
+                    Some(file) => queue_pool(file).await?,
+                    None => db.get_sqlite_connection_pool().clone(),
                 };
+                queue_pool_handle = QueuePool::Sqlite(own.clone());
+                let pool = &own;
                 SqliteStorage::<()>::migrations()
                     .run(pool)
                     .await
@@ -196,6 +240,7 @@ impl Queues {
             }
             DbBackend::Postgres => {
                 let pool = db.get_postgres_connection_pool();
+                queue_pool_handle = QueuePool::Postgres(pool.clone());
                 PostgresStorage::<()>::migrations()
                     .run(pool)
                     .await
@@ -211,6 +256,7 @@ impl Queues {
         };
         Ok(Self {
             storages,
+            pool: queue_pool_handle,
             store: app.store.clone(),
             shared_file: db.get_database_backend() == DbBackend::Sqlite
                 && app.store.sqlite_file().is_none(),
@@ -312,7 +358,7 @@ async fn run(app: &App, job: Job) -> HandlerResult {
     })
 }
 
-async fn on_tick(tick: apalis_cron::Tick, app: Data<App>) -> HandlerResult {
+async fn on_tick(tick: apalis_cron::Tick, app: Data<App>, pool: Data<QueuePool>) -> HandlerResult {
     let _ = tick;
     // Each periodic job runs whatever the others did: one failing never starves the rest.
     let results = [
@@ -325,11 +371,38 @@ async fn on_tick(tick: apalis_cron::Tick, app: Data<App>) -> HandlerResult {
             sweep_once(&app, chrono::TimeDelta::minutes(15)).await,
         ),
         ("inbox", inbox_once(&app).await),
+        ("queue-prune", prune_queue_once(&app, &pool).await),
     ];
     for (job, result) in results {
         if let Err(e) = result {
             tracing::warn!(job, error = %e, "periodic job failed; it runs again at its next period");
         }
+    }
+    Ok(())
+}
+
+/// Deletes finished job rows more than an hour old, once an hour across the cluster.
+async fn prune_queue_once(app: &App, pool: &QueuePool) -> HandlerResult {
+    let now = app.clock.now();
+    let tick = DateTime::<Utc>::from_timestamp(now.timestamp() / 3600 * 3600, 0)
+        .unwrap_or(now)
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let claimed = dsrflow_app::store::tasks::claim_tick(
+        app.store.db(),
+        "queue-prune",
+        &tick,
+        &node_name(),
+        now,
+    )
+    .await
+    .map_err(|e| Box::new(e) as BoxDynError)?;
+    if claimed {
+        let pruned = pool
+            .prune(now - chrono::TimeDelta::hours(1))
+            .await
+            .map_err(|e| Box::new(e) as BoxDynError)?;
+        tracing::debug!(pruned, "finished jobs pruned from the queue");
     }
     Ok(())
 }
@@ -443,6 +516,7 @@ pub async fn run_workers(
     let schedule = cron::Schedule::from_str("*/30 * * * * *")
         .map_err(|e| anyhow::anyhow!("cron schedule: {e}"))?;
     let node = node_name();
+    let pool = queues.pool.clone();
     let monitor = match queues.storages {
         Storages::Sqlite {
             fanout,
@@ -477,6 +551,8 @@ pub async fn run_workers(
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n1}/fanout"))
                         .backend(fanout.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(FANOUT_CONCURRENCY)
+                        .parallelize(tokio::spawn)
                         .data(a1.clone())
                         .build(on_fanout)
                 })
@@ -491,6 +567,8 @@ pub async fn run_workers(
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n3}/settle"))
                         .backend(settle.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(FANOUT_CONCURRENCY)
+                        .parallelize(tokio::spawn)
                         .data(a3.clone())
                         .build(on_settle)
                 })
@@ -498,6 +576,7 @@ pub async fn run_workers(
                     WorkerBuilder::new(format!("{n4}/reconcile"))
                         .backend(apalis_cron::CronScheduler::new(schedule.clone()))
                         .data(a4.clone())
+                        .data(pool.clone())
                         .build(on_tick)
                 })
         }
@@ -534,6 +613,8 @@ pub async fn run_workers(
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n1}/fanout"))
                         .backend(fanout.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(FANOUT_CONCURRENCY)
+                        .parallelize(tokio::spawn)
                         .data(a1.clone())
                         .build(on_fanout)
                 })
@@ -548,6 +629,8 @@ pub async fn run_workers(
                 .register(move |_| {
                     WorkerBuilder::new(format!("{n3}/settle"))
                         .backend(settle.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(FANOUT_CONCURRENCY)
+                        .parallelize(tokio::spawn)
                         .data(a3.clone())
                         .build(on_settle)
                 })
@@ -555,6 +638,7 @@ pub async fn run_workers(
                     WorkerBuilder::new(format!("{n4}/reconcile"))
                         .backend(apalis_cron::CronScheduler::new(schedule.clone()))
                         .data(a4.clone())
+                        .data(pool.clone())
                         .build(on_tick)
                 })
         }

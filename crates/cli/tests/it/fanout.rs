@@ -521,6 +521,7 @@ async fn run_with_real_workers(backend: Backend) {
     };
     sqlite_target(&t.dir.path().join("odoo.db"), ODOO_SCHEMA).await;
     let queues = dsrflow_worker::Queues::setup(&t.app).await.unwrap();
+    let housekeeping = queues.clone();
     t.app = t.app.clone().with_jobs(dsrflow_worker::job_queue(&queues));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let workers = tokio::spawn(dsrflow_worker::run_workers(
@@ -574,6 +575,27 @@ async fn run_with_real_workers(backend: Backend) {
     assert_eq!(task(&tasks, "odoo", "erase")["attempts"], 1);
     let _ = stop_tx.send(());
     workers.await.unwrap().unwrap();
+    // Finished jobs are pruned (apalis keeps every row otherwise); nothing recent goes.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the queue stamps rows with the wall clock"
+    )]
+    let wall = chrono::Utc::now();
+    assert_eq!(
+        housekeeping
+            .prune_finished(wall - chrono::TimeDelta::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        housekeeping
+            .prune_finished(wall + chrono::TimeDelta::minutes(1))
+            .await
+            .unwrap()
+            >= 2,
+        "the fan-out and task jobs are done"
+    );
     t.stop().await;
 }
 
