@@ -26,6 +26,17 @@ pub enum Job {
 pub trait JobQueue: Send + Sync {
     /// Enqueues a job to run as soon as possible, or not before `at`.
     fn enqueue(&self, job: Job, at: Option<DateTime<Utc>>) -> BoxFuture<'_, Result<(), String>>;
+
+    /// Enqueues several jobs to run as soon as possible; a queue may write them at once (one
+    /// transaction instead of one per job).
+    fn enqueue_many(&self, jobs: Vec<Job>) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            for job in jobs {
+                self.enqueue(job, None).await?;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// A queue that drops jobs: the reconciler finds the work from the rows (used by one-shot CLI

@@ -96,4 +96,15 @@ impl App {
             tracing::warn!(?job, error = %e, "enqueue failed; the reconciler will pick it up");
         }
     }
+
+    /// Wakes several jobs at once (see [`jobs::JobQueue::enqueue_many`]).
+    pub async fn wake_many(&self, jobs: Vec<jobs::Job>) {
+        if jobs.is_empty() {
+            return;
+        }
+        let n = jobs.len();
+        if let Err(e) = self.jobs.enqueue_many(jobs).await {
+            tracing::warn!(jobs = n, error = %e, "enqueue failed; the reconciler will pick it up");
+        }
+    }
 }

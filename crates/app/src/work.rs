@@ -51,9 +51,14 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
     if !existing.is_empty() {
         drop(tx);
         // Already fanned out (a replayed job, or a reopened request): wake what is open.
-        for t in existing.iter().filter(|t| !t.status.is_final()) {
-            app.wake(Job::RunTask(t.id), None).await;
-        }
+        app.wake_many(
+            existing
+                .iter()
+                .filter(|t| !t.status.is_final())
+                .map(|t| Job::RunTask(t.id))
+                .collect(),
+        )
+        .await;
         if existing.iter().all(|t| t.status.is_final()) {
             app.wake(Job::Settle(request_id), None).await;
         }
@@ -111,9 +116,8 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
     if ids.is_empty() {
         app.wake(Job::Settle(request_id), None).await;
     }
-    for id in ids {
-        app.wake(Job::RunTask(id), None).await;
-    }
+    app.wake_many(ids.into_iter().map(Job::RunTask).collect())
+        .await;
     Ok(())
 }
 
@@ -188,7 +192,7 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
     // Reads outside the write transaction (on SQLite it is exclusive); the conditional update
     // below (version check) is what makes the claim safe.
     let db = app.store.db();
-    let Some(t) = tq::find(db, task_id).await? else {
+    let Some((t, request, s)) = tq::find_with_request(db, task_id).await? else {
         return Ok(None);
     };
     let due = match t.status {
@@ -199,9 +203,6 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
     if !due {
         return Ok(None);
     }
-    let Some((request, s)) = rq::find_with_subject(db, t.request_id).await? else {
-        return Ok(None);
-    };
     if request.status.is_final() {
         return Ok(None);
     }
@@ -714,10 +715,13 @@ pub async fn reconcile(app: &App) -> Result<Reconciled, AppError> {
         app.wake(Job::Fanout(id), None).await;
         r.fanouts += 1;
     }
-    for t in tq::due(db, now, BATCH).await? {
-        app.wake(Job::RunTask(t.id), None).await;
-        r.tasks += 1;
-    }
+    let due: Vec<Job> = tq::due(db, now, BATCH)
+        .await?
+        .into_iter()
+        .map(|t| Job::RunTask(t.id))
+        .collect();
+    r.tasks = due.len();
+    app.wake_many(due).await;
     for id in tq::requests_ready_to_settle(db, BATCH).await? {
         app.wake(Job::Settle(id), None).await;
         r.settles += 1;

@@ -68,21 +68,6 @@ pub async fn find(
     }))
 }
 
-/// A request and its subject, without the pauses (what a connector call needs).
-pub async fn find_with_subject(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<(request::Model, request_subject::Model)>, StoreError> {
-    let Some(req) = request::Entity::find_by_id(id).one(conn).await? else {
-        return Ok(None);
-    };
-    let subject = request_subject::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("request {id} has no subject row")))?;
-    Ok(Some((req, subject)))
-}
-
 /// Writes every column of `updated` if the stored version is still `updated.version`, and bumps
 /// the version. Fails with [`StoreError::Concurrent`] when someone else changed the row first.
 pub async fn update(

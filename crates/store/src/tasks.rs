@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use crate::StoreError;
-use crate::entity::{periodic_run, task, task_result};
+use crate::entity::{periodic_run, request, request_subject, task, task_result};
 
 /// Inserts new tasks; a task that already exists for (request, system, action) is a conflict.
 pub async fn insert_many(
@@ -71,6 +71,27 @@ pub async fn update(
         return Err(StoreError::Concurrent);
     }
     Ok(updated)
+}
+
+/// A task with its request and subject, in one query (what a worker needs to claim and run it).
+pub async fn find_with_request(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(task::Model, request::Model, request_subject::Model)>, StoreError> {
+    let Some((t, r, s)) = task::Entity::find_by_id(id)
+        .find_also_related(request::Entity)
+        .and_also_related(request_subject::Entity)
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    match (r, s) {
+        (Some(r), Some(s)) => Ok(Some((t, r, s))),
+        _ => Err(StoreError::Corrupt(format!(
+            "task {id} has no request or subject row"
+        ))),
+    }
 }
 
 /// Tasks a worker should pick up now: pending or retrying and due, or running with an expired

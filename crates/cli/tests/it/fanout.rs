@@ -521,6 +521,35 @@ async fn run_with_real_workers(backend: Backend) {
     };
     sqlite_target(&t.dir.path().join("odoo.db"), ODOO_SCHEMA).await;
     let queues = dsrflow_worker::Queues::setup(&t.app).await.unwrap();
+    if let Some(file) = t.app.store.sqlite_file() {
+        use dsrflow_app::store::sea_orm::ConnectionTrait;
+        // The queue has its own file, without apalis' `lock_by` index (it made acknowledging
+        // slow down with the table's size).
+        let queue_file = file.with_file_name(format!(
+            "{}-queue.db",
+            file.file_stem().unwrap().to_string_lossy()
+        ));
+        let q = dsrflow_app::store::sea_orm::Database::connect(format!(
+            "sqlite://{}",
+            queue_file.display()
+        ))
+        .await
+        .unwrap();
+        let indexes = q
+            .query_all_raw(dsrflow_app::store::sea_orm::Statement::from_string(
+                dsrflow_app::store::sea_orm::DbBackend::Sqlite,
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Jobs'",
+            ))
+            .await
+            .unwrap();
+        let names: Vec<String> = indexes
+            .iter()
+            .map(|r| r.try_get::<String>("", "name").unwrap())
+            .collect();
+        assert!(!names.is_empty(), "the queue's tables exist: {names:?}");
+        assert!(!names.iter().any(|n| n == "LIdx"), "{names:?}");
+        q.close().await.unwrap();
+    }
     let housekeeping = queues.clone();
     t.app = t.app.clone().with_jobs(dsrflow_worker::job_queue(&queues));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
