@@ -96,6 +96,28 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent) -> Result<i64,
         &data,
         &head_hash,
     );
+    if backend == DbBackend::Postgres {
+        // One round trip for the event and the head (the head row is locked since the read
+        // above, so this shortens how long every other writer waits for it).
+        crate::exec(
+            conn,
+            "WITH ins AS (INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq, hash) \
+             UPDATE audit_head SET seq = ins.seq, hash = ins.hash FROM ins WHERE audit_head.id = 1",
+            vec![
+                seq.into(),
+                occurred_at.into(),
+                event.request_id.into(),
+                actor.into(),
+                event.action.into(),
+                data.into(),
+                head_hash.into(),
+                hash.into(),
+            ],
+        )
+        .await?;
+        return Ok(seq);
+    }
     audit_event::Entity::insert(audit_event::ActiveModel {
         seq: Set(seq),
         occurred_at: Set(occurred_at),
@@ -110,10 +132,7 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent) -> Result<i64,
     .await?;
     crate::exec(
         conn,
-        match backend {
-            DbBackend::Postgres => "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
-            _ => "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
-        },
+        "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
         vec![seq.into(), hash.into()],
     )
     .await?;

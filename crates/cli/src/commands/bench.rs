@@ -303,11 +303,19 @@ async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result
         ],
     )
     .await?;
+    // On PostgreSQL the event and the head update go in one statement, as the app does.
+    let audit_insert = format!(
+        "INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) VALUES ({})",
+        params(1..=8)
+    );
     run(
-        format!(
-            "INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) VALUES ({})",
-            params(1..=8)
-        ),
+        if pg {
+            format!(
+                "WITH ins AS ({audit_insert} RETURNING seq) UPDATE audit_head SET seq = audit_head.seq FROM ins WHERE audit_head.id = 1"
+            )
+        } else {
+            audit_insert
+        },
         vec![
             n.into(),
             now.into(),
@@ -367,11 +375,13 @@ async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result
     )
     .await?;
     }
-    run(
-        format!("UPDATE audit_head SET seq = seq WHERE id = {}", p(1)),
-        vec![1i32.into()],
-    )
-    .await?;
+    if !pg {
+        run(
+            "UPDATE audit_head SET seq = seq WHERE id = ?".to_owned(),
+            vec![1i32.into()],
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
