@@ -579,131 +579,79 @@ pub async fn run_workers(
         .map_err(|e| anyhow::anyhow!("cron schedule: {e}"))?;
     let node = node_name();
     let pool = queues.pool.clone();
+    // The same workers on either backend: the storages differ in type only.
+    macro_rules! monitor {
+        ($fanout:ident, $task:ident, $settle:ident, $mail:ident) => {{
+            let (a1, a2, a3, a4, a5) = (
+                app.clone(),
+                app.clone(),
+                app.clone(),
+                app.clone(),
+                app.clone(),
+            );
+            let (n1, n2, n3, n4, n5) = (
+                node.clone(),
+                node.clone(),
+                node.clone(),
+                node.clone(),
+                node.clone(),
+            );
+            Monitor::new()
+                .should_restart(restart_after_error)
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n5}/mail"))
+                        .backend($mail.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(4)
+                        .parallelize(tokio::spawn)
+                        .data(a5.clone())
+                        .build(on_mail)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n1}/fanout"))
+                        .backend($fanout.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(FANOUT_CONCURRENCY)
+                        .parallelize(tokio::spawn)
+                        .data(a1.clone())
+                        .build(on_fanout)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n2}/task"))
+                        .backend($task.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(concurrency)
+                        .parallelize(tokio::spawn)
+                        .data(a2.clone())
+                        .build(on_task)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n3}/settle"))
+                        .backend($settle.clone().poll_with_strategy(Tick::every(POLL)))
+                        .concurrency(FANOUT_CONCURRENCY)
+                        .parallelize(tokio::spawn)
+                        .data(a3.clone())
+                        .build(on_settle)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(format!("{n4}/reconcile"))
+                        .backend(apalis_cron::CronScheduler::new(schedule.clone()))
+                        .data(a4.clone())
+                        .data(pool.clone())
+                        .build(on_tick)
+                })
+        }};
+    }
     let monitor = match queues.storages {
         Storages::Sqlite {
             fanout,
             task,
             settle,
             mail,
-        } => {
-            let (a1, a2, a3, a4, a5) = (
-                app.clone(),
-                app.clone(),
-                app.clone(),
-                app.clone(),
-                app.clone(),
-            );
-            let (n1, n2, n3, n4, n5) = (
-                node.clone(),
-                node.clone(),
-                node.clone(),
-                node.clone(),
-                node.clone(),
-            );
-            Monitor::new()
-                .should_restart(restart_after_error)
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n5}/mail"))
-                        .backend(mail.clone().poll_with_strategy(Tick::every(POLL)))
-                        .concurrency(4)
-                        .parallelize(tokio::spawn)
-                        .data(a5.clone())
-                        .build(on_mail)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n1}/fanout"))
-                        .backend(fanout.clone().poll_with_strategy(Tick::every(POLL)))
-                        .concurrency(FANOUT_CONCURRENCY)
-                        .parallelize(tokio::spawn)
-                        .data(a1.clone())
-                        .build(on_fanout)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n2}/task"))
-                        .backend(task.clone().poll_with_strategy(Tick::every(POLL)))
-                        .concurrency(concurrency)
-                        .parallelize(tokio::spawn)
-                        .data(a2.clone())
-                        .build(on_task)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n3}/settle"))
-                        .backend(settle.clone().poll_with_strategy(Tick::every(POLL)))
-                        .concurrency(FANOUT_CONCURRENCY)
-                        .parallelize(tokio::spawn)
-                        .data(a3.clone())
-                        .build(on_settle)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n4}/reconcile"))
-                        .backend(apalis_cron::CronScheduler::new(schedule.clone()))
-                        .data(a4.clone())
-                        .data(pool.clone())
-                        .build(on_tick)
-                })
-        }
+        } => monitor!(fanout, task, settle, mail),
         Storages::Postgres {
             fanout,
             task,
             settle,
             mail,
-        } => {
-            let (a1, a2, a3, a4, a5) = (
-                app.clone(),
-                app.clone(),
-                app.clone(),
-                app.clone(),
-                app.clone(),
-            );
-            let (n1, n2, n3, n4, n5) = (
-                node.clone(),
-                node.clone(),
-                node.clone(),
-                node.clone(),
-                node.clone(),
-            );
-            Monitor::new()
-                .should_restart(restart_after_error)
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n5}/mail"))
-                        .backend(mail.clone().poll_with_strategy(Tick::every(POLL)))
-                        .concurrency(4)
-                        .parallelize(tokio::spawn)
-                        .data(a5.clone())
-                        .build(on_mail)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n1}/fanout"))
-                        .backend(fanout.clone().poll_with_strategy(Tick::every(POLL)))
-                        .concurrency(FANOUT_CONCURRENCY)
-                        .parallelize(tokio::spawn)
-                        .data(a1.clone())
-                        .build(on_fanout)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n2}/task"))
-                        .backend(task.clone().poll_with_strategy(Tick::every(POLL)))
-                        .concurrency(concurrency)
-                        .parallelize(tokio::spawn)
-                        .data(a2.clone())
-                        .build(on_task)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n3}/settle"))
-                        .backend(settle.clone().poll_with_strategy(Tick::every(POLL)))
-                        .concurrency(FANOUT_CONCURRENCY)
-                        .parallelize(tokio::spawn)
-                        .data(a3.clone())
-                        .build(on_settle)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(format!("{n4}/reconcile"))
-                        .backend(apalis_cron::CronScheduler::new(schedule.clone()))
-                        .data(a4.clone())
-                        .data(pool.clone())
-                        .build(on_tick)
-                })
-        }
+        } => monitor!(fanout, task, settle, mail),
     };
     // Catch up at start: anything a crash left behind is re-derived now, not in 30 s.
     if let Err(e) = reconcile_once(&app, "reconcile-start", chrono::TimeDelta::seconds(1)).await {
