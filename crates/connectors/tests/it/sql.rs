@@ -388,7 +388,7 @@ impl Drop for Db {
 }
 
 /// The tests of one scenario, one per database: `<scenario>::{sqlite, postgres, mariadb}`, each
-/// with its own attributes (an `#[ignore]` for a bug seen on one database only).
+/// with its own attributes (e.g. an ignore attribute, with its reason, for a bug seen on one database only).
 macro_rules! variants {
     ($scenario:ident: $($(#[$attr:meta])* $test:ident => $backend:ident),* $(,)?) => {
         mod $scenario {
