@@ -11,6 +11,7 @@ mod m20261122_000005_outbox;
 mod m20261122_000006_status_token;
 mod m20261122_000007_inbox;
 mod m20261122_000008_verification;
+mod m20261122_000009_audit_head_trigger;
 
 /// Applies dsrflow's migrations in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_status_token::Migration),
             Box::new(m20261122_000007_inbox::Migration),
             Box::new(m20261122_000008_verification::Migration),
+            Box::new(m20261122_000009_audit_head_trigger::Migration),
         ]
     }
 }

@@ -48,6 +48,8 @@ pub struct App {
     /// Mail templates (embedded, or with an override folder); None only if the embedded set
     /// failed to load, which the start-up check reports.
     pub templates: Option<Arc<dsrflow_mail::Templates>>,
+    /// Requests being settled in this process (see [`work::settle`]).
+    pub settling: Arc<work::Settling>,
 }
 
 impl App {
@@ -62,6 +64,7 @@ impl App {
             jobs: Arc::new(jobs::NoQueue),
             mailer: Arc::new(outbox::NoMail),
             templates: dsrflow_mail::Templates::embedded().ok().map(Arc::new),
+            settling: Arc::default(),
         }
     }
 

@@ -208,9 +208,10 @@ const LEASE: Duration = Duration::from_secs(120);
 /// Delivers one message if it is due (idempotent: a sent message is never sent again).
 pub async fn deliver(app: &App, id: Uuid) -> Result<(), AppError> {
     let now = app.clock.now();
-    // Claim.
-    let tx = app.store.write().await?;
-    let Some(mut m) = oq::find(&*tx, id).await? else {
+    // Claim: read outside the write transaction (on SQLite it is exclusive); the version-checked
+    // update alone makes the claim safe, and needs no transaction of its own.
+    let db = app.store.db();
+    let Some(mut m) = oq::find(db, id).await? else {
         return Ok(());
     };
     let due = match m.status.as_str() {
@@ -225,12 +226,11 @@ pub async fn deliver(app: &App, id: Uuid) -> Result<(), AppError> {
     m.attempts += 1;
     m.lease_until = Some(now + TimeDelta::from_std(LEASE).unwrap_or(TimeDelta::minutes(2)));
     m.updated_at = now;
-    let m = match oq::update(&*tx, m).await {
+    let m = match app.store.gated(oq::update(db, m)).await {
         Ok(m) => m,
         Err(dsrflow_store::StoreError::Concurrent) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    tx.commit().await?;
 
     let (Some(to), Some(sealed)) = (m.to_address.clone(), m.body.clone()) else {
         return finish(
@@ -280,12 +280,9 @@ async fn finish(
 ) -> Result<(), AppError> {
     let now = app.clock.now();
     let tx = app.store.write().await?;
-    let Some(mut m) = oq::find(&*tx, claimed.id).await? else {
-        return Ok(());
-    };
-    if m.version != claimed.version {
-        return Ok(());
-    }
+    // The update below is version-checked: if the message changed since the claim (another
+    // worker took it over after the lease), theirs wins.
+    let mut m = claimed;
     let mut wake_at = None;
     let (action, data) = match result {
         Ok(()) => {
@@ -325,7 +322,11 @@ async fn finish(
         }
     };
     m.updated_at = now;
-    let m = oq::update(&*tx, m).await?;
+    let m = match oq::update(&*tx, m).await {
+        Ok(m) => m,
+        Err(dsrflow_store::StoreError::Concurrent) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
     audit::append(
         &*tx,
         NewEvent {

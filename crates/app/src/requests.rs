@@ -670,19 +670,26 @@ pub(crate) async fn transition(
         data["note_sha256"] = json!(sha256_hex(note.as_str()));
     }
     // Pauses: the domain opened or closed one; mirror it in the table.
-    if after.is_paused() && !rec.pauses.iter().any(|p| p.ended_at.is_none()) {
-        q::open_pause(&*tx, id, "identity", now).await?;
-    } else if !after.is_paused() && rec.pauses.iter().any(|p| p.ended_at.is_none()) {
-        q::close_pause(&*tx, id, now).await?;
-    }
-    let refreshed = q::find(&*tx, id)
-        .await?
-        .ok_or(AppError::NotFound("request"))?;
+    let open = rec.pauses.iter().any(|p| p.ended_at.is_none());
+    let pauses = if after.is_paused() != open {
+        if after.is_paused() {
+            q::open_pause(&*tx, id, "identity", now).await?;
+        } else {
+            q::close_pause(&*tx, id, now).await?;
+        }
+        q::find(&*tx, id)
+            .await?
+            .ok_or(AppError::NotFound("request"))?
+            .pauses
+    } else {
+        rec.pauses.clone()
+    };
     let dl = compute_deadline(
         &app.settings.controller,
         &RequestRecord {
             request: row.clone(),
-            ..refreshed
+            subject: rec.subject.clone(),
+            pauses: pauses.clone(),
         },
         now,
     )?;
@@ -752,7 +759,7 @@ pub(crate) async fn transition(
             }
         }
     }
-    q::update(&*tx, row).await?;
+    let updated = q::update(&*tx, row).await?;
     audit::append(
         &*tx,
         NewEvent {
@@ -764,9 +771,11 @@ pub(crate) async fn transition(
         },
     )
     .await?;
-    let out = q::find(&*tx, id)
-        .await?
-        .ok_or(AppError::NotFound("request"))?;
+    let out = RequestRecord {
+        request: updated,
+        subject: rec.subject,
+        pauses,
+    };
     tx.commit().await?;
     tracing::info!(request = %id, from = %from, to = %after.status, action, "request changed");
     if after.status == RequestStatus::InProgress && from != RequestStatus::InProgress {

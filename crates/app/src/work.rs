@@ -16,7 +16,9 @@ use dsrflow_domain::lifecycle::{Event, Reason};
 use dsrflow_domain::{RequestKind, RequestStatus, TaskAction, TaskStatus, task::retry_delay_secs};
 use dsrflow_store::audit::{self, Actor, NewEvent};
 use dsrflow_store::entity::task;
+use dsrflow_store::group::{Step, TxFuture};
 use dsrflow_store::requests as rq;
+use dsrflow_store::sea_orm::DatabaseTransaction;
 use dsrflow_store::tasks as tq;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -219,12 +221,25 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
     next.next_attempt_at = None;
     next.started_at = next.started_at.or(Some(now));
     next.updated_at = now;
-    // One version-checked UPDATE, atomic on its own: no transaction needed (on SQLite it still
-    // waits its turn behind the write gate rather than in SQLite's busy handler).
-    let next = match app.store.gated(tq::update(db, next)).await {
-        Ok(n) => n,
-        Err(dsrflow_store::StoreError::Concurrent) => return Ok(None),
-        Err(e) => return Err(e.into()),
+    // One version-checked UPDATE, committed with whatever other claims and outcomes are being
+    // written at the same moment (group commit).
+    let next = app
+        .store
+        .grouped(
+            move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Option<task::Model>>, AppError>> {
+                let next = next.clone();
+                Box::pin(async move {
+                    match tq::update(tx, next).await {
+                        Ok(n) => Ok(Step::Commit(Some(n))),
+                        Err(dsrflow_store::StoreError::Concurrent) => Ok(Step::Rollback(None)),
+                        Err(e) => Err(e.into()),
+                    }
+                })
+            },
+        )
+        .await?;
+    let Some(next) = next else {
+        return Ok(None);
     };
     Ok(Some(Claimed {
         task: next,
@@ -251,6 +266,14 @@ struct StoredOutcome {
     decision: Option<String>,
 }
 
+/// What recording an outcome left to do once committed.
+struct Recorded {
+    task: task::Model,
+    wake_at: Option<DateTime<Utc>>,
+    settle: bool,
+    mailed: bool,
+}
+
 async fn record(
     app: &App,
     claimed: task::Model,
@@ -258,7 +281,59 @@ async fn record(
     interrupted: bool,
 ) -> Result<(), AppError> {
     let now = app.clock.now();
-    let tx = app.store.write().await?;
+    // Outcomes recorded at the same time by other workers share the transaction (group
+    // commit); `record_in` may run twice if another item spoils the batch, so it gets copies.
+    let shared = app.clone();
+    let recorded = app
+        .store
+        .grouped(move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Option<Recorded>>, AppError>> {
+            let app = shared.clone();
+            let claimed = claimed.clone();
+            let result = result.clone();
+            Box::pin(async move { record_in(&app, tx, claimed, result, interrupted, now).await })
+        })
+        .await?;
+    let Some(Recorded {
+        task: t,
+        wake_at,
+        settle,
+        mailed,
+    }) = recorded
+    else {
+        return Ok(());
+    };
+    tracing::info!(task = %t.id, system = %t.system, action = %t.action, status = %t.status, "task recorded");
+    // After the commit (reads, outside the exclusive transaction): only the last task to finish
+    // wakes the settling — one settle per request, not per task. Two tasks finishing together
+    // may both see zero and both wake it; settling is idempotent.
+    let settle = settle && tq::open_count(app.store.db(), t.request_id).await? == 0;
+    let mails = if mailed {
+        dsrflow_store::outbox::for_task_pending(app.store.db(), t.id).await?
+    } else {
+        Vec::new()
+    };
+    for m in mails {
+        app.wake(Job::Deliver(m), None).await;
+    }
+    if wake_at.is_some() {
+        app.wake(Job::RunTask(t.id), wake_at).await;
+    }
+    if settle {
+        app.wake(Job::Settle(t.request_id), None).await;
+    }
+    Ok(())
+}
+
+/// Records a connector's outcome in `tx`: the task row (version-checked against the claim) and
+/// its audit event. `Rollback` when there is nothing to record any more.
+async fn record_in(
+    app: &App,
+    tx: &DatabaseTransaction,
+    claimed: task::Model,
+    result: Result<Outcome, ConnectorError>,
+    interrupted: bool,
+    now: DateTime<Utc>,
+) -> Result<Step<Option<Recorded>>, AppError> {
     // The update below only succeeds if the task is still as claimed: if it changed meanwhile
     // (request closed, officer completed it), theirs wins.
     let mut t = claimed;
@@ -282,7 +357,7 @@ async fn record(
                 let plain = serde_json::to_vec(&report.data)
                     .map_err(|e| AppError::Internal(format!("serialise collected data: {e}")))?;
                 let sealed = app.settings.data_key.seal(t.id.as_bytes(), &plain);
-                tq::put_result(&*tx, t.id, sealed, now).await?;
+                tq::put_result(tx, t.id, sealed, now).await?;
             }
             t.status = status;
             t.outcome = Some(
@@ -314,18 +389,24 @@ async fn record(
             wake_at = t.lease_until;
             if !first {
                 // Still working at the processor: only the lease moves; nothing to audit.
-                let t = tq::update(&*tx, t).await?;
-                tx.commit().await?;
-                app.wake(Job::RunTask(t.id), wake_at).await;
-                return Ok(());
+                return Ok(match tq::update(tx, t).await {
+                    Ok(t) => Step::Commit(Some(Recorded {
+                        task: t,
+                        wake_at,
+                        settle: false,
+                        mailed: false,
+                    })),
+                    Err(dsrflow_store::StoreError::Concurrent) => Step::Rollback(None),
+                    Err(e) => return Err(e.into()),
+                });
             }
             event = ("task.accepted_by_processor", json!({}));
         }
         Ok(Outcome::Mail(out)) => {
-            let Some(rec) = rq::find(&*tx, t.request_id).await? else {
-                return Ok(());
+            let Some(rec) = rq::find(tx, t.request_id).await? else {
+                return Ok(Step::Rollback(None));
             };
-            let sent = crate::mailtask::send(app, &*tx, &mut t, &rec, &out, now).await?;
+            let sent = crate::mailtask::send(app, tx, &mut t, &rec, &out, now).await?;
             mailed = true;
             wake_at = t.lease_until;
             settle = t.status.is_final();
@@ -383,48 +464,105 @@ async fn record(
     data["task_id"] = json!(t.id);
     data["system"] = json!(t.system);
     data["action"] = json!(t.action);
-    let t = match tq::update(&*tx, t).await {
+    let event = NewEvent {
+        request_id: Some(t.request_id),
+        actor: Actor::System,
+        action,
+        data,
+        at: now,
+    };
+    let t = match tq::update_audited(tx, t, event).await {
         Ok(t) => t,
-        Err(dsrflow_store::StoreError::Concurrent) => return Ok(()),
+        Err(dsrflow_store::StoreError::Concurrent) => return Ok(Step::Rollback(None)),
         Err(e) => return Err(e.into()),
     };
-    audit::append(
-        &*tx,
-        NewEvent {
-            request_id: Some(t.request_id),
-            actor: Actor::System,
-            action,
-            data,
-            at: now,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(task = %t.id, system = %t.system, action = %t.action, status = %t.status, "task recorded");
-    // After the commit (reads, outside the exclusive transaction): only the last task to finish
-    // wakes the settling — one settle per request, not per task. Two tasks finishing together
-    // may both see zero and both wake it; settling is idempotent.
-    let settle = settle && tq::open_count(app.store.db(), t.request_id).await? == 0;
-    let mails = if mailed {
-        dsrflow_store::outbox::for_task_pending(app.store.db(), t.id).await?
-    } else {
-        Vec::new()
-    };
-    for m in mails {
-        app.wake(Job::Deliver(m), None).await;
+    Ok(Step::Commit(Some(Recorded {
+        task: t,
+        wake_at,
+        settle,
+        mailed,
+    })))
+}
+
+/// The requests a settle job is running for in this process. Settle jobs come in bunches (tasks
+/// that finish together each see no task left open and each wake it): while one runs, the
+/// others only ask it to look once more when it is done, instead of all contending for the
+/// same rows.
+#[derive(Debug, Default)]
+pub struct Settling(std::sync::Mutex<std::collections::HashMap<Uuid, bool>>);
+
+impl Settling {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, bool>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-    if wake_at.is_some() {
-        app.wake(Job::RunTask(t.id), wake_at).await;
+
+    /// The turn to settle `id`, or None when another job holds it (it will look again).
+    fn enter(&self, id: Uuid) -> Option<SettleTurn<'_>> {
+        let mut running = self.lock();
+        if let Some(again) = running.get_mut(&id) {
+            *again = true;
+            return None;
+        }
+        running.insert(id, false);
+        Some(SettleTurn {
+            settling: self,
+            id,
+            left: false,
+        })
     }
-    if settle {
-        app.wake(Job::Settle(t.request_id), None).await;
+}
+
+struct SettleTurn<'a> {
+    settling: &'a Settling,
+    id: Uuid,
+    left: bool,
+}
+
+impl SettleTurn<'_> {
+    /// Whether another job asked for a new look meanwhile; if not, the turn ends (atomically,
+    /// so a request arriving now starts a turn of its own).
+    fn again(&mut self) -> bool {
+        let mut running = self.settling.lock();
+        match running.get_mut(&self.id) {
+            Some(again) if *again => {
+                *again = false;
+                true
+            }
+            _ => {
+                running.remove(&self.id);
+                self.left = true;
+                false
+            }
+        }
     }
-    Ok(())
+}
+
+impl Drop for SettleTurn<'_> {
+    fn drop(&mut self) {
+        // An error or a cancelled job: its retry (or the reconciler) settles the request.
+        if !self.left {
+            self.settling.lock().remove(&self.id);
+        }
+    }
 }
 
 /// Moves a request whose tasks are all final to review (or straight to completion when the
 /// policy allows it for the kind and every task ended well).
 pub async fn settle(app: &App, request_id: Uuid) -> Result<(), AppError> {
+    let Some(mut turn) = app.settling.enter(request_id) else {
+        return Ok(());
+    };
+    loop {
+        settle_once(app, request_id).await?;
+        if !turn.again() {
+            return Ok(());
+        }
+    }
+}
+
+async fn settle_once(app: &App, request_id: Uuid) -> Result<(), AppError> {
     let tasks = tq::for_request(app.store.db(), request_id).await?;
     if tasks.iter().any(|t| !t.status.is_final()) {
         return Ok(());
@@ -791,4 +929,28 @@ pub async fn drain(app: &App, queue: &MemoryQueue) -> Result<usize, AppError> {
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settle_jobs_for_one_request_coalesce() {
+        let settling = Settling::default();
+        let id = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let mut turn = settling.enter(id).expect("first job takes the turn");
+        // A second job for the same request only asks for another look; another request runs.
+        assert!(settling.enter(id).is_none());
+        assert!(settling.enter(other).is_some());
+        assert!(turn.again(), "the second job's look is taken over");
+        assert!(!turn.again(), "nothing more asked: the turn ends");
+        // Ended: the next job takes a turn of its own.
+        drop(turn);
+        let next = settling.enter(id).expect("a new turn");
+        // A turn dropped early (an error) lets the next job in.
+        drop(next);
+        assert!(settling.enter(id).is_some());
+    }
 }

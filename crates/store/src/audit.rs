@@ -11,8 +11,8 @@
 use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use sea_orm::prelude::Uuid;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -69,9 +69,39 @@ pub struct NewEvent {
     pub at: DateTime<Utc>,
 }
 
+/// The last head this process wrote on SQLite, to append without reading the head first. It is
+/// only a guess: the insert that uses it checks, in the same statement, that the stored head
+/// still has exactly this sequence number and hash (another process, a rolled-back transaction
+/// or another database all make it fail, and the append then reads the head).
+static SQLITE_HEAD: std::sync::Mutex<Option<(i64, String)>> = std::sync::Mutex::new(None);
+
+fn remember_head(seq: i64, hash: &str) {
+    if let Ok(mut head) = SQLITE_HEAD.lock() {
+        *head = Some((seq, hash.to_owned()));
+    }
+}
+
 /// Appends an event inside the caller's write transaction and returns its sequence number.
 pub async fn append(conn: &impl ConnectionTrait, event: NewEvent) -> Result<i64, StoreError> {
     let backend = conn.get_database_backend();
+    if backend == DbBackend::Sqlite {
+        let guess = SQLITE_HEAD.lock().ok().and_then(|h| h.clone());
+        if let Some((head_seq, head_hash)) = guess {
+            let e = Prepared::new(&event, head_seq, &head_hash);
+            // The trigger `audit_event_moves_head` moves the head to this event.
+            let res = crate::exec(
+                conn,
+                "INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
+                 SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM audit_head WHERE id = 1 AND seq = ? AND hash = ?",
+                e.values(head_seq.into(), head_hash.clone().into()),
+            )
+            .await?;
+            if res.rows_affected() == 1 {
+                remember_head(e.seq, &e.hash);
+                return Ok(e.seq);
+            }
+        }
+    }
     let lock = match backend {
         DbBackend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
         _ => "SELECT seq, hash FROM audit_head WHERE id = 1",
@@ -82,20 +112,7 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent) -> Result<i64,
         .ok_or_else(|| StoreError::Corrupt("the audit head row is missing".to_owned()))?;
     let head_seq: i64 = row.try_get("", "seq")?;
     let head_hash: String = row.try_get("", "hash")?;
-
-    let seq = head_seq + 1;
-    let occurred_at = truncate_micros(event.at);
-    let data = canonical_json(&event.data);
-    let actor = event.actor.as_string();
-    let hash = event_hash(
-        seq,
-        occurred_at,
-        event.request_id,
-        &actor,
-        event.action,
-        &data,
-        &head_hash,
-    );
+    let e = Prepared::new(&event, head_seq, &head_hash);
     if backend == DbBackend::Postgres {
         // One round trip for the event and the head (the head row is locked since the read
         // above, so this shortens how long every other writer waits for it).
@@ -104,39 +121,125 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent) -> Result<i64,
             "WITH ins AS (INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq, hash) \
              UPDATE audit_head SET seq = ins.seq, hash = ins.hash FROM ins WHERE audit_head.id = 1",
-            vec![
-                seq.into(),
-                occurred_at.into(),
-                event.request_id.into(),
-                actor.into(),
-                event.action.into(),
-                data.into(),
-                head_hash.into(),
-                hash.into(),
-            ],
+            e.values_only(),
         )
         .await?;
-        return Ok(seq);
+        return Ok(e.seq);
     }
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        seq: Set(seq),
-        occurred_at: Set(occurred_at),
-        request_id: Set(event.request_id),
-        actor: Set(actor),
-        action: Set(event.action.to_owned()),
-        data: Set(data),
-        prev_hash: Set(head_hash),
-        hash: Set(hash.clone()),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    // SQLite: the trigger `audit_event_moves_head` moves the head.
     crate::exec(
         conn,
-        "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
-        vec![seq.into(), hash.into()],
+        "INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        e.values_only(),
     )
     .await?;
-    Ok(seq)
+    remember_head(e.seq, &e.hash);
+    Ok(e.seq)
+}
+
+/// An event ready to insert after the head (`head_seq`, `head_hash`).
+struct Prepared {
+    seq: i64,
+    occurred_at: DateTime<Utc>,
+    request_id: Option<Uuid>,
+    actor: String,
+    action: &'static str,
+    data: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl Prepared {
+    fn new(event: &NewEvent, head_seq: i64, head_hash: &str) -> Self {
+        let seq = head_seq + 1;
+        let occurred_at = truncate_micros(event.at);
+        let data = canonical_json(&event.data);
+        let actor = event.actor.as_string();
+        let hash = event_hash(
+            seq,
+            occurred_at,
+            event.request_id,
+            &actor,
+            event.action,
+            &data,
+            head_hash,
+        );
+        Self {
+            seq,
+            occurred_at,
+            request_id: event.request_id,
+            actor,
+            action: event.action,
+            data,
+            prev_hash: head_hash.to_owned(),
+            hash,
+        }
+    }
+
+    /// The eight column values, in table order, then the head they must follow.
+    fn values(&self, head_seq: sea_orm::Value, head_hash: sea_orm::Value) -> Vec<sea_orm::Value> {
+        let mut v = self.values_only();
+        v.push(head_seq);
+        v.push(head_hash);
+        v
+    }
+
+    fn values_only(&self) -> Vec<sea_orm::Value> {
+        vec![
+            self.seq.into(),
+            self.occurred_at.into(),
+            self.request_id.into(),
+            self.actor.clone().into(),
+            self.action.into(),
+            self.data.clone().into(),
+            self.prev_hash.clone().into(),
+            self.hash.clone().into(),
+        ]
+    }
+}
+
+/// Runs `change`, an UPDATE that must change exactly one row (a version-checked update), and
+/// appends `event` after it, in the caller's write transaction. On SQLite both go in one round
+/// trip when the head this process wrote last is still the head (the insert checks that, and
+/// that the update changed its row, in the same statement). [`StoreError::Concurrent`] when the
+/// update changed nothing; then nothing is appended.
+pub async fn append_after(
+    conn: &impl ConnectionTrait,
+    change: Statement,
+    event: NewEvent,
+) -> Result<i64, StoreError> {
+    let backend = conn.get_database_backend();
+    let guess = (backend == DbBackend::Sqlite)
+        .then(|| SQLITE_HEAD.lock().ok().and_then(|h| h.clone()))
+        .flatten();
+    let Some((head_seq, head_hash)) = guess else {
+        if conn.execute_raw(change).await?.rows_affected() != 1 {
+            return Err(StoreError::Concurrent);
+        }
+        return append(conn, event).await;
+    };
+    let e = Prepared::new(&event, head_seq, &head_hash);
+    let sql = format!(
+        "{}; INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
+         SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM audit_head WHERE id = 1 AND seq = ? AND hash = ? AND changes() = 1",
+        change.sql
+    );
+    let mut values = change.values.map(|v| v.0).unwrap_or_default();
+    values.extend(e.values(head_seq.into(), head_hash.into()));
+    // Changes made by the trigger that moves the head are not counted.
+    let res = conn
+        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    match res.rows_affected() {
+        2 => {
+            remember_head(e.seq, &e.hash);
+            Ok(e.seq)
+        }
+        // The update is made; the head had moved (another process, a rollback): append anew.
+        1 => append(conn, event).await,
+        _ => Err(StoreError::Concurrent),
+    }
 }
 
 /// The hash of one event.

@@ -15,6 +15,9 @@ pub enum StoreError {
     /// A row changed under us (optimistic concurrency).
     #[error("the record was changed by someone else; retry")]
     Concurrent,
+    /// A grouped write's shared transaction could not be opened or committed.
+    #[error("database error: {0}")]
+    Batch(String),
     /// Data in the database is not what the code expects.
     #[error("corrupt data: {0}")]
     Corrupt(String),

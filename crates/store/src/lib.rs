@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod entity;
 pub mod error;
+pub mod group;
 pub mod inbox;
 pub mod outbox;
 pub mod packages;
@@ -42,6 +43,8 @@ pub struct Store {
     write_gate: Option<Arc<Mutex<()>>>,
     /// The SQLite file, when the database is one (not in memory).
     sqlite_file: Option<std::path::PathBuf>,
+    /// Writes that share a transaction ([`Store::grouped`]).
+    group: Arc<group::Group>,
 }
 
 impl Store {
@@ -74,6 +77,7 @@ impl Store {
             db,
             write_gate,
             sqlite_file: sqlite_file_of(url),
+            group: Arc::default(),
         })
     }
 

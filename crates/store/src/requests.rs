@@ -49,13 +49,15 @@ pub async fn find(
     conn: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Option<RequestRecord>, StoreError> {
-    let Some(req) = request::Entity::find_by_id(id).one(conn).await? else {
-        return Ok(None);
-    };
-    let subject = request_subject::Entity::find_by_id(id)
+    let Some((req, subject)) = request::Entity::find_by_id(id)
+        .find_also_related(request_subject::Entity)
         .one(conn)
         .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("request {id} has no subject row")))?;
+    else {
+        return Ok(None);
+    };
+    let subject =
+        subject.ok_or_else(|| StoreError::Corrupt(format!("request {id} has no subject row")))?;
     let pauses = request_pause::Entity::find()
         .filter(request_pause::Column::RequestId.eq(id))
         .order_by_asc(request_pause::Column::Id)

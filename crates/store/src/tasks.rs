@@ -73,6 +73,25 @@ pub async fn update(
     Ok(updated)
 }
 
+/// Like [`update`], with the audit event that records the change appended after it (on SQLite
+/// in the same round trip, see [`crate::audit::append_after`]).
+pub async fn update_audited(
+    conn: &impl ConnectionTrait,
+    mut updated: task::Model,
+    event: crate::audit::NewEvent,
+) -> Result<task::Model, StoreError> {
+    use sea_orm::QueryTrait;
+    let expected = updated.version;
+    updated.version = expected + 1;
+    let change = task::Entity::update_many()
+        .set(updated.clone().into_active_model().reset_all())
+        .filter(task::Column::Id.eq(updated.id))
+        .filter(task::Column::Version.eq(expected))
+        .build(conn.get_database_backend());
+    crate::audit::append_after(conn, change, event).await?;
+    Ok(updated)
+}
+
 /// A task with its request and subject, in one query (what a worker needs to claim and run it).
 pub async fn find_with_request(
     conn: &impl ConnectionTrait,

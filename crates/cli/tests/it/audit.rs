@@ -154,3 +154,195 @@ on_both!(
         assert!(b.problem.contains("does not link"), "{}", b.problem);
     }
 );
+
+/// On SQLite an append inserts after the head this process wrote last, checked in the same
+/// statement. The guess goes stale when another database, a rolled-back transaction or another
+/// process wrote last; the chain must stay linear in every case.
+#[tokio::test]
+async fn sqlite_appends_stay_linear_when_the_remembered_head_is_stale() {
+    use dsrflow_app::Store;
+    use dsrflow_app::store::audit::{Actor, NewEvent};
+    use dsrflow_app::store::sea_orm::{ConnectionTrait, Statement};
+
+    let dir = tempfile::tempdir().unwrap();
+    let open = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    let a = Store::connect(&open("a.db")).await.unwrap();
+    let b = Store::connect(&open("b.db")).await.unwrap();
+    a.migrate().await.unwrap();
+    b.migrate().await.unwrap();
+    let at = crate::support::t("2026-02-10T09:00:00Z");
+    let event = |n: u32| NewEvent {
+        request_id: None,
+        actor: Actor::Cli,
+        action: "test.event",
+        data: json!({ "n": n }),
+        at,
+    };
+    let append = |store: Store, n: u32| async move {
+        let tx = store.write().await.unwrap();
+        let seq = audit::append(&*tx, event(n)).await.unwrap();
+        tx.commit().await.unwrap();
+        seq
+    };
+    // Two databases in turn: each append follows the other database's head.
+    assert_eq!(append(a.clone(), 1).await, 1);
+    assert_eq!(append(b.clone(), 2).await, 1);
+    assert_eq!(append(a.clone(), 3).await, 2);
+    assert_eq!(append(a.clone(), 4).await, 3);
+    assert_eq!(append(b.clone(), 5).await, 2);
+    // A rolled-back append: the remembered head is one ahead of the stored one.
+    {
+        let tx = a.write().await.unwrap();
+        assert_eq!(audit::append(&*tx, event(6)).await.unwrap(), 4);
+    }
+    assert_eq!(append(a.clone(), 7).await, 4);
+    // Another process appends (written here by hand, as it would): the head moves under us.
+    let head = |store: Store| async move {
+        let row = store
+            .db()
+            .query_one_raw(Statement::from_string(
+                store.backend(),
+                "SELECT seq, hash FROM audit_head WHERE id = 1",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        (
+            row.try_get::<i64>("", "seq").unwrap(),
+            row.try_get::<String>("", "hash").unwrap(),
+        )
+    };
+    let (seq, prev) = head(a.clone()).await;
+    let hash = audit::event_hash(seq + 1, at, None, "cli", "other.process", "{}", &prev);
+    a.db()
+        .execute_raw(Statement::from_sql_and_values(
+            a.backend(),
+            "INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
+             VALUES (?, ?, NULL, 'cli', 'other.process', '{}', ?, ?)",
+            vec![(seq + 1).into(), at.into(), prev.into(), hash.clone().into()],
+        ))
+        .await
+        .unwrap();
+    // The trigger moved the head to the hand-written event.
+    assert_eq!(head(a.clone()).await, (seq + 1, hash));
+    // A change and its event in one round trip: the remembered head is stale now, so the change
+    // is made and the event appended after reading the head.
+    let change = |sql: &str| Statement::from_string(a.backend(), sql.to_owned());
+    let tx = a.write().await.unwrap();
+    let seq2 = audit::append_after(
+        &*tx,
+        change("UPDATE audit_head SET seq = seq WHERE id = 1"),
+        event(8),
+    )
+    .await
+    .unwrap();
+    assert_eq!(seq2, seq + 2);
+    // And with the head remembered: both in one statement.
+    let seq3 = audit::append_after(
+        &*tx,
+        change("UPDATE audit_head SET seq = seq WHERE id = 1"),
+        event(9),
+    )
+    .await
+    .unwrap();
+    assert_eq!(seq3, seq + 3);
+    // A change that finds no row (a failed version check) appends nothing.
+    let missed = audit::append_after(
+        &*tx,
+        change("UPDATE audit_head SET seq = seq WHERE id = 2"),
+        event(10),
+    )
+    .await;
+    assert!(
+        matches!(missed, Err(dsrflow_app::store::StoreError::Concurrent)),
+        "{missed:?}"
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(head(a.clone()).await.0, seq + 3);
+    assert_eq!(append(a.clone(), 11).await, seq + 4);
+    for store in [a, b] {
+        let report = audit::verify(store.db()).await.unwrap();
+        assert_eq!(report.first_break, None);
+    }
+}
+
+/// Grouped writes share a transaction; one that fails or asks to be undone does not take the
+/// others with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_writes_commit_together_and_a_spoiled_item_does_not_sink_the_batch() {
+    use dsrflow_app::Store;
+    use dsrflow_app::store::StoreError;
+    use dsrflow_app::store::audit::{Actor, NewEvent};
+    use dsrflow_app::store::group::{Step, TxFuture};
+    use dsrflow_app::store::sea_orm::DatabaseTransaction;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("g.db").display()))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let at = crate::support::t("2026-02-10T09:00:00Z");
+    // Hold the write lock so that every write below queues and they all run as one batch.
+    let blocker = store.write().await.unwrap();
+    let mut handles = Vec::new();
+    for n in 0..20_u32 {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            store
+                .grouped(
+                    move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<u32>, StoreError>> {
+                        Box::pin(async move {
+                            audit::append(
+                                tx,
+                                NewEvent {
+                                    request_id: None,
+                                    actor: Actor::Cli,
+                                    action: "test.grouped",
+                                    data: json!({ "n": n }),
+                                    at,
+                                },
+                            )
+                            .await?;
+                            match n {
+                                5 => Err(StoreError::Corrupt("item 5 fails".to_owned())),
+                                7 | 13 => Ok(Step::Rollback(n)),
+                                _ => Ok(Step::Commit(n)),
+                            }
+                        })
+                    },
+                )
+                .await
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    drop(blocker);
+    for (n, h) in handles.into_iter().enumerate() {
+        let out = h.await.unwrap();
+        if n == 5 {
+            assert!(matches!(out, Err(StoreError::Corrupt(_))), "{out:?}");
+        } else {
+            assert_eq!(out.unwrap(), n as u32);
+        }
+    }
+    let mut kept: Vec<u64> = {
+        use dsrflow_app::store::entity::audit_event;
+        use dsrflow_app::store::sea_orm::EntityTrait;
+        audit_event::Entity::find()
+            .all(store.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| {
+                serde_json::from_str::<Value>(&e.data).unwrap()["n"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    kept.sort_unstable();
+    let expected: Vec<u64> = (0..20).filter(|n| ![5, 7, 13].contains(n)).collect();
+    assert_eq!(kept, expected);
+    let report = audit::verify(store.db()).await.unwrap();
+    assert_eq!(report.first_break, None);
+    assert_eq!(report.events, 17);
+}
