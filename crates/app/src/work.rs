@@ -18,7 +18,7 @@ use dsrflow_store::audit::{self, Actor, NewEvent};
 use dsrflow_store::entity::task;
 use dsrflow_store::group::{Step, TxFuture};
 use dsrflow_store::requests as rq;
-use dsrflow_store::sea_orm::DatabaseTransaction;
+use dsrflow_store::sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
 use dsrflow_store::tasks as tq;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -92,7 +92,13 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
         })
         .collect();
     let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
-    tq::insert_many(&*tx, tasks).await?;
+    match tq::insert_many(&*tx, tasks).await {
+        Ok(()) => {}
+        // Another worker fanned it out at the same moment (two wake-ups: intake's and the
+        // reconciler's; PostgreSQL has no write gate): its tasks stand, and it wakes them.
+        Err(dsrflow_store::StoreError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
     // At once, not when every system has answered: an objection to direct marketing is
     // absolute (Art. 21(3)), and an erased subject must not be re-imported meanwhile.
     let suppressed = crate::suppression::scope_for(rec.request.kind);
@@ -221,10 +227,17 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
     next.next_attempt_at = None;
     next.started_at = next.started_at.or(Some(now));
     next.updated_at = now;
-    // One version-checked UPDATE, committed with whatever other claims and outcomes are being
-    // written at the same moment (group commit).
-    let next = app
-        .store
+    // One version-checked UPDATE: on PostgreSQL a statement of its own (atomic alone); on
+    // SQLite committed with whatever other claims and outcomes are being written at the same
+    // moment (group commit), one turn of the single writer for all of them.
+    let next = if app.store.backend() == DbBackend::Postgres {
+        match tq::update(app.store.db(), next).await {
+            Ok(n) => Some(n),
+            Err(dsrflow_store::StoreError::Concurrent) => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        app.store
         .grouped(
             move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Option<task::Model>>, AppError>> {
                 let next = next.clone();
@@ -237,7 +250,8 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
                 })
             },
         )
-        .await?;
+        .await?
+    };
     let Some(next) = next else {
         return Ok(None);
     };
@@ -281,18 +295,32 @@ async fn record(
     interrupted: bool,
 ) -> Result<(), AppError> {
     let now = app.clock.now();
-    // Outcomes recorded at the same time by other workers share the transaction (group
-    // commit); `record_in` may run twice if another item spoils the batch, so it gets copies.
-    let shared = app.clone();
-    let recorded = app
-        .store
-        .grouped(move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Option<Recorded>>, AppError>> {
-            let app = shared.clone();
-            let claimed = claimed.clone();
-            let result = result.clone();
-            Box::pin(async move { record_in(&app, tx, claimed, result, interrupted, now).await })
-        })
-        .await?;
+    // On PostgreSQL an outcome that writes only the task row and its event is one statement
+    // (`tasks::update_audited`), atomic without a transaction.
+    let one_statement = app.store.backend() == DbBackend::Postgres
+        && match &result {
+            Ok(Outcome::Done(report)) => report.data.is_empty(),
+            Ok(Outcome::Mail(_)) => false,
+            Ok(Outcome::Pending { .. } | Outcome::Manual { .. }) | Err(_) => true,
+        };
+    let recorded = if one_statement {
+        match record_in(app, app.store.db(), claimed, result, interrupted, now).await? {
+            Step::Commit(r) | Step::Rollback(r) => r,
+        }
+    } else {
+        // Outcomes recorded at the same time by other workers share the transaction (group
+        // commit); `record_in` may run twice if another item spoils the batch, so it gets
+        // copies.
+        let shared = app.clone();
+        app.store
+            .grouped(move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Option<Recorded>>, AppError>> {
+                let app = shared.clone();
+                let claimed = claimed.clone();
+                let result = result.clone();
+                Box::pin(async move { record_in(&app, tx, claimed, result, interrupted, now).await })
+            })
+            .await?
+    };
     let Some(Recorded {
         task: t,
         wake_at,
@@ -328,7 +356,7 @@ async fn record(
 /// its audit event. `Rollback` when there is nothing to record any more.
 async fn record_in(
     app: &App,
-    tx: &DatabaseTransaction,
+    tx: &impl ConnectionTrait,
     claimed: task::Model,
     result: Result<Outcome, ConnectorError>,
     interrupted: bool,

@@ -102,30 +102,19 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent) -> Result<i64,
             }
         }
     }
-    let lock = match backend {
-        DbBackend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-        _ => "SELECT seq, hash FROM audit_head WHERE id = 1",
-    };
+    if backend == DbBackend::Postgres {
+        return append_pg(conn, &event).await;
+    }
     let row = conn
-        .query_one_raw(Statement::from_string(backend, lock))
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT seq, hash FROM audit_head WHERE id = 1",
+        ))
         .await?
         .ok_or_else(|| StoreError::Corrupt("the audit head row is missing".to_owned()))?;
     let head_seq: i64 = row.try_get("", "seq")?;
     let head_hash: String = row.try_get("", "hash")?;
     let e = Prepared::new(&event, head_seq, &head_hash);
-    if backend == DbBackend::Postgres {
-        // One round trip for the event and the head (the head row is locked since the read
-        // above, so this shortens how long every other writer waits for it).
-        crate::exec(
-            conn,
-            "WITH ins AS (INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq, hash) \
-             UPDATE audit_head SET seq = ins.seq, hash = ins.hash FROM ins WHERE audit_head.id = 1",
-            e.values_only(),
-        )
-        .await?;
-        return Ok(e.seq);
-    }
     // SQLite: the trigger `audit_event_moves_head` moves the head.
     crate::exec(
         conn,
@@ -136,6 +125,81 @@ pub async fn append(conn: &impl ConnectionTrait, event: NewEvent) -> Result<i64,
     .await?;
     remember_head(e.seq, &e.hash);
     Ok(e.seq)
+}
+
+/// The append on PostgreSQL: one statement locks the head row, computes the event's hash in the
+/// database ([`event_hash`], with PostgreSQL's `sha256`), inserts the event and moves the head.
+/// One round trip, and the lock that every audited transaction of every node waits for is taken
+/// by the statement that needs it, not a round trip earlier.
+async fn append_pg(conn: &impl ConnectionTrait, event: &NewEvent) -> Result<i64, StoreError> {
+    let sql = format!("WITH {} SELECT seq FROM moved", pg_append_ctes(0, ""));
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            pg_append_values(event),
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the audit head row is missing".to_owned()))?;
+    Ok(row.try_get("", "seq")?)
+}
+
+/// The common table expressions `h` (the head, locked), `ins` (the event) and `moved` (the head
+/// moved to it) of an append on PostgreSQL, with the event's seven values as the parameters
+/// `$offset+1` … `$offset+7` ([`pg_append_values`]); `guard` is a further condition for taking
+/// the head (nothing is appended when it fails).
+fn pg_append_ctes(offset: usize, guard: &str) -> String {
+    // One length-prefixed part of the hash input, as `event_hash` writes it.
+    fn part(expr: &str) -> String {
+        format!(
+            "int8send(octet_length(convert_to({expr}, 'UTF8'))::int8) || convert_to({expr}, 'UTF8')"
+        )
+    }
+    let p = |i: usize| format!("${}", offset + i);
+    let input = [
+        part("(h.seq + 1)::text"),
+        part(&format!("{}::text", p(2))),
+        part(&format!("{}::text", p(4))),
+        part(&format!("{}::text", p(5))),
+        part(&format!("{}::text", p(6))),
+        part(&format!("{}::text", p(7))),
+        part("h.hash::text"),
+    ]
+    .join(" || ");
+    format!(
+        "h AS (SELECT seq, hash FROM audit_head WHERE id = 1{guard} FOR UPDATE), \
+         ins AS (INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
+         SELECT h.seq + 1, {t}, {rid}, {actor}, {action}, {data}, h.hash, encode(sha256({input}), 'hex') \
+         FROM h RETURNING seq, hash), \
+         moved AS (UPDATE audit_head SET seq = ins.seq, hash = ins.hash FROM ins \
+         WHERE audit_head.id = 1 RETURNING audit_head.seq)",
+        t = p(1),
+        rid = p(3),
+        actor = p(5),
+        action = p(6),
+        data = p(7),
+    )
+}
+
+/// The parameters of [`pg_append_ctes`]: the time (as a timestamp, and as the text the hash
+/// covers), the request id (as a uuid, and as text), the actor, the action and the data.
+fn pg_append_values(event: &NewEvent) -> Vec<sea_orm::Value> {
+    let occurred_at = truncate_micros(event.at);
+    vec![
+        occurred_at.into(),
+        occurred_at
+            .to_rfc3339_opts(SecondsFormat::Micros, true)
+            .into(),
+        event.request_id.into(),
+        event
+            .request_id
+            .map(|id| id.to_string())
+            .unwrap_or_default()
+            .into(),
+        event.actor.as_string().into(),
+        event.action.into(),
+        canonical_json(&event.data).into(),
+    ]
 }
 
 /// An event ready to insert after the head (`head_seq`, `head_hash`).
@@ -202,17 +266,44 @@ impl Prepared {
 /// Runs `change`, an UPDATE that must change exactly one row (a version-checked update), and
 /// appends `event` after it, in the caller's write transaction. On SQLite both go in one round
 /// trip when the head this process wrote last is still the head (the insert checks that, and
-/// that the update changed its row, in the same statement). [`StoreError::Concurrent`] when the
-/// update changed nothing; then nothing is appended.
+/// that the update changed its row, in the same statement); on PostgreSQL always, in one
+/// statement that also takes the head's lock (so, outside a transaction, it is atomic on its
+/// own and holds the lock only while it commits). [`StoreError::Concurrent`] when the update
+/// changed nothing; then nothing is appended.
 pub async fn append_after(
     conn: &impl ConnectionTrait,
     change: Statement,
     event: NewEvent,
 ) -> Result<i64, StoreError> {
     let backend = conn.get_database_backend();
-    let guess = (backend == DbBackend::Sqlite)
-        .then(|| SQLITE_HEAD.lock().ok().and_then(|h| h.clone()))
-        .flatten();
+    if backend == DbBackend::Postgres {
+        // One statement: the change, and the event only if the change changed its row.
+        let mut values = change.values.map(|v| v.0).unwrap_or_default();
+        let sql = format!(
+            "WITH u AS ({} RETURNING 1), {} \
+             SELECT (SELECT count(*) FROM u) AS changed, (SELECT seq FROM moved) AS seq",
+            change.sql,
+            pg_append_ctes(values.len(), " AND EXISTS (SELECT 1 FROM u)")
+        );
+        values.extend(pg_append_values(&event));
+        let row = conn
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("an audited change returned nothing".to_owned()))?;
+        let changed: i64 = row.try_get("", "changed")?;
+        let seq: Option<i64> = row.try_get("", "seq")?;
+        return match (changed, seq) {
+            (0, _) => Err(StoreError::Concurrent),
+            (1, Some(seq)) => Ok(seq),
+            (1, None) => Err(StoreError::Corrupt(
+                "the audit head row is missing".to_owned(),
+            )),
+            _ => Err(StoreError::Corrupt(
+                "an audited change changed more than one row".to_owned(),
+            )),
+        };
+    }
+    let guess = SQLITE_HEAD.lock().ok().and_then(|h| h.clone());
     let Some((head_seq, head_hash)) = guess else {
         if conn.execute_raw(change).await?.rows_affected() != 1 {
             return Err(StoreError::Concurrent);

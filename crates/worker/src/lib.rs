@@ -25,6 +25,9 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+mod ack;
+use ack::{Acks, Table};
+
 /// Queue names: stable, so renaming a Rust type never orphans queued jobs.
 pub const FANOUT_QUEUE: &str = "dsrflow.fanout";
 /// See [`FANOUT_QUEUE`].
@@ -129,6 +132,28 @@ pub struct Queues {
 }
 
 impl Queues {
+    /// Jobs in the queues, waiting or running (finished ones are removed when acknowledged).
+    pub async fn depth(&self) -> anyhow::Result<u64> {
+        let n: i64 = match &self.pool {
+            QueuePool::Sqlite(pool) => {
+                sqlx::query_scalar(
+                    "SELECT count(*) FROM Jobs WHERE status NOT IN ('Done', 'Killed')",
+                )
+                .fetch_one(pool)
+                .await
+            }
+            QueuePool::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "SELECT count(*) FROM apalis.jobs WHERE status NOT IN ('Done', 'Killed')",
+                )
+                .fetch_one(pool)
+                .await
+            }
+        }
+        .map_err(|e| anyhow::anyhow!("job queue depth: {e}"))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Deletes finished jobs older than `before` (the worker does it hourly).
     pub async fn prune_finished(&self, before: DateTime<Utc>) -> anyhow::Result<u64> {
         self.pool
@@ -147,10 +172,14 @@ impl std::fmt::Debug for Queues {
 /// Heartbeats also wake an idle worker; keep them frequent enough to bound any missed wake-up.
 const HEARTBEAT: Duration = Duration::from_secs(10);
 
+/// apalis' own acknowledgement and locking are off: dsrflow acknowledges its jobs itself (see
+/// [`ack`]).
 fn sqlite_config(queue: &str) -> apalis_sqlite::Config {
     apalis_sqlite::Config::default()
         .queue(queue)
         .heartbeat_interval(HEARTBEAT)
+        .persist_results(false)
+        .lock_tasks(false)
 }
 
 /// On SQLite the queue lives in its own file next to the database (`dsrflow.db` →
@@ -180,10 +209,31 @@ async fn queue_pool(db_file: &std::path::Path) -> anyhow::Result<sqlx::SqlitePoo
         .map_err(|e| anyhow::anyhow!("cannot open the job queue {}: {e}", path.display()))
 }
 
+/// The queue's own connections to the PostgreSQL database, with `synchronous_commit=off`: a
+/// queue row is only a wake-up derived from dsrflow's rows (the truth, committed durably through
+/// the app's own pool), so a commit of the queue need not wait for the WAL to reach the disk. A
+/// server crash can lose the last fraction of a second of wake-ups and acknowledgements; the
+/// reconciler re-derives the first, and a job run again finds its work done (every handler is
+/// idempotent).
+async fn pg_queue_pool(app_pool: &sqlx::PgPool) -> anyhow::Result<sqlx::PgPool> {
+    let opts = (*app_pool.connect_options())
+        .clone()
+        .options([("synchronous_commit", "off")]);
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the job queue's connections: {e}"))
+}
+
+/// See [`sqlite_config`].
 fn pg_config(queue: &str) -> apalis_postgres::Config {
     apalis_postgres::Config::default()
         .queue(queue)
         .heartbeat_interval(HEARTBEAT)
+        .persist_results(false)
+        .lock_tasks(false)
 }
 
 /// A polling strategy that wakes an idle worker at a fixed interval.
@@ -251,12 +301,27 @@ impl Queues {
                 }
             }
             DbBackend::Postgres => {
-                let pool = db.get_postgres_connection_pool();
-                queue_pool_handle = QueuePool::Postgres(pool.clone());
+                let own = pg_queue_pool(db.get_postgres_connection_pool()).await?;
+                queue_pool_handle = QueuePool::Postgres(own.clone());
+                let pool = &own;
                 PostgresStorage::<()>::migrations()
                     .run(pool)
                     .await
                     .map_err(|e| anyhow::anyhow!("job queue migrations failed: {e}"))?;
+                // dsrflow acknowledges its jobs by primary key (see `ack`), so apalis' two full
+                // indexes on `lock_by` only cost writes; the heartbeat's orphan check (jobs held
+                // by a dead worker) needs only the jobs being held.
+                for sql in [
+                    "DROP INDEX IF EXISTS apalis.idx_apalis_jobs_lock_by",
+                    "DROP INDEX IF EXISTS apalis.lidx",
+                    "CREATE INDEX IF NOT EXISTS dsrflow_jobs_held_by ON apalis.jobs (lock_by) \
+                     WHERE status = 'Running' OR status = 'Queued'",
+                ] {
+                    sqlx::query(sql)
+                        .execute(pool)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("job queue setup failed: {e}"))?;
+                }
                 Storages::Postgres {
                     fanout: PostgresStorage::new(pool).with_config(pg_config(FANOUT_QUEUE)),
                     task: PostgresStorage::new(pool).with_config(pg_config(TASK_QUEUE)),
@@ -286,138 +351,170 @@ fn delay_until(at: Option<DateTime<Utc>>) -> Option<Duration> {
     (at - now).to_std().ok().filter(|d| !d.is_zero())
 }
 
-async fn push<S, A, K>(mut storage: S, args: A, delay: Option<Duration>) -> Result<(), String>
-where
-    S: TaskSink<A, K> + Send,
-    A: Send,
-    S::Error: std::fmt::Display,
-{
-    let mut b = TaskBuilder::new(args).max_attempts(JOB_ATTEMPTS);
-    if let Some(d) = delay {
-        b = b.run_after(d);
+impl QueuePool {
+    /// Pushes jobs of one queue: on PostgreSQL one statement, committed on its own; on SQLite
+    /// one insert (several in one transaction). apalis' own sink opens a transaction for every
+    /// push, three round trips where one does.
+    async fn push(
+        &self,
+        queue: &str,
+        payloads: Vec<Vec<u8>>,
+        delay: Option<Duration>,
+    ) -> Result<(), String> {
+        let tasks: Vec<apalis::prelude::Task<Vec<u8>>> = payloads
+            .into_iter()
+            .map(|p| {
+                let mut b = TaskBuilder::new(p).max_attempts(JOB_ATTEMPTS);
+                if let Some(d) = delay {
+                    b = b.run_after(d);
+                }
+                b.build()
+            })
+            .collect();
+        let pushed = match self {
+            QueuePool::Postgres(pool) => {
+                let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+                apalis_postgres::queries::push_tasks(&mut *conn, queue, tasks)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            QueuePool::Sqlite(pool) if tasks.len() == 1 => {
+                let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+                apalis_sqlite::queries::push_tasks(&mut *conn, queue, &tasks)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            QueuePool::Sqlite(pool) => {
+                let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+                apalis_sqlite::queries::push_tasks(&mut *tx, queue, &tasks)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tx.commit().await.map_err(|e| e.to_string())
+            }
+        };
+        pushed.map_err(|e| format!("job queue {queue}: {e}"))
     }
-    storage
-        .push_task(b.build())
-        .await
-        .map_err(|e| e.to_string())
 }
 
-/// Pushes several jobs of one queue in one transaction (apalis' sink buffers what `push_all`
-/// sends and writes it on flush).
-async fn push_many<S, A, K>(mut storage: S, args: Vec<A>) -> Result<(), String>
-where
-    S: TaskSink<A, K> + Send,
-    A: Send,
-    S::Error: std::fmt::Display,
-{
-    let tasks = args
-        .into_iter()
-        .map(|a| TaskBuilder::new(a).max_attempts(JOB_ATTEMPTS).build());
-    storage
-        .push_all(&mut futures::stream::iter(tasks))
-        .await
-        .map_err(|e| e.to_string())
+/// The queue and payload of a wake-up.
+fn queue_and_payload(job: &Job) -> (&'static str, Result<Vec<u8>, serde_json::Error>) {
+    match *job {
+        Job::Fanout(id) => (
+            FANOUT_QUEUE,
+            serde_json::to_vec(&FanoutJob { request_id: id }),
+        ),
+        Job::RunTask(id) => (TASK_QUEUE, serde_json::to_vec(&TaskJob { task_id: id })),
+        Job::Settle(id) => (
+            SETTLE_QUEUE,
+            serde_json::to_vec(&SettleJob { request_id: id }),
+        ),
+        Job::Deliver(id) => (MAIL_QUEUE, serde_json::to_vec(&MailJob { outbox_id: id })),
+    }
 }
 
 impl JobQueue for Queues {
     fn enqueue_many(&self, jobs: Vec<Job>) -> BoxFuture<'_, Result<(), String>> {
-        // Task runs come in groups (a fan-out, the reconciler); anything else one by one.
-        let tasks: Option<Vec<TaskJob>> = jobs
-            .iter()
-            .map(|j| match j {
-                Job::RunTask(id) => Some(TaskJob { task_id: *id }),
-                _ => None,
-            })
-            .collect();
-        let Some(tasks) = tasks else {
-            return Box::pin(async move {
-                for job in jobs {
-                    self.enqueue(job, None).await?;
-                }
-                Ok(())
-            });
-        };
-        let storages = self.storages.clone();
-        let store = self.shared_file.then(|| self.store.clone());
         Box::pin(async move {
-            let push_it = async move {
-                match storages {
-                    Storages::Sqlite { task, .. } => push_many(task, tasks).await,
-                    Storages::Postgres { task, .. } => push_many(task, tasks).await,
+            // Jobs of one queue go together (a fan-out's tasks, the reconciler's findings).
+            let mut by_queue: Vec<(&'static str, Vec<Vec<u8>>)> = Vec::new();
+            for job in &jobs {
+                let (queue, payload) = queue_and_payload(job);
+                let payload = payload.map_err(|e| format!("job payload: {e}"))?;
+                match by_queue.iter_mut().find(|(q, _)| *q == queue) {
+                    Some((_, payloads)) => payloads.push(payload),
+                    None => by_queue.push((queue, vec![payload])),
                 }
-            };
-            match store {
-                Some(store) => store.gated(push_it).await,
-                None => push_it.await,
             }
+            for (queue, payloads) in by_queue {
+                self.push_gated(queue, payloads, None).await?;
+            }
+            Ok(())
         })
     }
 
     fn enqueue(&self, job: Job, at: Option<DateTime<Utc>>) -> BoxFuture<'_, Result<(), String>> {
         let delay = delay_until(at);
-        let storages = self.storages.clone();
-        let store = self.shared_file.then(|| self.store.clone());
         Box::pin(async move {
-            let push_it = async move {
-                match (storages, job) {
-                    (Storages::Sqlite { fanout, .. }, Job::Fanout(id)) => {
-                        push(fanout, FanoutJob { request_id: id }, delay).await
-                    }
-                    (Storages::Sqlite { task, .. }, Job::RunTask(id)) => {
-                        push(task, TaskJob { task_id: id }, delay).await
-                    }
-                    (Storages::Sqlite { settle, .. }, Job::Settle(id)) => {
-                        push(settle, SettleJob { request_id: id }, delay).await
-                    }
-                    (Storages::Sqlite { mail, .. }, Job::Deliver(id)) => {
-                        push(mail, MailJob { outbox_id: id }, delay).await
-                    }
-                    (Storages::Postgres { fanout, .. }, Job::Fanout(id)) => {
-                        push(fanout, FanoutJob { request_id: id }, delay).await
-                    }
-                    (Storages::Postgres { task, .. }, Job::RunTask(id)) => {
-                        push(task, TaskJob { task_id: id }, delay).await
-                    }
-                    (Storages::Postgres { settle, .. }, Job::Settle(id)) => {
-                        push(settle, SettleJob { request_id: id }, delay).await
-                    }
-                    (Storages::Postgres { mail, .. }, Job::Deliver(id)) => {
-                        push(mail, MailJob { outbox_id: id }, delay).await
-                    }
-                }
-            };
-            // A queue in the database's own SQLite file writes behind dsrflow's write gate.
-            match store {
-                Some(store) => store.gated(push_it).await,
-                None => push_it.await,
-            }
+            let (queue, payload) = queue_and_payload(&job);
+            let payload = payload.map_err(|e| format!("job payload: {e}"))?;
+            self.push_gated(queue, vec![payload], delay).await
         })
+    }
+}
+
+impl Queues {
+    /// A queue in the database's own SQLite file (a memory database) writes behind dsrflow's
+    /// write gate.
+    async fn push_gated(
+        &self,
+        queue: &str,
+        payloads: Vec<Vec<u8>>,
+        delay: Option<Duration>,
+    ) -> Result<(), String> {
+        let push = self.pool.push(queue, payloads, delay);
+        if self.shared_file {
+            self.store.gated(push).await
+        } else {
+            push.await
+        }
     }
 }
 
 type HandlerResult = Result<(), BoxDynError>;
 
-async fn on_fanout(job: FanoutJob, app: Data<App>) -> HandlerResult {
-    run(&app, Job::Fanout(job.request_id)).await
+async fn on_fanout(
+    job: FanoutJob,
+    id: TaskId,
+    attempt: Attempt,
+    app: Data<App>,
+    acks: Data<Acks>,
+) -> HandlerResult {
+    run(&app, &acks, id, attempt, Job::Fanout(job.request_id)).await
 }
 
-async fn on_task(job: TaskJob, app: Data<App>) -> HandlerResult {
-    run(&app, Job::RunTask(job.task_id)).await
+async fn on_task(
+    job: TaskJob,
+    id: TaskId,
+    attempt: Attempt,
+    app: Data<App>,
+    acks: Data<Acks>,
+) -> HandlerResult {
+    run(&app, &acks, id, attempt, Job::RunTask(job.task_id)).await
 }
 
-async fn on_settle(job: SettleJob, app: Data<App>) -> HandlerResult {
-    run(&app, Job::Settle(job.request_id)).await
+async fn on_settle(
+    job: SettleJob,
+    id: TaskId,
+    attempt: Attempt,
+    app: Data<App>,
+    acks: Data<Acks>,
+) -> HandlerResult {
+    run(&app, &acks, id, attempt, Job::Settle(job.request_id)).await
 }
 
-async fn on_mail(job: MailJob, app: Data<App>) -> HandlerResult {
-    run(&app, Job::Deliver(job.outbox_id)).await
+async fn on_mail(
+    job: MailJob,
+    id: TaskId,
+    attempt: Attempt,
+    app: Data<App>,
+    acks: Data<Acks>,
+) -> HandlerResult {
+    run(&app, &acks, id, attempt, Job::Deliver(job.outbox_id)).await
 }
 
-async fn run(app: &App, job: Job) -> HandlerResult {
-    dsrflow_app::work::run_job(app, job).await.map_err(|e| {
-        tracing::warn!(?job, error = %e, "job failed; it will be retried");
-        Box::new(e) as BoxDynError
-    })
+/// Runs the use case and acknowledges the job: gone when it ran to its end, back in the queue
+/// after a delay when it failed (the database unreachable for a moment, say). Connector and SMTP
+/// failures are not handler failures: the use case records them and schedules its own retry.
+async fn run(app: &App, acks: &Acks, id: TaskId, attempt: Attempt, job: Job) -> HandlerResult {
+    match dsrflow_app::work::run_job(app, job).await {
+        Ok(()) => acks.done(id.to_string()),
+        Err(e) => {
+            tracing::warn!(?job, error = %e, "job failed; it will be retried");
+            acks.failed(id.to_string(), attempt.current(), JOB_ATTEMPTS)
+                .await;
+        }
+    }
+    Ok(())
 }
 
 async fn on_tick(tick: apalis_cron::Tick, app: Data<App>, pool: Data<QueuePool>) -> HandlerResult {
@@ -579,9 +676,14 @@ pub async fn run_workers(
         .map_err(|e| anyhow::anyhow!("cron schedule: {e}"))?;
     let node = node_name();
     let pool = queues.pool.clone();
+    let (acks, ack_writer) = Acks::start(match &pool {
+        QueuePool::Sqlite(p) => Table::Sqlite(p.clone()),
+        QueuePool::Postgres(p) => Table::Postgres(p.clone()),
+    });
     // The same workers on either backend: the storages differ in type only.
     macro_rules! monitor {
         ($fanout:ident, $task:ident, $settle:ident, $mail:ident) => {{
+            let (k1, k2, k3, k5) = (acks.clone(), acks.clone(), acks.clone(), acks.clone());
             let (a1, a2, a3, a4, a5) = (
                 app.clone(),
                 app.clone(),
@@ -604,6 +706,7 @@ pub async fn run_workers(
                         .concurrency(4)
                         .parallelize(tokio::spawn)
                         .data(a5.clone())
+                        .data(k5.clone())
                         .build(on_mail)
                 })
                 .register(move |_| {
@@ -612,6 +715,7 @@ pub async fn run_workers(
                         .concurrency(FANOUT_CONCURRENCY)
                         .parallelize(tokio::spawn)
                         .data(a1.clone())
+                        .data(k1.clone())
                         .build(on_fanout)
                 })
                 .register(move |_| {
@@ -620,6 +724,7 @@ pub async fn run_workers(
                         .concurrency(concurrency)
                         .parallelize(tokio::spawn)
                         .data(a2.clone())
+                        .data(k2.clone())
                         .build(on_task)
                 })
                 .register(move |_| {
@@ -628,6 +733,7 @@ pub async fn run_workers(
                         .concurrency(FANOUT_CONCURRENCY)
                         .parallelize(tokio::spawn)
                         .data(a3.clone())
+                        .data(k3.clone())
                         .build(on_settle)
                 })
                 .register(move |_| {
@@ -657,14 +763,24 @@ pub async fn run_workers(
     if let Err(e) = reconcile_once(&app, "reconcile-start", chrono::TimeDelta::seconds(1)).await {
         tracing::warn!(error = %e, "start-up reconcile failed");
     }
-    monitor
+    let stopped = monitor
         .shutdown_timeout(Duration::from_secs(30))
         .run_with_signal(async move {
             shutdown.await;
             Ok(())
         })
         .await
-        .map_err(|e| anyhow::anyhow!("workers stopped: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("workers stopped: {e}"));
+    // The workers are gone: write what they acknowledged last (an acknowledgement lost here
+    // only means the job runs once more, and finds its work done).
+    drop(acks);
+    if tokio::time::timeout(Duration::from_secs(10), ack_writer)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the last acknowledgements were not written in time");
+    }
+    stopped?;
     Ok(())
 }
 

@@ -35,6 +35,13 @@ pub struct FanoutArgs {
     /// Also run the queue on this PostgreSQL server (a scratch database is created and dropped).
     #[arg(long, env = "DSRFLOW_BENCH_POSTGRES_URL", value_name = "URL")]
     pub postgres_url: Option<String>,
+    /// Skip the SQLite queue.
+    #[arg(long)]
+    pub no_sqlite: bool,
+    /// Keep the PostgreSQL scratch database (its name is printed), e.g. to run
+    /// `dsrflow audit verify` on what the run wrote.
+    #[arg(long)]
+    pub keep_database: bool,
 }
 
 const SCHEMA: &[&str] = &[
@@ -77,6 +84,27 @@ fn system_config(name: &str, path: &Path) -> anyhow::Result<SystemConfig> {
     }))?)
 }
 
+/// CPU time the whole machine spent busy so far (all cores, every process: dsrflow, the
+/// database server, the kernel), in seconds, from `/proc/stat`.
+fn machine_busy_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<f64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+    let busy: f64 = fields
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4 && *i < 8)
+        .map(|(_, v)| v)
+        .sum();
+    Some(busy / 100.0)
+}
+
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -95,10 +123,19 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<ExitCode> {
         args.requests, args.systems, args.concurrency
     );
     println!(
-        "{:<10} {:>12} {:>12} {:>7} {:>12} {:>10}",
-        "queue", "queue tasks/s", "raw tasks/s", "ratio", "end-to-end s", "peak RSS MiB"
+        "{:<10} {:>12} {:>12} {:>7} {:>12} {:>10} {:>9} {:>9}",
+        "queue",
+        "queue tasks/s",
+        "raw tasks/s",
+        "ratio",
+        "end-to-end s",
+        "peak RSS MiB",
+        "queue CPU",
+        "raw CPU"
     );
-    run_backend("sqlite", None, &args).await?;
+    if !args.no_sqlite {
+        run_backend("sqlite", None, &args).await?;
+    }
     if let Some(admin) = &args.postgres_url {
         run_backend("postgres", Some(admin), &args).await?;
     } else {
@@ -122,6 +159,7 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
 
     // Raw: the statements the connector runs, one transaction per (subject, system).
     let raw_started = Instant::now();
+    let raw_cpu_start = machine_busy_secs();
     let mut handles = Vec::new();
     for s in 0..args.systems {
         let path = dir.path().join(format!("raw{s}.db"));
@@ -160,6 +198,7 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
         h.await??;
     }
     let raw_elapsed = raw_started.elapsed();
+    let raw_cpu = raw_cpu_start.zip(machine_busy_secs()).map(|(a, b)| b - a);
 
     // Queued: the real queue and workers.
     let (url, scratch) = match pg_admin {
@@ -209,6 +248,7 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
             can_vouch: true,
         };
         let started = Instant::now();
+        let cpu_start = machine_busy_secs();
         let mut ids = Vec::with_capacity(args.requests);
         for i in 0..args.requests {
             let d = dsrflow_app::requests::create(
@@ -257,6 +297,7 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let elapsed = started.elapsed();
+        let cpu = cpu_start.zip(machine_busy_secs()).map(|(a, b)| b - a);
         let _ = stop_tx.send(());
         let _ = workers.await;
         // Nothing was lost: every task succeeded exactly once.
@@ -265,20 +306,30 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
             bail!("a task needed more than one attempt");
         }
         store.close().await?;
-        anyhow::Ok(elapsed)
+        anyhow::Ok((elapsed, cpu))
     }
     .await;
-    if let Some((admin_db, name)) = scratch {
+    if let Some((admin_db, name)) = scratch.filter(|(_, name)| {
+        if args.keep_database {
+            println!("(kept the scratch database {name})");
+        }
+        !args.keep_database
+    }) {
         admin_db
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .await?;
     }
-    let elapsed = result?;
+    let (elapsed, queue_cpu) = result?;
     let tasks = (args.requests * args.systems) as f64;
     let queued_rate = tasks / elapsed.as_secs_f64().max(1e-9);
     let raw_rate = tasks / raw_elapsed.as_secs_f64().max(1e-9);
+    // Machine CPU time (every core, every process) per task, in milliseconds.
+    let per_task = |cpu: Option<f64>| {
+        cpu.map(|c| format!("{:.2}", c * 1000.0 / tasks))
+            .unwrap_or_else(|| "n/a".to_owned())
+    };
     println!(
-        "{:<10} {:>12.0} {:>12.0} {:>6.0}% {:>12.1} {:>10}",
+        "{:<10} {:>12.0} {:>12.0} {:>6.0}% {:>12.1} {:>10} {:>9} {:>9}",
         label,
         queued_rate,
         raw_rate,
@@ -286,7 +337,9 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
         elapsed.as_secs_f64(),
         peak_rss_mib()
             .map(|m| format!("{m:.0}"))
-            .unwrap_or_else(|| "n/a".to_owned())
+            .unwrap_or_else(|| "n/a".to_owned()),
+        per_task(queue_cpu),
+        per_task(raw_cpu),
     );
     Ok(())
 }

@@ -602,9 +602,21 @@ async fn run_with_real_workers(backend: Backend) {
     let tasks = t.tasks(&id).await;
     assert_eq!(task(&tasks, "odoo", "erase")["status"], "succeeded");
     assert_eq!(task(&tasks, "odoo", "erase")["attempts"], 1);
+    // Every job (fan-out, task, settle, the acknowledgement's delivery) is acknowledged by
+    // removing its row: dsrflow acknowledges its own jobs, and apalis would keep them all.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while housekeeping.depth().await.unwrap() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "jobs left in the queue: {}",
+            housekeeping.depth().await.unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let _ = stop_tx.send(());
     workers.await.unwrap().unwrap();
-    // Finished jobs are pruned (apalis keeps every row otherwise); nothing recent goes.
+    // Rows of finished jobs that apalis itself marked (earlier versions) are pruned once old;
+    // nothing recent goes.
     #[expect(
         clippy::disallowed_methods,
         reason = "the queue stamps rows with the wall clock"
@@ -616,14 +628,6 @@ async fn run_with_real_workers(backend: Backend) {
             .await
             .unwrap(),
         0
-    );
-    assert!(
-        housekeeping
-            .prune_finished(wall + chrono::TimeDelta::minutes(1))
-            .await
-            .unwrap()
-            >= 2,
-        "the fan-out and task jobs are done"
     );
     t.stop().await;
 }
