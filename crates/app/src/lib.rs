@@ -50,6 +50,8 @@ pub struct App {
     pub templates: Option<Arc<dsrflow_mail::Templates>>,
     /// Requests being settled in this process (see [`work::settle`]).
     pub settling: Arc<work::Settling>,
+    /// Reads that workers make at the same moment, shared (see [`work::Reads`]).
+    pub reads: Arc<work::Reads>,
 }
 
 impl App {
@@ -65,6 +67,7 @@ impl App {
             mailer: Arc::new(outbox::NoMail),
             templates: dsrflow_mail::Templates::embedded().ok().map(Arc::new),
             settling: Arc::default(),
+            reads: Arc::default(),
         }
     }
 

@@ -15,7 +15,8 @@ use dsrflow_connectors::{ConnectorError, Outcome, Report, Subject, TaskRequest};
 use dsrflow_domain::lifecycle::{Event, Reason};
 use dsrflow_domain::{RequestKind, RequestStatus, TaskAction, TaskStatus, task::retry_delay_secs};
 use dsrflow_store::audit::{self, Actor, NewEvent};
-use dsrflow_store::entity::task;
+use dsrflow_store::coalesce::Coalesced;
+use dsrflow_store::entity::{request, request_subject, task};
 use dsrflow_store::group::{Step, TxFuture};
 use dsrflow_store::requests as rq;
 use dsrflow_store::sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
@@ -196,11 +197,58 @@ struct Claimed {
     interrupted: bool,
 }
 
+/// Reads that workers make at the same moment, answered by one query each time
+/// ([`dsrflow_store::coalesce`]): the claims of the tasks of a fetch, and the open-task counts
+/// that decide whether a request is ready to settle.
+#[derive(Debug, Default)]
+pub struct Reads {
+    claims: Coalesced<Uuid, (task::Model, request::Model, request_subject::Model)>,
+    pg_claims: Coalesced<Uuid, tq::ClaimedTask>,
+    open_tasks: Coalesced<Uuid, u64>,
+}
+
 async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Claimed>, AppError> {
-    // Reads outside the write transaction (on SQLite it is exclusive); the conditional update
+    if app.store.backend() == DbBackend::Postgres {
+        // One statement reads, checks and claims the tasks that workers are claiming at this
+        // moment (`tasks::claim_many`), committed on its own.
+        let db = app.store.db();
+        let lease_until = after(now, app.settings.work.lease);
+        let Some(c) = app
+            .reads
+            .pg_claims
+            .take(task_id, |ids| async move {
+                tq::claim_many(db, &ids, now, lease_until).await
+            })
+            .await?
+        else {
+            return Ok(None);
+        };
+        return Ok(Some(Claimed {
+            subject: Subject {
+                email: c.subject.email,
+                name: c.subject.name,
+                account_id: c.subject.account_id,
+                phone: c.subject.phone,
+            },
+            kind: c.request.kind,
+            regime: c.request.regime,
+            received_at: c.request.received_at,
+            reference: c.request.reference,
+            interrupted: c.interrupted,
+            task: c.task,
+        }));
+    }
+    // SQLite: reads outside the write transaction (on SQLite it is exclusive); the conditional update
     // below (version check) is what makes the claim safe.
     let db = app.store.db();
-    let Some((t, request, s)) = tq::find_with_request(db, task_id).await? else {
+    let Some((t, request, s)) = app
+        .reads
+        .claims
+        .get(task_id, |ids| async move {
+            tq::find_many_with_request(db, &ids).await
+        })
+        .await?
+    else {
         return Ok(None);
     };
     let due = match t.status {
@@ -227,16 +275,9 @@ async fn claim(app: &App, task_id: Uuid, now: DateTime<Utc>) -> Result<Option<Cl
     next.next_attempt_at = None;
     next.started_at = next.started_at.or(Some(now));
     next.updated_at = now;
-    // One version-checked UPDATE: on PostgreSQL a statement of its own (atomic alone); on
-    // SQLite committed with whatever other claims and outcomes are being written at the same
-    // moment (group commit), one turn of the single writer for all of them.
-    let next = if app.store.backend() == DbBackend::Postgres {
-        match tq::update(app.store.db(), next).await {
-            Ok(n) => Some(n),
-            Err(dsrflow_store::StoreError::Concurrent) => None,
-            Err(e) => return Err(e.into()),
-        }
-    } else {
+    // One version-checked UPDATE, committed with whatever other claims and outcomes are being
+    // written at the same moment (group commit): one turn of the single writer for all.
+    let next = {
         app.store
         .grouped(
             move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Option<task::Model>>, AppError>> {
@@ -304,7 +345,9 @@ async fn record(
             Ok(Outcome::Pending { .. } | Outcome::Manual { .. }) | Err(_) => true,
         };
     let recorded = if one_statement {
-        match record_in(app, app.store.db(), claimed, result, interrupted, now).await? {
+        let recorded =
+            record_in(app, app.store.db(), true, claimed, result, interrupted, now).await?;
+        match recorded {
             Step::Commit(r) | Step::Rollback(r) => r,
         }
     } else {
@@ -317,7 +360,7 @@ async fn record(
                 let app = shared.clone();
                 let claimed = claimed.clone();
                 let result = result.clone();
-                Box::pin(async move { record_in(&app, tx, claimed, result, interrupted, now).await })
+                Box::pin(async move { record_in(&app, tx, false, claimed, result, interrupted, now).await })
             })
             .await?
     };
@@ -334,7 +377,17 @@ async fn record(
     // After the commit (reads, outside the exclusive transaction): only the last task to finish
     // wakes the settling — one settle per request, not per task. Two tasks finishing together
     // may both see zero and both wake it; settling is idempotent.
-    let settle = settle && tq::open_count(app.store.db(), t.request_id).await? == 0;
+    let settle = settle && {
+        let db = app.store.db();
+        let open = app
+            .reads
+            .open_tasks
+            .get(t.request_id, |ids| async move {
+                tq::open_counts(db, &ids).await
+            })
+            .await?;
+        open.unwrap_or(0) == 0
+    };
     let mails = if mailed {
         dsrflow_store::outbox::for_task_pending(app.store.db(), t.id).await?
     } else {
@@ -346,17 +399,20 @@ async fn record(
     if wake_at.is_some() {
         app.wake(Job::RunTask(t.id), wake_at).await;
     }
-    if settle {
+    if settle && app.settling.should_queue(t.request_id) {
         app.wake(Job::Settle(t.request_id), None).await;
     }
     Ok(())
 }
 
 /// Records a connector's outcome in `tx`: the task row (version-checked against the claim) and
-/// its audit event. `Rollback` when there is nothing to record any more.
+/// its audit event. `Rollback` when there is nothing to record any more. `alone`: `tx` is the
+/// pool, and the outcome writes only the task row and its event, committed on its own
+/// (`tasks::update_audited_alone`).
 async fn record_in(
     app: &App,
     tx: &impl ConnectionTrait,
+    alone: bool,
     claimed: task::Model,
     result: Result<Outcome, ConnectorError>,
     interrupted: bool,
@@ -499,7 +555,12 @@ async fn record_in(
         data,
         at: now,
     };
-    let t = match tq::update_audited(tx, t, event).await {
+    let updated = if alone {
+        tq::update_audited_alone(&app.store, t, event).await
+    } else {
+        tq::update_audited(tx, t, event).await
+    };
+    let t = match updated {
         Ok(t) => t,
         Err(dsrflow_store::StoreError::Concurrent) => return Ok(Step::Rollback(None)),
         Err(e) => return Err(e.into()),
@@ -516,14 +577,37 @@ async fn record_in(
 /// that finish together each see no task left open and each wake it): while one runs, the
 /// others only ask it to look once more when it is done, instead of all contending for the
 /// same rows.
+///
+/// It also remembers the requests a settle job was queued for and has not yet started on: a
+/// task that finishes meanwhile and finds no task left open does not queue another (several
+/// tasks finishing together each find none open).
 #[derive(Debug, Default)]
-pub struct Settling(std::sync::Mutex<std::collections::HashMap<Uuid, bool>>);
+pub struct Settling {
+    running: std::sync::Mutex<std::collections::HashMap<Uuid, bool>>,
+    queued: std::sync::Mutex<std::collections::HashSet<Uuid>>,
+}
 
 impl Settling {
     fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, bool>> {
-        self.0
+        self.running
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn queued(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<Uuid>> {
+        self.queued
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether a settle job should be queued for `id`: not if one is queued and not started.
+    fn should_queue(&self, id: Uuid) -> bool {
+        self.queued().insert(id)
+    }
+
+    /// A settle job for `id` starts: the next task to find none open queues another.
+    fn started(&self, id: Uuid) {
+        self.queued().remove(&id);
     }
 
     /// The turn to settle `id`, or None when another job holds it (it will look again).
@@ -579,6 +663,8 @@ impl Drop for SettleTurn<'_> {
 /// Moves a request whose tasks are all final to review (or straight to completion when the
 /// policy allows it for the kind and every task ended well).
 pub async fn settle(app: &App, request_id: Uuid) -> Result<(), AppError> {
+    // Before reading: a task finishing from now on queues a settle job of its own.
+    app.settling.started(request_id);
     let Some(mut turn) = app.settling.enter(request_id) else {
         return Ok(());
     };
@@ -980,5 +1066,28 @@ mod tests {
         // A turn dropped early (an error) lets the next job in.
         drop(next);
         assert!(settling.enter(id).is_some());
+    }
+
+    #[test]
+    fn one_settle_job_is_queued_until_it_starts() {
+        let settling = Settling::default();
+        let id = Uuid::now_v7();
+        assert!(
+            settling.should_queue(id),
+            "the first task to finish queues it"
+        );
+        assert!(
+            !settling.should_queue(id),
+            "the others finishing meanwhile do not"
+        );
+        assert!(
+            settling.should_queue(Uuid::now_v7()),
+            "other requests are not held up"
+        );
+        settling.started(id);
+        assert!(
+            settling.should_queue(id),
+            "once it started, a later finish queues again"
+        );
     }
 }

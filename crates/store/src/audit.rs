@@ -149,12 +149,7 @@ async fn append_pg(conn: &impl ConnectionTrait, event: &NewEvent) -> Result<i64,
 /// `$offset+1` … `$offset+7` ([`pg_append_values`]); `guard` is a further condition for taking
 /// the head (nothing is appended when it fails).
 fn pg_append_ctes(offset: usize, guard: &str) -> String {
-    // One length-prefixed part of the hash input, as `event_hash` writes it.
-    fn part(expr: &str) -> String {
-        format!(
-            "int8send(octet_length(convert_to({expr}, 'UTF8'))::int8) || convert_to({expr}, 'UTF8')"
-        )
-    }
+    let part = pg_hash_part;
     let p = |i: usize| format!("${}", offset + i);
     let input = [
         part("(h.seq + 1)::text"),
@@ -200,6 +195,144 @@ fn pg_append_values(event: &NewEvent) -> Vec<sea_orm::Value> {
         event.action.into(),
         canonical_json(&event.data).into(),
     ]
+}
+
+/// One statement on PostgreSQL for several version-checked changes, each followed by its event
+/// when it changed its row: the events of the changes that took effect are chained in their
+/// order, in the database (a recursive common table expression computes each hash from the
+/// previous one, as [`event_hash`] does), and the head moves to the last. The head is locked
+/// once, and the statement commits once, for all of them. The result has one row: `done`, the
+/// 1-based positions of the changes that changed their row, and `head`.
+pub(crate) fn pg_batch(items: &[(Statement, NewEvent)]) -> Statement {
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut ctes = Vec::with_capacity(items.len() + 6);
+    let mut done = Vec::with_capacity(items.len());
+    for (i, (change, _)) in items.iter().enumerate() {
+        let k = i + 1;
+        ctes.push(format!(
+            "u{k} AS ({} RETURNING 1)",
+            shift_placeholders(&change.sql, values.len())
+        ));
+        values.extend(change.values.clone().map(|v| v.0).unwrap_or_default());
+        done.push(format!("SELECT {k} FROM u{k}"));
+    }
+    ctes.push(format!("done(k) AS ({})", done.join(" UNION ALL ")));
+    // The events as seven parallel arrays (the request id as text, empty for none).
+    let mut ks = Vec::new();
+    let mut times = Vec::new();
+    let mut time_texts = Vec::new();
+    let mut rid_texts = Vec::new();
+    let mut actors = Vec::new();
+    let mut actions = Vec::new();
+    let mut datas = Vec::new();
+    for (i, (_, e)) in items.iter().enumerate() {
+        let at = truncate_micros(e.at);
+        ks.push(i32::try_from(i + 1).unwrap_or(i32::MAX));
+        times.push(at);
+        time_texts.push(at.to_rfc3339_opts(SecondsFormat::Micros, true));
+        rid_texts.push(e.request_id.map(|id| id.to_string()).unwrap_or_default());
+        actors.push(e.actor.as_string());
+        actions.push(e.action.to_owned());
+        datas.push(canonical_json(&e.data));
+    }
+    let n = values.len();
+    values.push(ks.into());
+    values.push(times.into());
+    values.push(time_texts.into());
+    values.push(rid_texts.into());
+    values.push(actors.into());
+    values.push(actions.into());
+    values.push(datas.into());
+    let p = |i: usize| format!("${}", n + i);
+    ctes.push(format!(
+        "ev AS (SELECT e.*, row_number() OVER (ORDER BY e.k) AS rn \
+         FROM unnest({}::int4[], {}::timestamptz[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[]) \
+         AS e(k, t, t_txt, rid_txt, actor, action, data) WHERE e.k IN (SELECT k FROM done))",
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5),
+        p(6),
+        p(7)
+    ));
+    ctes.push(
+        "h AS (SELECT seq, hash FROM audit_head WHERE id = 1 AND EXISTS (SELECT 1 FROM done) FOR UPDATE)"
+            .to_owned(),
+    );
+    let input = [
+        pg_hash_part("(c.seq + 1)::text"),
+        pg_hash_part("e.t_txt"),
+        pg_hash_part("e.rid_txt"),
+        pg_hash_part("e.actor"),
+        pg_hash_part("e.action"),
+        pg_hash_part("e.data"),
+        pg_hash_part("c.hash"),
+    ]
+    .join(" || ");
+    ctes.push(format!(
+        "chain(n, seq, hash) AS (SELECT 0::int8, h.seq, h.hash::text FROM h \
+         UNION ALL SELECT c.n + 1, c.seq + 1, encode(sha256({input}), 'hex') \
+         FROM chain c JOIN ev e ON e.rn = c.n + 1)"
+    ));
+    ctes.push(
+        "ins AS (INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
+         SELECT c.seq, e.t, NULLIF(e.rid_txt, '')::uuid, e.actor, e.action, e.data, p.hash, c.hash \
+         FROM chain c JOIN chain p ON p.n = c.n - 1 JOIN ev e ON e.rn = c.n RETURNING seq, hash)"
+            .to_owned(),
+    );
+    ctes.push(
+        "moved AS (UPDATE audit_head SET seq = m.seq, hash = m.hash \
+         FROM (SELECT seq, hash FROM ins ORDER BY seq DESC LIMIT 1) m \
+         WHERE audit_head.id = 1 RETURNING audit_head.seq)"
+            .to_owned(),
+    );
+    let sql = format!(
+        "WITH RECURSIVE {} SELECT (SELECT string_agg(k::text, ',') FROM done) AS done, (SELECT seq FROM moved) AS head",
+        ctes.join(", ")
+    );
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+/// One length-prefixed part of the hash input, as `event_hash` writes it, in PostgreSQL.
+fn pg_hash_part(expr: &str) -> String {
+    format!(
+        "int8send(octet_length(convert_to({expr}, 'UTF8'))::int8) || convert_to({expr}, 'UTF8')"
+    )
+}
+
+/// `sql` with its PostgreSQL parameters `$n` renumbered `$(n + offset)` (outside quoted text
+/// and identifiers), to put several statements' parameters in one list.
+fn shift_placeholders(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    digits.push(d);
+                    chars.next();
+                }
+                let n: usize = digits.parse().unwrap_or(0);
+                out.push('$');
+                out.push_str(&(n + offset).to_string());
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// An event ready to insert after the head (`head_seq`, `head_hash`).

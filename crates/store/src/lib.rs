@@ -5,6 +5,8 @@
 //! case writes its rows and its audit event in it and commits once.
 
 pub mod audit;
+mod audited;
+pub mod coalesce;
 pub mod entity;
 pub mod error;
 pub mod group;
@@ -45,6 +47,8 @@ pub struct Store {
     sqlite_file: Option<std::path::PathBuf>,
     /// Writes that share a transaction ([`Store::grouped`]).
     group: Arc<group::Group>,
+    /// Audited changes that commit on their own ([`Store::audited_change`]).
+    audited: Arc<audited::Batcher>,
 }
 
 impl Store {
@@ -78,6 +82,7 @@ impl Store {
             write_gate,
             sqlite_file: sqlite_file_of(url),
             group: Arc::default(),
+            audited: Arc::default(),
         })
     }
 

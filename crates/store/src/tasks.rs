@@ -1,5 +1,7 @@
 //! Queries on tasks, their collected data, and periodic-job ticks.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use dsrflow_domain::TaskStatus;
 use sea_orm::prelude::Uuid;
@@ -92,6 +94,145 @@ pub async fn update_audited(
     Ok(updated)
 }
 
+/// Like [`update_audited`], committed on its own: batched with the outcomes other workers record
+/// at the same moment ([`Store::audited_change`]).
+pub async fn update_audited_alone(
+    store: &crate::Store,
+    mut updated: task::Model,
+    event: crate::audit::NewEvent,
+) -> Result<task::Model, StoreError> {
+    use sea_orm::QueryTrait;
+    let expected = updated.version;
+    updated.version = expected + 1;
+    let change = task::Entity::update_many()
+        .set(updated.clone().into_active_model().reset_all())
+        .filter(task::Column::Id.eq(updated.id))
+        .filter(task::Column::Version.eq(expected))
+        .build(store.backend());
+    store.audited_change(updated.id, change, event).await?;
+    Ok(updated)
+}
+
+/// A task claimed by [`claim_many`], with what its worker needs.
+#[derive(Debug, Clone)]
+pub struct ClaimedTask {
+    /// The task as claimed (`running`, attempt counted, lease set, version bumped).
+    pub task: task::Model,
+    /// Its request.
+    pub request: request::Model,
+    /// The request's subject.
+    pub subject: request_subject::Model,
+    /// It was running with a processor's reference: this attempt asks the processor again
+    /// (the attempt is not counted).
+    pub polling: bool,
+    /// It was running without one: the worker that held it died mid-call.
+    pub interrupted: bool,
+}
+
+/// Claims the tasks among `ids` that are due, on PostgreSQL, in one statement committed on its
+/// own (the claims of a fetch): a task is due when it is `pending` or `retrying` and its next
+/// attempt time has passed, or `running` with an expired lease, and its request is not final.
+/// A claimed task is `running` until `lease_until`, its attempt counted unless it only polls a
+/// processor. Tasks not due, or claimed by someone else meanwhile, are absent. SQLite claims one
+/// task at a time, in Rust, behind its single writer (`work::claim`); this is the same rule.
+///
+/// The tasks are found by primary key only: the status conditions are written as a `CASE` so
+/// that the planner, whose statistics lag behind statuses that change thousands of times a
+/// minute, never walks the status index instead (measured: 14 ms a claim, growing with churn).
+pub async fn claim_many(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<HashMap<Uuid, ClaimedTask>, StoreError> {
+    use dsrflow_domain::RequestStatus;
+    use sea_orm::{FromQueryResult, IdenStatic, Iterable};
+    let cols = |prefix: &str, table: &str, names: Vec<&'static str>| -> String {
+        names
+            .into_iter()
+            .map(|c| format!("{table}.\"{c}\" AS \"{prefix}{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let select = [
+        cols(
+            "A_",
+            "c",
+            task::Column::iter().map(|c| c.as_str()).collect(),
+        ),
+        cols(
+            "B_",
+            "r",
+            request::Column::iter().map(|c| c.as_str()).collect(),
+        ),
+        cols(
+            "C_",
+            "s",
+            request_subject::Column::iter()
+                .map(|c| c.as_str())
+                .collect(),
+        ),
+    ]
+    .join(", ");
+    let (running, pending, retrying) = (
+        TaskStatus::Running.as_str(),
+        TaskStatus::Pending.as_str(),
+        TaskStatus::Retrying.as_str(),
+    );
+    let sql = format!(
+        "WITH o AS (SELECT id, status, external_ref FROM dsr_task WHERE id = ANY($1)), \
+         c AS (UPDATE dsr_task t SET status = '{running}', \
+           attempts = t.attempts + CASE WHEN t.status = '{running}' AND t.external_ref IS NOT NULL THEN 0 ELSE 1 END, \
+           lease_until = $3, next_attempt_at = NULL, started_at = COALESCE(t.started_at, $2), \
+           updated_at = $2, version = t.version + 1 \
+         FROM o, dsr_request r \
+         WHERE t.id = ANY($1) AND t.id = o.id AND r.id = t.request_id AND r.status <> ALL($4) \
+           AND CASE t.status \
+             WHEN '{pending}' THEN t.next_attempt_at IS NULL OR t.next_attempt_at <= $2 \
+             WHEN '{retrying}' THEN t.next_attempt_at IS NULL OR t.next_attempt_at <= $2 \
+             WHEN '{running}' THEN t.lease_until IS NULL OR t.lease_until <= $2 \
+             ELSE false END \
+         RETURNING t.*, o.status AS was, o.external_ref IS NOT NULL AS had_ref) \
+         SELECT {select}, c.was AS was, c.had_ref AS had_ref \
+         FROM c JOIN dsr_request r ON r.id = c.request_id JOIN request_subject s ON s.request_id = c.request_id"
+    );
+    let finals: Vec<String> = RequestStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_final())
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            sql,
+            vec![
+                ids.to_vec().into(),
+                now.into(),
+                lease_until.into(),
+                finals.into(),
+            ],
+        ))
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let task = task::Model::from_query_result(&row, "A_")?;
+        let was: String = row.try_get("", "was")?;
+        let had_ref: bool = row.try_get("", "had_ref")?;
+        let running = was == TaskStatus::Running.as_str();
+        out.insert(
+            task.id,
+            ClaimedTask {
+                request: request::Model::from_query_result(&row, "B_")?,
+                subject: request_subject::Model::from_query_result(&row, "C_")?,
+                polling: running && had_ref,
+                interrupted: running && !had_ref,
+                task,
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// A task with its request and subject, in one query (what a worker needs to claim and run it).
 pub async fn find_with_request(
     conn: &impl ConnectionTrait,
@@ -111,6 +252,35 @@ pub async fn find_with_request(
             "task {id} has no request or subject row"
         ))),
     }
+}
+
+/// Several tasks with their requests and subjects, in one query (the claims of a fetch); tasks
+/// not found are absent.
+pub async fn find_many_with_request(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, (task::Model, request::Model, request_subject::Model)>, StoreError> {
+    let rows = task::Entity::find()
+        .filter(task::Column::Id.is_in(ids.iter().copied()))
+        .find_also_related(request::Entity)
+        .and_also_related(request_subject::Entity)
+        .all(conn)
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for (t, r, s) in rows {
+        match (r, s) {
+            (Some(r), Some(s)) => {
+                out.insert(t.id, (t, r, s));
+            }
+            _ => {
+                return Err(StoreError::Corrupt(format!(
+                    "task {} has no request or subject row",
+                    t.id
+                )));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Tasks a worker should pick up now: pending or retrying and due, or running with an expired
@@ -192,6 +362,31 @@ pub async fn open_count(conn: &impl ConnectionTrait, request_id: Uuid) -> Result
         .filter(task::Column::Status.is_in(open))
         .count(conn)
         .await?)
+}
+
+/// How many tasks of each request are not final, in one query; requests with none are absent.
+pub async fn open_counts(
+    conn: &impl ConnectionTrait,
+    request_ids: &[Uuid],
+) -> Result<HashMap<Uuid, u64>, StoreError> {
+    let open: Vec<TaskStatus> = TaskStatus::ALL
+        .into_iter()
+        .filter(|s| !s.is_final())
+        .collect();
+    let rows: Vec<(Uuid, i64)> = task::Entity::find()
+        .select_only()
+        .column(task::Column::RequestId)
+        .column_as(task::Column::Id.count(), "open")
+        .filter(task::Column::RequestId.is_in(request_ids.iter().copied()))
+        .filter(task::Column::Status.is_in(open))
+        .group_by(task::Column::RequestId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect())
 }
 
 /// Marks every non-final task of a request as skipped (the request closed first).

@@ -346,3 +346,108 @@ async fn grouped_writes_commit_together_and_a_spoiled_item_does_not_sink_the_bat
     assert_eq!(report.first_break, None);
     assert_eq!(report.events, 17);
 }
+
+on_both!(
+    audited_changes_made_together_are_chained_in_order_and_a_stale_one_changes_nothing,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        use dsrflow_app::store::StoreError;
+        use dsrflow_app::store::audit::{Actor, NewEvent};
+        use dsrflow_app::store::entity::task;
+        use dsrflow_app::store::tasks as tq;
+        use dsrflow_domain::{TaskAction, TaskStatus};
+
+        let created = t
+            .create(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let request_id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+        let at = crate::support::t("2026-02-10T09:00:00Z");
+        let tasks: Vec<task::Model> = (0..12)
+            .map(|i| task::Model {
+                id: uuid::Uuid::now_v7(),
+                request_id,
+                system: format!("sys{i}"),
+                action: TaskAction::Erase,
+                status: TaskStatus::Running,
+                attempts: 1,
+                last_error: None,
+                outcome: None,
+                external_ref: None,
+                instructions: None,
+                next_attempt_at: None,
+                lease_until: None,
+                started_at: Some(at),
+                finished_at: None,
+                completed_by: None,
+                note: None,
+                created_at: at,
+                updated_at: at,
+                version: 0,
+            })
+            .collect();
+        tq::insert_many(t.app.store.db(), tasks.clone())
+            .await
+            .unwrap();
+        let before = audit::verify(t.app.store.db()).await.unwrap().events;
+
+        // Twelve workers record their outcomes at once (on PostgreSQL they share statements);
+        // one of them has lost the task meanwhile (its version is stale).
+        let mut handles = Vec::new();
+        for (i, mut next) in tasks.into_iter().enumerate() {
+            let store = t.app.store.clone();
+            handles.push(tokio::spawn(async move {
+                if i == 4 {
+                    next.version = 3;
+                }
+                next.status = TaskStatus::Succeeded;
+                next.finished_at = Some(at);
+                tq::update_audited_alone(
+                    &store,
+                    next,
+                    NewEvent {
+                        request_id: Some(request_id),
+                        actor: Actor::System,
+                        action: "task.finished",
+                        data: json!({ "i": i }),
+                        at,
+                    },
+                )
+                .await
+            }));
+        }
+        for (i, h) in handles.into_iter().enumerate() {
+            let out = h.await.unwrap();
+            if i == 4 {
+                assert!(matches!(out, Err(StoreError::Concurrent)), "{out:?}");
+            } else {
+                assert_eq!(out.unwrap().version, 1, "task {i}");
+            }
+        }
+
+        let stored = tq::for_request(t.app.store.db(), request_id).await.unwrap();
+        let succeeded: Vec<&str> = stored
+            .iter()
+            .filter(|s| s.status == TaskStatus::Succeeded)
+            .map(|s| s.system.as_str())
+            .collect();
+        assert_eq!(succeeded.len(), 11);
+        assert!(
+            !succeeded.contains(&"sys4"),
+            "the stale change changed nothing"
+        );
+        let finished: Vec<u64> = actions(t)
+            .await
+            .into_iter()
+            .filter(|(a, _)| a == "task.finished")
+            .map(|(_, d)| d["i"].as_u64().unwrap())
+            .collect();
+        assert_eq!(finished.len(), 11, "{finished:?}");
+        assert!(
+            !finished.contains(&4),
+            "no event for the change that did not happen"
+        );
+        let report = audit::verify(t.app.store.db()).await.unwrap();
+        assert_eq!(report.first_break, None);
+        assert_eq!(report.events, before + 11);
+    }
+);
