@@ -147,6 +147,18 @@ pub async fn enqueue(
     msg: NewMessage,
     reference: Option<&str>,
 ) -> Result<Option<Uuid>, AppError> {
+    let row = row(app, msg, reference)?;
+    let id = row.id;
+    let inserted = oq::insert(conn, row).await?;
+    Ok(inserted.then_some(id))
+}
+
+/// The outbox row of a message (address and body sealed), ready to insert.
+pub(crate) fn row(
+    app: &App,
+    msg: NewMessage,
+    reference: Option<&str>,
+) -> Result<outbox::Model, AppError> {
     let now = app.clock.now();
     let id = Uuid::now_v7();
     let body = serde_json::to_vec(&Body {
@@ -155,35 +167,30 @@ pub async fn enqueue(
         reference: reference.map(str::to_owned),
     })
     .map_err(|e| AppError::Internal(format!("outbox body: {e}")))?;
-    let inserted = oq::insert(
-        conn,
-        outbox::Model {
-            id,
-            dedupe_key: msg.dedupe_key,
-            request_id: msg.request_id,
-            task_id: msg.task_id,
-            template: msg.template.to_owned(),
-            language: msg.language.as_str().to_owned(),
-            audience: msg.audience.as_str().to_owned(),
-            to_masked: mask(&msg.to),
-            to_address: Some(msg.to),
-            subject: msg.subject,
-            body: Some(app.settings.data_key.seal(id.as_bytes(), &body)),
-            message_id: message_id(app, id),
-            in_reply_to: msg.in_reply_to,
-            status: "pending".to_owned(),
-            attempts: 0,
-            last_error: None,
-            next_attempt_at: None,
-            lease_until: None,
-            created_at: now,
-            sent_at: None,
-            updated_at: now,
-            version: 0,
-        },
-    )
-    .await?;
-    Ok(inserted.then_some(id))
+    Ok(outbox::Model {
+        id,
+        dedupe_key: msg.dedupe_key,
+        request_id: msg.request_id,
+        task_id: msg.task_id,
+        template: msg.template.to_owned(),
+        language: msg.language.as_str().to_owned(),
+        audience: msg.audience.as_str().to_owned(),
+        to_masked: mask(&msg.to),
+        to_address: Some(msg.to),
+        subject: msg.subject,
+        body: Some(app.settings.data_key.seal(id.as_bytes(), &body)),
+        message_id: message_id(app, id),
+        in_reply_to: msg.in_reply_to,
+        status: "pending".to_owned(),
+        attempts: 0,
+        last_error: None,
+        next_attempt_at: None,
+        lease_until: None,
+        created_at: now,
+        sent_at: None,
+        updated_at: now,
+        version: 0,
+    })
 }
 
 /// The Message-ID of an outbox message: `<dsr-{id}@{host of the public URL}>`.

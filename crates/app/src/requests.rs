@@ -10,8 +10,10 @@ use dsrflow_domain::{
 };
 use dsrflow_store::audit::{self, Actor, NewEvent};
 use dsrflow_store::entity::{request, request_pause, request_subject, task};
+use dsrflow_store::group::{Step, TxFuture};
 use dsrflow_store::requests::{self as q, ListFilter, RequestRecord};
 use rand::Rng;
+use sea_orm::DatabaseTransaction;
 use sea_orm::prelude::Uuid;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -142,9 +144,19 @@ pub async fn create_batch(
     new: Vec<NewRequest>,
 ) -> Result<Vec<RequestDetails>, AppError> {
     let group = prepare_group(app, caller, new)?;
-    let tx = app.store.write().await?;
-    let mail = store_group(app, &*tx, &group).await?;
-    tx.commit().await?;
+    // Stored with whatever other intakes are being stored at the same moment (group commit):
+    // on SQLite one turn of the single writer, on PostgreSQL one commit, for all of them. The
+    // closure may run twice (alone, if another intake spoils the batch), so it works on copies.
+    let shared = (app.clone(), group.clone());
+    let mail = app
+        .store
+        .grouped(
+            move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Vec<Uuid>>, AppError>> {
+                let (app, group) = shared.clone();
+                Box::pin(async move { store_group(&app, tx, &group).await.map(Step::Commit) })
+            },
+        )
+        .await?;
     after_commit_group(app, &group, mail).await;
     let mut out = Vec::with_capacity(group.items.len());
     for p in group.items {
@@ -221,6 +233,9 @@ pub async fn store_group(
     conn: &impl sea_orm::ConnectionTrait,
     g: &Group,
 ) -> Result<Vec<Uuid>, AppError> {
+    if let Some(mail) = store_group_at_once(app, conn, g).await? {
+        return Ok(mail);
+    }
     let mut mail = Vec::new();
     for p in &g.items {
         if let Some(m) = store_prepared(app, conn, p).await? {
@@ -233,6 +248,122 @@ pub async fn store_group(
         mail.push(m);
     }
     Ok(mail)
+}
+
+/// Every row of the group in few round trips ([`dsrflow_store::batch::Batch`]): the requests,
+/// their subjects, pauses and acknowledgements, the identity link and its mail in one, and the
+/// `request.created` events.
+///
+/// - **SQLite**: the events go first, in one round trip, chained to the head this process
+///   wrote last ([`audit::Guess`]: each insert checks the head in the same statement); None
+///   when there is no head remembered yet or the guess went stale (another process wrote):
+///   nothing was written, and [`store_group`] writes the rows one by one.
+/// - **PostgreSQL**: the rows in one statement, then each event in one statement of its own
+///   (the audit head's lock is taken last and held only until the commit).
+async fn store_group_at_once(
+    app: &App,
+    conn: &impl sea_orm::ConnectionTrait,
+    g: &Group,
+) -> Result<Option<Vec<Uuid>>, AppError> {
+    let backend = conn.get_database_backend();
+    let sqlite = match backend {
+        sea_orm::DbBackend::Sqlite => true,
+        sea_orm::DbBackend::Postgres => false,
+        _ => return Ok(None),
+    };
+    let guess = if sqlite {
+        let Some(mut head) = audit::Guess::current(backend) else {
+            return Ok(None);
+        };
+        let mut events = dsrflow_store::batch::Batch::default();
+        for p in &g.items {
+            events.push(head.append(&created_event(p)));
+        }
+        // A stale guess inserts nothing (and the events after it follow it): nothing is
+        // written.
+        let appended = events.run(conn).await?;
+        if appended == 0 {
+            return Ok(None);
+        }
+        if appended != g.items.len() as u64 {
+            return Err(AppError::Internal(
+                "the audit chain moved while events were appended".to_owned(),
+            ));
+        }
+        Some(head)
+    } else {
+        None
+    };
+    let mut rows = dsrflow_store::batch::Batch::default();
+    let mut mail = Vec::new();
+    for p in &g.items {
+        let row = &p.row;
+        for stmt in q::insert_statements(backend, row.clone(), p.subject.clone()) {
+            rows.push(stmt);
+        }
+        if p.paused {
+            rows.push(q::open_pause_statement(
+                backend,
+                row.id,
+                "identity",
+                row.created_at,
+            ));
+        }
+        let ack = crate::outbox::row(app, p.ack.clone(), Some(&row.reference))?;
+        mail.push(ack.id);
+        rows.push(dsrflow_store::outbox::insert_statement(backend, ack));
+    }
+    if let Some(link) = &g.link {
+        mail.push(crate::verification::batch_link(app, &mut rows, link)?);
+    }
+    let written = rows.run(conn).await.map_err(|e| match e {
+        dsrflow_store::StoreError::Db(db)
+            if dsrflow_store::StoreError::is_unique_violation(&db) =>
+        {
+            dsrflow_store::StoreError::Conflict("a request with this id or reference")
+        }
+        e => e,
+    })?;
+    let expected = g.items.iter().map(|p| 3 + u64::from(p.paused)).sum::<u64>()
+        + if g.link.is_some() { 2 } else { 0 };
+    if written != expected {
+        // A message's dedupe key was taken: never for a new request's messages, whose keys
+        // name the request. Refuse rather than report mail that is not queued.
+        return Err(AppError::Internal(format!(
+            "an intake wrote {written} rows where {expected} were expected"
+        )));
+    }
+    match guess {
+        // The events are in the transaction; remember where the chain's head is now.
+        Some(head) => head.keep(),
+        None => {
+            for p in &g.items {
+                audit::append(conn, created_event(p)).await?;
+            }
+        }
+    }
+    Ok(Some(mail))
+}
+
+/// The `request.created` event of a prepared request: kind, channel, regime, status, receipt
+/// day, deadline and whether identity was vouched; no personal data.
+fn created_event(p: &Prepared) -> NewEvent {
+    let row = &p.row;
+    NewEvent {
+        request_id: Some(row.id),
+        actor: p.actor.clone(),
+        action: "request.created",
+        data: json!({
+            "kind": row.kind,
+            "channel": row.channel,
+            "regime": row.regime,
+            "status": row.status,
+            "receipt_day": row.receipt_day,
+            "deadline": row.deadline,
+            "identity_vouched": p.vouched,
+        }),
+        at: row.created_at,
+    }
 }
 
 /// Wakes the work stored requests need, once their transaction committed.
@@ -407,25 +538,7 @@ pub async fn store_prepared(
         q::open_pause(conn, row.id, "identity", row.created_at).await?;
     }
     let ack = crate::outbox::enqueue(app, conn, p.ack.clone(), Some(&row.reference)).await?;
-    audit::append(
-        conn,
-        NewEvent {
-            request_id: Some(row.id),
-            actor: p.actor.clone(),
-            action: "request.created",
-            data: json!({
-                "kind": row.kind,
-                "channel": row.channel,
-                "regime": row.regime,
-                "status": row.status,
-                "receipt_day": row.receipt_day,
-                "deadline": row.deadline,
-                "identity_vouched": p.vouched,
-            }),
-            at: row.created_at,
-        },
-    )
-    .await?;
+    audit::append(conn, created_event(p)).await?;
     Ok(ack)
 }
 

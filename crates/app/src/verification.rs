@@ -164,6 +164,20 @@ pub async fn store_link(
     crate::outbox::enqueue(app, conn, link.mail.clone(), Some(&link.reference)).await
 }
 
+/// The inserts of [`store_link`] added to `batch`; the id of the link's mail.
+pub(crate) fn batch_link(
+    app: &App,
+    batch: &mut dsrflow_store::batch::Batch,
+    link: &PreparedLink,
+) -> Result<Uuid, AppError> {
+    let backend = app.store.backend();
+    batch.push(vq::insert_statement(backend, link.row.clone()));
+    let mail = crate::outbox::row(app, link.mail.clone(), Some(&link.reference))?;
+    let id = mail.id;
+    batch.push(dsrflow_store::outbox::insert_statement(backend, mail));
+    Ok(id)
+}
+
 /// What a link stands for now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkState {

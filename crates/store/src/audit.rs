@@ -81,6 +81,47 @@ fn remember_head(seq: i64, hash: &str) {
     }
 }
 
+/// The head that the next events of this process will follow on SQLite, to build appends that
+/// go into a [`crate::batch::Batch`] with other writes; each insert checks the guess in the
+/// same statement (a wrong guess inserts nothing, and the batch fails as a whole).
+#[derive(Debug, Clone)]
+pub struct Guess {
+    seq: i64,
+    hash: String,
+}
+
+impl Guess {
+    /// The head this process wrote last, if it wrote one (SQLite only).
+    pub fn current(backend: DbBackend) -> Option<Self> {
+        if backend != DbBackend::Sqlite {
+            return None;
+        }
+        let (seq, hash) = SQLITE_HEAD.lock().ok().and_then(|h| h.clone())?;
+        Some(Self { seq, hash })
+    }
+
+    /// The insert of `event` after this head (inserting nothing unless the stored head is
+    /// still this one); the guess moves to the event.
+    pub fn append(&mut self, event: &NewEvent) -> Statement {
+        let e = Prepared::new(event, self.seq, &self.hash);
+        let stmt = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
+             SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM audit_head WHERE id = 1 AND seq = ? AND hash = ?",
+            e.values(self.seq.into(), self.hash.clone().into()),
+        );
+        self.seq = e.seq;
+        self.hash = e.hash;
+        stmt
+    }
+
+    /// The appends built from this guess were committed to the transaction: remember where the
+    /// head is now.
+    pub fn keep(self) {
+        remember_head(self.seq, &self.hash);
+    }
+}
+
 /// Appends an event inside the caller's write transaction and returns its sequence number.
 pub async fn append(conn: &impl ConnectionTrait, event: NewEvent) -> Result<i64, StoreError> {
     let backend = conn.get_database_backend();
@@ -211,7 +252,7 @@ pub(crate) fn pg_batch(items: &[(Statement, NewEvent)]) -> Statement {
         let k = i + 1;
         ctes.push(format!(
             "u{k} AS ({} RETURNING 1)",
-            shift_placeholders(&change.sql, values.len())
+            crate::batch::shift_placeholders(&change.sql, values.len())
         ));
         values.extend(change.values.clone().map(|v| v.0).unwrap_or_default());
         done.push(format!("SELECT {k} FROM u{k}"));
@@ -299,40 +340,6 @@ fn pg_hash_part(expr: &str) -> String {
     format!(
         "int8send(octet_length(convert_to({expr}, 'UTF8'))::int8) || convert_to({expr}, 'UTF8')"
     )
-}
-
-/// `sql` with its PostgreSQL parameters `$n` renumbered `$(n + offset)` (outside quoted text
-/// and identifiers), to put several statements' parameters in one list.
-fn shift_placeholders(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut quote: Option<char> = None;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        match quote {
-            Some(q) => {
-                out.push(c);
-                if c == q {
-                    quote = None;
-                }
-            }
-            None if c == '\'' || c == '"' => {
-                quote = Some(c);
-                out.push(c);
-            }
-            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
-                let mut digits = String::new();
-                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-                    digits.push(d);
-                    chars.next();
-                }
-                let n: usize = digits.parse().unwrap_or(0);
-                out.push('$');
-                out.push_str(&(n + offset).to_string());
-            }
-            None => out.push(c),
-        }
-    }
-    out
 }
 
 /// An event ready to insert after the head (`head_seq`, `head_hash`).

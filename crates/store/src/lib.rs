@@ -6,6 +6,7 @@
 
 pub mod audit;
 mod audited;
+pub mod batch;
 pub mod coalesce;
 pub mod entity;
 pub mod error;

@@ -25,6 +25,20 @@ pub async fn insert(conn: &impl ConnectionTrait, m: outbox::Model) -> Result<boo
     Ok(n > 0)
 }
 
+/// The insert of [`insert`] (nothing inserted when the dedupe key is taken), to run in a
+/// [`crate::batch::Batch`].
+pub fn insert_statement(backend: sea_orm::DbBackend, m: outbox::Model) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::OnConflict;
+    outbox::Entity::insert(m.into_active_model())
+        .on_conflict(
+            OnConflict::column(outbox::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .build(backend)
+}
+
 /// One message.
 pub async fn find(
     conn: &impl ConnectionTrait,

@@ -44,6 +44,37 @@ pub async fn insert(
     Ok(())
 }
 
+/// The inserts of [`insert`], to run in a [`crate::batch::Batch`].
+pub fn insert_statements(
+    backend: sea_orm::DbBackend,
+    req: request::Model,
+    subject: request_subject::Model,
+) -> [sea_orm::Statement; 2] {
+    use sea_orm::QueryTrait;
+    [
+        request::Entity::insert(req.into_active_model()).build(backend),
+        request_subject::Entity::insert(subject.into_active_model()).build(backend),
+    ]
+}
+
+/// The insert of [`open_pause`], to run in a [`crate::batch::Batch`].
+pub fn open_pause_statement(
+    backend: sea_orm::DbBackend,
+    request_id: Uuid,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    request_pause::Entity::insert(request_pause::ActiveModel {
+        request_id: Set(request_id),
+        reason: Set(reason.to_owned()),
+        started_at: Set(at),
+        ended_at: Set(None),
+        ..Default::default()
+    })
+    .build(backend)
+}
+
 /// Loads a request with its subject and pauses.
 pub async fn find(
     conn: &impl ConnectionTrait,

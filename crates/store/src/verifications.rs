@@ -29,6 +29,12 @@ pub async fn insert(conn: &impl ConnectionTrait, m: verification::Model) -> Resu
     Ok(())
 }
 
+/// The insert of [`insert`], to run in a [`crate::batch::Batch`].
+pub fn insert_statement(backend: sea_orm::DbBackend, m: verification::Model) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    verification::Entity::insert(m.into_active_model()).build(backend)
+}
+
 /// The secret with this selector and purpose.
 pub async fn by_selector(
     conn: &impl ConnectionTrait,

@@ -451,3 +451,124 @@ on_both!(
         assert_eq!(report.events, before + 11);
     }
 );
+
+/// On SQLite an intake writes its event and rows in two round trips, its event chained to the
+/// head this process wrote last. When another process moved the head meanwhile, the event
+/// inserts nothing and the intake writes its rows one by one instead; the chain stays linear.
+#[tokio::test]
+async fn sqlite_intakes_stay_linear_when_another_process_moved_the_head() {
+    use dsrflow_app::requests::{Caller, NewRequest};
+    use dsrflow_app::store::audit::Actor;
+    use dsrflow_app::store::sea_orm::{ConnectionTrait, Statement};
+    use dsrflow_app::{App, FixedClock, Settings, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("i.db").display()))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let at = crate::support::t("2026-02-10T09:00:00Z");
+    let app = App::new(
+        store.clone(),
+        std::sync::Arc::new(FixedClock::new(at)),
+        Settings::default(),
+    );
+    let caller = Caller {
+        actor: Actor::Cli,
+        can_vouch: false,
+    };
+    let create = |n: u32| {
+        let app = app.clone();
+        let caller = caller.clone();
+        async move {
+            dsrflow_app::requests::create(
+                &app,
+                &caller,
+                NewRequest {
+                    kind: dsrflow_domain::RequestKind::Access,
+                    email: dsrflow_domain::SubjectEmail::parse(&format!("s{n}@example.com"))
+                        .unwrap(),
+                    name: None,
+                    account_id: None,
+                    phone: None,
+                    regime: None,
+                    received_at: None,
+                    channel: dsrflow_domain::channel::Channel::Api,
+                    language: Default::default(),
+                    details: None,
+                    identity_verified: false,
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    create(1).await;
+    create(2).await;
+    // Another process appends (by hand here, as it would): the head moves under this one.
+    let row = store
+        .db()
+        .query_one_raw(Statement::from_string(
+            store.backend(),
+            "SELECT seq, hash FROM audit_head WHERE id = 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let (seq, prev): (i64, String) = (
+        row.try_get("", "seq").unwrap(),
+        row.try_get("", "hash").unwrap(),
+    );
+    let hash = audit::event_hash(seq + 1, at, None, "cli", "other.process", "{}", &prev);
+    store
+        .db()
+        .execute_raw(Statement::from_sql_and_values(
+            store.backend(),
+            "INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) \
+             VALUES (?, ?, NULL, 'cli', 'other.process', '{}', ?, ?)",
+            vec![(seq + 1).into(), at.into(), prev.into(), hash.into()],
+        ))
+        .await
+        .unwrap();
+    let third = create(3).await;
+    create(4).await;
+
+    let report = audit::verify(store.db()).await.unwrap();
+    assert_eq!(report.first_break, None);
+    assert_eq!(
+        report.events, 5,
+        "four requests and the other process's event"
+    );
+    // Every request was stored with its subject, its acknowledgement and its identity link.
+    let (_, total) = dsrflow_app::store::requests::list(
+        store.db(),
+        &dsrflow_app::store::requests::ListFilter {
+            page: 1,
+            per_page: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(total, 4);
+    let stored = dsrflow_app::store::requests::find(store.db(), third.record.request.id)
+        .await
+        .unwrap()
+        .expect("the request written after the head moved");
+    assert_eq!(stored.subject.email.as_str(), "s3@example.com");
+    let mail: i64 = store
+        .db()
+        .query_one_raw(Statement::from_string(
+            store.backend(),
+            "SELECT count(*) AS n FROM outbox",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "n")
+        .unwrap();
+    assert_eq!(
+        mail, 8,
+        "an acknowledgement and an identity link per request"
+    );
+}
