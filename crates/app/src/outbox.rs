@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use dsrflow_domain::channel::Language;
 use dsrflow_domain::task::retry_delay_secs;
-use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::audit::{Actor, NewEvent};
 use dsrflow_store::entity::outbox;
 use dsrflow_store::outbox as oq;
 use futures::future::BoxFuture;
@@ -286,9 +286,9 @@ async fn finish(
     result: Result<(), SendError>,
 ) -> Result<(), AppError> {
     let now = app.clock.now();
-    let tx = app.store.write().await?;
     // The update below is version-checked: if the message changed since the claim (another
-    // worker took it over after the lease), theirs wins.
+    // worker took it over after the lease), theirs wins. It commits with its audit event on its
+    // own, batched with the other outcomes recorded at that moment (`Store::audited_change`).
     let mut m = claimed;
     let mut wake_at = None;
     let (action, data) = match result {
@@ -329,23 +329,18 @@ async fn finish(
         }
     };
     m.updated_at = now;
-    let m = match oq::update(&*tx, m).await {
+    let event = NewEvent {
+        request_id: m.request_id,
+        actor: Actor::System,
+        action,
+        data,
+        at: now,
+    };
+    let m = match oq::update_audited_alone(&app.store, m, event).await {
         Ok(m) => m,
         Err(dsrflow_store::StoreError::Concurrent) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    audit::append(
-        &*tx,
-        NewEvent {
-            request_id: m.request_id,
-            actor: Actor::System,
-            action,
-            data,
-            at: now,
-        },
-    )
-    .await?;
-    tx.commit().await?;
     tracing::info!(message = %m.message_id, to = %m.to_masked, status = %m.status, "mail delivery");
     if wake_at.is_some() {
         app.wake(Job::Deliver(m.id), wake_at).await;

@@ -44,30 +44,13 @@ fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
 pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
     let now = app.clock.now();
     let tx = app.store.write().await?;
-    let Some(rec) = rq::find(&*tx, request_id).await? else {
+    let Some((request, subject)) = rq::find_with_subject(&*tx, request_id).await? else {
         return Ok(());
     };
-    if rec.request.status != RequestStatus::InProgress {
+    if request.status != RequestStatus::InProgress {
         return Ok(());
     }
-    let existing = tq::for_request(&*tx, request_id).await?;
-    if !existing.is_empty() {
-        drop(tx);
-        // Already fanned out (a replayed job, or a reopened request): wake what is open.
-        app.wake_many(
-            existing
-                .iter()
-                .filter(|t| !t.status.is_final())
-                .map(|t| Job::RunTask(t.id))
-                .collect(),
-        )
-        .await;
-        if existing.iter().all(|t| t.status.is_final()) {
-            app.wake(Job::Settle(request_id), None).await;
-        }
-        return Ok(());
-    }
-    let plan = app.systems.map.plan(rec.request.kind);
+    let plan = app.systems.map.plan(request.kind);
     let tasks: Vec<task::Model> = plan
         .iter()
         .map(|p| task::Model {
@@ -93,18 +76,35 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
         })
         .collect();
     let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
-    match tq::insert_many(&*tx, tasks).await {
-        Ok(()) => {}
-        // Another worker fanned it out at the same moment (two wake-ups: intake's and the
-        // reconciler's; PostgreSQL has no write gate): its tasks stand, and it wakes them.
-        Err(dsrflow_store::StoreError::Conflict(_)) => return Ok(()),
-        Err(e) => return Err(e.into()),
+    // The tasks and, at once rather than when every system has answered, the suppression entry
+    // (an objection to direct marketing is absolute, Art. 21(3), and an erased subject must not
+    // be re-imported meanwhile), in one round trip.
+    let backend = app.store.backend();
+    let suppressed = crate::suppression::scope_for(request.kind);
+    let mut writes = dsrflow_store::batch::Batch::default();
+    if let Some(insert) = tq::insert_many_statement(backend, tasks) {
+        writes.push(insert);
     }
-    // At once, not when every system has answered: an objection to direct marketing is
-    // absolute (Art. 21(3)), and an erased subject must not be re-imported meanwhile.
-    let suppressed = crate::suppression::scope_for(rec.request.kind);
     if let Some(scope) = suppressed {
-        crate::suppression::add(app, &*tx, &rec.subject.email, scope, request_id).await?;
+        writes.push(dsrflow_store::suppressions::add_statement(
+            backend,
+            &crate::suppression::hash(app, &subject.email),
+            scope,
+            Some(request_id),
+            now,
+        ));
+    }
+    match writes.run(&*tx).await {
+        Ok(_) => {}
+        // The request has its tasks already: a replayed job, a request sent back to work, or
+        // another worker fanning it out at the same moment (PostgreSQL has no write gate).
+        Err(dsrflow_store::StoreError::Db(e))
+            if dsrflow_store::StoreError::is_unique_violation(&e) =>
+        {
+            drop(tx);
+            return wake_existing(app, request_id).await;
+        }
+        Err(e) => return Err(e.into()),
     }
     audit::append(
         &*tx,
@@ -127,6 +127,24 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
     }
     app.wake_many(ids.into_iter().map(Job::RunTask).collect())
         .await;
+    Ok(())
+}
+
+/// Wakes the open tasks of a request that was fanned out already (and its settling when none
+/// is open).
+async fn wake_existing(app: &App, request_id: Uuid) -> Result<(), AppError> {
+    let existing = tq::for_request(app.store.db(), request_id).await?;
+    app.wake_many(
+        existing
+            .iter()
+            .filter(|t| !t.status.is_final())
+            .map(|t| Job::RunTask(t.id))
+            .collect(),
+    )
+    .await;
+    if existing.iter().all(|t| t.status.is_final()) {
+        app.wake(Job::Settle(request_id), None).await;
+    }
     Ok(())
 }
 
@@ -681,14 +699,18 @@ async fn settle_once(app: &App, request_id: Uuid) -> Result<(), AppError> {
     if tasks.iter().any(|t| !t.status.is_final()) {
         return Ok(());
     }
-    let Some(rec) = rq::find(app.store.db(), request_id).await? else {
+    let Some((request, _)) = rq::find_with_subject(app.store.db(), request_id).await? else {
         return Ok(());
     };
-    if rec.request.status != RequestStatus::InProgress {
+    if request.status != RequestStatus::InProgress {
         return Ok(());
     }
     // Access and portability: the answer is a package built from what every system returned.
-    crate::package::build(app, &rec, &tasks).await?;
+    if crate::package::produces_package(request.kind)
+        && let Some(rec) = rq::find(app.store.db(), request_id).await?
+    {
+        crate::package::build(app, &rec, &tasks).await?;
+    }
     let caller = system_caller();
     match transition(
         app,
@@ -711,7 +733,7 @@ async fn settle_once(app: &App, request_id: Uuid) -> Result<(), AppError> {
         Err(e) => return Err(e),
     }
     let all_well = tasks.iter().all(|t| t.status.is_success());
-    if all_well && app.settings.work.auto_approve.contains(&rec.request.kind) {
+    if all_well && app.settings.work.auto_approve.contains(&request.kind) {
         crate::requests::approve(app, &caller, request_id, false, None).await?;
     }
     Ok(())

@@ -66,6 +66,25 @@ pub async fn update(
     Ok(m)
 }
 
+/// Like [`update`], with the audit event that records the change, committed on its own
+/// ([`crate::Store::audited_change`]: batched with the others recorded at the same moment).
+pub async fn update_audited_alone(
+    store: &crate::Store,
+    mut m: outbox::Model,
+    event: crate::audit::NewEvent,
+) -> Result<outbox::Model, StoreError> {
+    use sea_orm::QueryTrait;
+    let expected = m.version;
+    m.version = expected + 1;
+    let change = outbox::Entity::update_many()
+        .set(m.clone().into_active_model().reset_all())
+        .filter(outbox::Column::Id.eq(m.id))
+        .filter(outbox::Column::Version.eq(expected))
+        .build(store.backend());
+    store.audited_change(m.id, change, event).await?;
+    Ok(m)
+}
+
 /// Messages to deliver now: pending and due, or held by a worker whose lease expired.
 pub async fn due(
     conn: &impl ConnectionTrait,

@@ -75,6 +75,23 @@ pub fn open_pause_statement(
     .build(backend)
 }
 
+/// Loads a request with its subject, without its pauses (one query).
+pub async fn find_with_subject(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(request::Model, request_subject::Model)>, StoreError> {
+    let Some((req, subject)) = request::Entity::find_by_id(id)
+        .find_also_related(request_subject::Entity)
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let subject =
+        subject.ok_or_else(|| StoreError::Corrupt(format!("request {id} has no subject row")))?;
+    Ok(Some((req, subject)))
+}
+
 /// Loads a request with its subject and pauses.
 pub async fn find(
     conn: &impl ConnectionTrait,

@@ -15,37 +15,46 @@ pub async fn add(
     request_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    match suppression::Entity::find_by_id(hash.to_owned())
-        .one(conn)
-        .await?
-    {
-        Some(existing) if existing.scope == "all" || existing.scope == scope => Ok(()),
-        Some(_) => {
-            suppression::Entity::update_many()
-                .col_expr(
-                    suppression::Column::Scope,
-                    sea_orm::sea_query::Expr::value(scope.to_owned()),
-                )
-                .filter(suppression::Column::Hash.eq(hash))
-                .exec(conn)
-                .await?;
-            Ok(())
+    conn.execute_raw(add_statement(
+        conn.get_database_backend(),
+        hash,
+        scope,
+        request_id,
+        now,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The statement of [`add`], to run in a [`crate::batch::Batch`]: one insert that, when the
+/// address is already listed, only widens `marketing` to `all`.
+pub fn add_statement(
+    backend: sea_orm::DbBackend,
+    hash: &str,
+    scope: &str,
+    request_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::{Expr, OnConflict};
+    suppression::Entity::insert(
+        suppression::Model {
+            hash: hash.to_owned(),
+            scope: scope.to_owned(),
+            request_id,
+            created_at: now,
         }
-        None => {
-            suppression::Entity::insert(
-                suppression::Model {
-                    hash: hash.to_owned(),
-                    scope: scope.to_owned(),
-                    request_id,
-                    created_at: now,
-                }
-                .into_active_model(),
-            )
-            .exec_without_returning(conn)
-            .await?;
-            Ok(())
-        }
-    }
+        .into_active_model(),
+    )
+    .on_conflict(
+        OnConflict::column(suppression::Column::Hash)
+            .update_column(suppression::Column::Scope)
+            .action_and_where(Expr::cust(
+                "\"suppression\".\"scope\" <> 'all' AND excluded.scope = 'all'",
+            ))
+            .to_owned(),
+    )
+    .build(backend)
 }
 
 /// Entries for these hashes.

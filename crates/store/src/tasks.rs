@@ -34,6 +34,22 @@ pub async fn insert_many(
     Ok(())
 }
 
+/// The insert of [`insert_many`], to run in a [`crate::batch::Batch`] (a unique violation
+/// there means the request's tasks exist already).
+pub fn insert_many_statement(
+    backend: sea_orm::DbBackend,
+    tasks: Vec<task::Model>,
+) -> Option<Statement> {
+    use sea_orm::QueryTrait;
+    if tasks.is_empty() {
+        return None;
+    }
+    Some(
+        task::Entity::insert_many(tasks.into_iter().map(IntoActiveModel::into_active_model))
+            .build(backend),
+    )
+}
+
 /// The tasks of a request, in creation order.
 pub async fn for_request(
     conn: &impl ConnectionTrait,

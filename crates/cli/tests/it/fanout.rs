@@ -839,3 +839,60 @@ on_both_fanout!(
         assert_eq!(report.first_break, None);
     }
 );
+
+on_both_fanout!(
+    a_replayed_fan_out_adds_nothing_and_suppression_only_widens,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        async fn scope(t: &TestApp) -> Value {
+            let check: Value = t
+                .post(
+                    "/api/v1/suppressions/check",
+                    &json!({"emails": ["alice@example.com"]}),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            check["results"][0]["scope"].clone()
+        }
+
+        // An objection lists the address for marketing only.
+        let objection = t
+            .create_vouched(json!({"kind": "objection", "subject": {"email": "alice@example.com"}}))
+            .await;
+        t.drain().await;
+        assert!(!t.tasks(objection["id"].as_str().unwrap()).await.is_empty());
+        assert_eq!(scope(t).await, "marketing");
+
+        // An erasure widens it to everything; its fan-out, replayed (a second wake-up, a
+        // restarted worker), creates no second set of tasks and no second event.
+        let erasure = t
+            .create_vouched(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id: uuid::Uuid = erasure["id"].as_str().unwrap().parse().unwrap();
+        dsrflow_app::work::fan_out(&t.app, id).await.unwrap();
+        dsrflow_app::work::fan_out(&t.app, id).await.unwrap();
+        t.drain().await;
+        let tasks = t.tasks(&id.to_string()).await;
+        assert_eq!(tasks.len(), 3, "{tasks:?}");
+        assert!(
+            tasks.iter().all(|x| x["status"] != "pending"),
+            "every task ran: {tasks:?}"
+        );
+        assert_eq!(scope(t).await, "all");
+        let fanned = dsrflow_app::store::audit::for_request(t.app.store.db(), id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "request.fanned_out")
+            .count();
+        assert_eq!(fanned, 1);
+
+        // A later objection does not narrow it back.
+        t.create_vouched(json!({"kind": "objection", "subject": {"email": "alice@example.com"}}))
+            .await;
+        t.drain().await;
+        assert_eq!(scope(t).await, "all");
+    }
+);
