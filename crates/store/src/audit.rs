@@ -244,18 +244,29 @@ fn pg_append_values(event: &NewEvent) -> Vec<sea_orm::Value> {
 /// previous one, as [`event_hash`] does), and the head moves to the last. The head is locked
 /// once, and the statement commits once, for all of them. The result has one row: `done`, the
 /// 1-based positions of the changes that changed their row, and `head`.
-pub(crate) fn pg_batch(items: &[(Statement, NewEvent)]) -> Statement {
+///
+/// A change may come with further statements (`also`) that run with it whether or not it took
+/// effect (idempotent companions, such as a suppression entry with a fan-out's tasks).
+pub(crate) fn pg_batch(items: &[(Statement, Vec<Statement>, NewEvent)]) -> Statement {
     let mut values: Vec<sea_orm::Value> = Vec::new();
     let mut ctes = Vec::with_capacity(items.len() + 6);
     let mut done = Vec::with_capacity(items.len());
-    for (i, (change, _)) in items.iter().enumerate() {
+    for (i, (change, also, _)) in items.iter().enumerate() {
         let k = i + 1;
         ctes.push(format!(
             "u{k} AS ({} RETURNING 1)",
             crate::batch::shift_placeholders(&change.sql, values.len())
         ));
         values.extend(change.values.clone().map(|v| v.0).unwrap_or_default());
-        done.push(format!("SELECT {k} FROM u{k}"));
+        // An insert of several rows returns several; the change took effect once.
+        done.push(format!("SELECT DISTINCT {k} FROM u{k}"));
+        for (j, stmt) in also.iter().enumerate() {
+            ctes.push(format!(
+                "a{k}_{j} AS ({} RETURNING 1)",
+                crate::batch::shift_placeholders(&stmt.sql, values.len())
+            ));
+            values.extend(stmt.values.clone().map(|v| v.0).unwrap_or_default());
+        }
     }
     ctes.push(format!("done(k) AS ({})", done.join(" UNION ALL ")));
     // The events as seven parallel arrays (the request id as text, empty for none).
@@ -266,7 +277,7 @@ pub(crate) fn pg_batch(items: &[(Statement, NewEvent)]) -> Statement {
     let mut actors = Vec::new();
     let mut actions = Vec::new();
     let mut datas = Vec::new();
-    for (i, (_, e)) in items.iter().enumerate() {
+    for (i, (_, _, e)) in items.iter().enumerate() {
         let at = truncate_micros(e.at);
         ks.push(i32::try_from(i + 1).unwrap_or(i32::MAX));
         times.push(at);

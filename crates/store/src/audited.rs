@@ -1,5 +1,6 @@
 //! Audited changes that commit on their own: a version-checked update and the audit event that
-//! records it, made by many workers at once (a task's outcome).
+//! records it, made by many workers at once (a task's outcome, a mail's delivery), and on
+//! PostgreSQL a fan-out (its tasks inserted unless present, its suppression entry alongside).
 //!
 //! On PostgreSQL every audited write locks the audit head until it commits, and the commit
 //! waits for the WAL to reach the disk: the head is the one place where all of them queue, on
@@ -29,6 +30,7 @@ const MAX_BATCH: usize = 32;
 struct Item {
     key: Uuid,
     change: Statement,
+    also: Vec<Statement>,
     event: NewEvent,
     /// Whether the change changed its row (and its event was appended).
     reply: oneshot::Sender<Result<bool, String>>,
@@ -58,7 +60,28 @@ impl Store {
         change: Statement,
         event: NewEvent,
     ) -> Result<(), StoreError> {
+        self.audited_change_with(key, change, Vec::new(), event)
+            .await
+    }
+
+    /// Like [`Store::audited_change`], with statements that run with the change whether or
+    /// not it took effect (idempotent companions). On PostgreSQL `change` may also be an
+    /// insert that inserts nothing on a conflict (`ON CONFLICT DO NOTHING`): it took effect when
+    /// it inserted a row. On SQLite `also` must be empty (fan-out writes there in its own
+    /// transaction).
+    pub async fn audited_change_with(
+        &self,
+        key: Uuid,
+        change: Statement,
+        also: Vec<Statement>,
+        event: NewEvent,
+    ) -> Result<(), StoreError> {
         if self.backend() != DbBackend::Postgres {
+            if !also.is_empty() {
+                return Err(StoreError::Corrupt(
+                    "audited changes with companion statements run on PostgreSQL only".to_owned(),
+                ));
+            }
             let changed = self
                 .grouped(
                     move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<bool>, StoreError>> {
@@ -87,6 +110,7 @@ impl Store {
             .push(Item {
                 key,
                 change,
+                also,
                 event,
                 reply,
             });
@@ -118,9 +142,9 @@ impl Store {
 
     async fn run_audited(&self, batch: Vec<Item>) {
         let single = batch.len() == 1;
-        let pairs: Vec<(Statement, NewEvent)> = batch
+        let pairs: Vec<(Statement, Vec<Statement>, NewEvent)> = batch
             .iter()
-            .map(|i| (i.change.clone(), i.event.clone()))
+            .map(|i| (i.change.clone(), i.also.clone(), i.event.clone()))
             .collect();
         match run_batch(&self.db, &pairs).await {
             Ok(done) => {
@@ -137,7 +161,7 @@ impl Store {
             Err(e) => {
                 tracing::debug!(error = %e, changes = batch.len(), "an audited batch failed; its changes run one by one");
                 for item in batch {
-                    let pair = [(item.change.clone(), item.event.clone())];
+                    let pair = [(item.change.clone(), item.also.clone(), item.event.clone())];
                     let got = run_batch(&self.db, &pair)
                         .await
                         .map(|done| done.contains(&1))
@@ -174,7 +198,7 @@ impl Batcher {
 /// Runs the batch statement; the 1-based positions of the changes that took effect.
 async fn run_batch(
     db: &sea_orm::DatabaseConnection,
-    items: &[(Statement, NewEvent)],
+    items: &[(Statement, Vec<Statement>, NewEvent)],
 ) -> Result<Vec<usize>, StoreError> {
     let row = db
         .query_one_raw(crate::audit::pg_batch(items))

@@ -20,6 +20,12 @@ pub struct Batch {
     statements: Vec<Statement>,
 }
 
+impl Extend<Statement> for Batch {
+    fn extend<I: IntoIterator<Item = Statement>>(&mut self, iter: I) {
+        self.statements.extend(iter);
+    }
+}
+
 impl Batch {
     /// Adds an insert, update or delete (on SQLite sqlx counts each statement's rows from
     /// SQLite's `changes()`, which other statements do not reset).

@@ -73,6 +73,16 @@ impl Store {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
             });
+        } else {
+            let url = url.to_owned();
+            opts.map_sqlx_postgres_opts(move |o| {
+                let loopback = o.get_socket().is_some() || is_loopback(o.get_host());
+                if loopback && !names_ssl_mode(&url, std::env::var("PGSSLMODE").ok().as_deref()) {
+                    o.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable)
+                } else {
+                    o
+                }
+            });
         }
         let db = Database::connect(opts)
             .await
@@ -194,6 +204,28 @@ fn backend_of(url: &str) -> Result<DbBackend, StoreError> {
     }
 }
 
+/// Whether a PostgreSQL host is this machine (a name or address of the loopback interface).
+/// Connections to it skip TLS unless the URL or `PGSSLMODE` asks for a mode: on loopback TLS
+/// protects nothing and costs a fifth of the CPU of a busy queue (docs/benchmarks.md).
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.starts_with('/')
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether the TLS mode was chosen: an `sslmode` parameter in the URL, or `PGSSLMODE`.
+fn names_ssl_mode(url: &str, env: Option<&str>) -> bool {
+    let in_url = url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some("sslmode"))
+    });
+    in_url || env.is_some_and(|v| !v.trim().is_empty())
+}
+
 /// A connection error without the password that the URL may contain.
 fn connect_message(url: &str, err: &sea_orm::DbErr) -> String {
     format!("cannot connect to {}: {err}", redact_url(url))
@@ -249,6 +281,51 @@ pub(crate) async fn exec(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_postgres_skips_tls_unless_a_mode_is_named() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+            "/run/postgresql",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "db.example.com",
+            "10.0.0.5",
+            "192.168.1.2",
+            "::2",
+            "localhost.example.com",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
+        assert!(!names_ssl_mode("postgres://u@127.0.0.1/db", None));
+        assert!(!names_ssl_mode(
+            "postgres://u@127.0.0.1/db?application_name=x",
+            Some("")
+        ));
+        assert!(names_ssl_mode(
+            "postgres://u@127.0.0.1/db?sslmode=require",
+            None
+        ));
+        assert!(names_ssl_mode(
+            "postgres://u@127.0.0.1/db?a=b&sslmode=prefer",
+            None
+        ));
+        assert!(!names_ssl_mode(
+            "postgres://u@127.0.0.1/db?xsslmode=require",
+            None
+        ));
+        assert!(names_ssl_mode(
+            "postgres://u@127.0.0.1/db",
+            Some("verify-full")
+        ));
+    }
 
     #[test]
     fn passwords_are_redacted_from_urls() {

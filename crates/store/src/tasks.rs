@@ -50,6 +50,33 @@ pub fn insert_many_statement(
     )
 }
 
+/// An insert of a request's tasks that inserts nothing where the request has the task already
+/// (same system and action), for [`crate::Store::audited_change_with`] on PostgreSQL: it took
+/// effect when it inserted a row.
+pub fn insert_new_statement(
+    backend: sea_orm::DbBackend,
+    tasks: Vec<task::Model>,
+) -> Option<Statement> {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::OnConflict;
+    if tasks.is_empty() {
+        return None;
+    }
+    Some(
+        task::Entity::insert_many(tasks.into_iter().map(IntoActiveModel::into_active_model))
+            .on_conflict(
+                OnConflict::columns([
+                    task::Column::RequestId,
+                    task::Column::System,
+                    task::Column::Action,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .build(backend),
+    )
+}
+
 /// The tasks of a request, in creation order.
 pub async fn for_request(
     conn: &impl ConnectionTrait,

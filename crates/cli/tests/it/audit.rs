@@ -64,7 +64,10 @@ on_both!(
             "alice",
             "Alice",
             "Liddell",
-            "470",
+            // The phone number, as given and as normalised (not "470" alone: a random id
+            // in the data may hold those three hex digits).
+            "470 12 34 56",
+            "470123456",
             "Rabbit",
             "Eleven systems",
             "Identity could",

@@ -794,3 +794,49 @@ fn serve_refuses_to_start_with_a_broken_page_override_naming_the_key() {
         "the database was opened despite the broken pages"
     );
 }
+
+/// TLS on a loopback connection protects nothing and costs CPU on both ends: dsrflow skips it
+/// there unless the URL (or `PGSSLMODE`) names a mode.
+#[tokio::test]
+async fn a_loopback_postgres_connection_skips_tls_unless_the_url_asks_for_it() {
+    use dsrflow_app::store::Store;
+    use dsrflow_app::store::sea_orm::{ConnectionTrait, Statement};
+    let Ok(url) = std::env::var("DSRFLOW_TEST_POSTGRES_URL") else {
+        eprintln!("DSRFLOW_TEST_POSTGRES_URL not set: not run");
+        return;
+    };
+    if std::env::var_os("PGSSLMODE").is_some() {
+        eprintln!("PGSSLMODE is set and decides: not run");
+        return;
+    }
+    async fn uses_tls(store: &Store) -> bool {
+        let row = store
+            .db()
+            .query_one_raw(Statement::from_string(
+                store.backend(),
+                "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false) AS tls",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<bool>("", "tls").unwrap()
+    }
+    let plain = Store::connect(&url).await.unwrap();
+    assert!(!uses_tls(&plain).await, "no TLS to {url}");
+    let server_tls = {
+        let row = plain
+            .db()
+            .query_one_raw(Statement::from_string(plain.backend(), "SHOW ssl"))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<String>("", "ssl").unwrap() == "on"
+    };
+    if server_tls {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let asked = Store::connect(&format!("{url}{sep}sslmode=require"))
+            .await
+            .unwrap();
+        assert!(uses_tls(&asked).await, "the URL's sslmode is honoured");
+    }
+}

@@ -896,3 +896,51 @@ on_both_fanout!(
         assert_eq!(scope(t).await, "all");
     }
 );
+
+on_both_fanout!(
+    requests_of_one_subject_fanned_out_together_all_get_their_tasks,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        // Fan-outs of the same moment share one statement on PostgreSQL; these list the same
+        // address twice, which one statement cannot upsert twice: each still gets its tasks.
+        let mut ids = Vec::new();
+        for kind in ["erasure", "objection", "erasure"] {
+            let created = t
+                .create_vouched(json!({"kind": kind, "subject": {"email": "carol@example.com"}}))
+                .await;
+            ids.push(
+                created["id"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<uuid::Uuid>()
+                    .unwrap(),
+            );
+        }
+        let (a, b, c) = tokio::join!(
+            dsrflow_app::work::fan_out(&t.app, ids[0]),
+            dsrflow_app::work::fan_out(&t.app, ids[1]),
+            dsrflow_app::work::fan_out(&t.app, ids[2]),
+        );
+        a.unwrap();
+        b.unwrap();
+        c.unwrap();
+        t.drain().await;
+        for id in &ids {
+            assert!(!t.tasks(&id.to_string()).await.is_empty(), "{id}");
+        }
+        let check: Value = t
+            .post(
+                "/api/v1/suppressions/check",
+                &json!({"emails": ["carol@example.com"]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(check["results"][0]["scope"], "all");
+        let report = dsrflow_app::store::audit::verify(t.app.store.db())
+            .await
+            .unwrap();
+        assert_eq!(report.first_break, None);
+    }
+);
