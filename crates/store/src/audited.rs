@@ -60,7 +60,7 @@ impl Store {
         change: Statement,
         event: NewEvent,
     ) -> Result<(), StoreError> {
-        self.audited_change_with(key, change, Vec::new(), event)
+        self.audited_in(&self.audited, key, change, Vec::new(), event)
             .await
     }
 
@@ -71,6 +71,19 @@ impl Store {
     /// transaction).
     pub async fn audited_change_with(
         &self,
+        key: Uuid,
+        change: Statement,
+        also: Vec<Statement>,
+        event: NewEvent,
+    ) -> Result<(), StoreError> {
+        // Batched apart from plain changes: see `Store::audited_with`.
+        self.audited_in(&self.audited_with, key, change, also, event)
+            .await
+    }
+
+    async fn audited_in(
+        &self,
+        batcher: &Batcher,
         key: Uuid,
         change: Statement,
         also: Vec<Statement>,
@@ -103,7 +116,7 @@ impl Store {
             };
         }
         let (reply, mut answer) = oneshot::channel();
-        self.audited
+        batcher
             .queue
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -124,14 +137,14 @@ impl Store {
             let _lead = tokio::select! {
                 biased;
                 got = &mut answer => return answered(got.map_err(|_| dropped())?),
-                lead = self.audited.lead.lock() => lead,
+                lead = batcher.lead.lock() => lead,
             };
             match answer.try_recv() {
                 Ok(got) => return answered(got),
                 Err(oneshot::error::TryRecvError::Closed) => return Err(dropped()),
                 Err(oneshot::error::TryRecvError::Empty) => {}
             }
-            let batch = self.audited.take();
+            let batch = batcher.take();
             if batch.is_empty() {
                 // Not answered and not queued: a lead was cancelled while running it.
                 return Err(dropped());

@@ -50,6 +50,9 @@ pub struct Store {
     group: Arc<group::Group>,
     /// Audited changes that commit on their own ([`Store::audited_change`]).
     audited: Arc<audited::Batcher>,
+    /// Audited changes with companion statements (fan-outs), batched apart from the others:
+    /// mixed, every batch would be a statement of a new shape, prepared and planned anew.
+    audited_with: Arc<audited::Batcher>,
 }
 
 impl Store {
@@ -94,6 +97,7 @@ impl Store {
             sqlite_file: sqlite_file_of(url),
             group: Arc::default(),
             audited: Arc::default(),
+            audited_with: Arc::default(),
         })
     }
 
