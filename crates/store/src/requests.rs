@@ -97,15 +97,9 @@ pub async fn find(
     conn: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Option<RequestRecord>, StoreError> {
-    let Some((req, subject)) = request::Entity::find_by_id(id)
-        .find_also_related(request_subject::Entity)
-        .one(conn)
-        .await?
-    else {
+    let Some((req, subject)) = find_with_subject(conn, id).await? else {
         return Ok(None);
     };
-    let subject =
-        subject.ok_or_else(|| StoreError::Corrupt(format!("request {id} has no subject row")))?;
     let pauses = request_pause::Entity::find()
         .filter(request_pause::Column::RequestId.eq(id))
         .order_by_asc(request_pause::Column::Id)

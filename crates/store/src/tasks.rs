@@ -41,13 +41,7 @@ pub fn insert_many_statement(
     tasks: Vec<task::Model>,
 ) -> Option<Statement> {
     use sea_orm::QueryTrait;
-    if tasks.is_empty() {
-        return None;
-    }
-    Some(
-        task::Entity::insert_many(tasks.into_iter().map(IntoActiveModel::into_active_model))
-            .build(backend),
-    )
+    Some(insert_query(tasks)?.build(backend))
 }
 
 /// An insert of a request's tasks that inserts nothing where the request has the task already
@@ -59,11 +53,8 @@ pub fn insert_new_statement(
 ) -> Option<Statement> {
     use sea_orm::QueryTrait;
     use sea_orm::sea_query::OnConflict;
-    if tasks.is_empty() {
-        return None;
-    }
     Some(
-        task::Entity::insert_many(tasks.into_iter().map(IntoActiveModel::into_active_model))
+        insert_query(tasks)?
             .on_conflict(
                 OnConflict::columns([
                     task::Column::RequestId,
@@ -75,6 +66,16 @@ pub fn insert_new_statement(
             )
             .build(backend),
     )
+}
+
+/// The insert of `tasks`, none when there are none.
+fn insert_query(tasks: Vec<task::Model>) -> Option<sea_orm::InsertMany<task::ActiveModel>> {
+    if tasks.is_empty() {
+        return None;
+    }
+    Some(task::Entity::insert_many(
+        tasks.into_iter().map(IntoActiveModel::into_active_model),
+    ))
 }
 
 /// The tasks of a request, in creation order.
@@ -125,14 +126,7 @@ pub async fn update_audited(
     mut updated: task::Model,
     event: crate::audit::NewEvent,
 ) -> Result<task::Model, StoreError> {
-    use sea_orm::QueryTrait;
-    let expected = updated.version;
-    updated.version = expected + 1;
-    let change = task::Entity::update_many()
-        .set(updated.clone().into_active_model().reset_all())
-        .filter(task::Column::Id.eq(updated.id))
-        .filter(task::Column::Version.eq(expected))
-        .build(conn.get_database_backend());
+    let change = versioned_update(conn.get_database_backend(), &mut updated);
     crate::audit::append_after(conn, change, event).await?;
     Ok(updated)
 }
@@ -144,16 +138,22 @@ pub async fn update_audited_alone(
     mut updated: task::Model,
     event: crate::audit::NewEvent,
 ) -> Result<task::Model, StoreError> {
+    let change = versioned_update(store.backend(), &mut updated);
+    store.audited_change(updated.id, change, event).await?;
+    Ok(updated)
+}
+
+/// The update of every column of `updated` if the stored version is still its version, which
+/// it bumps (the statement changes no row when someone else changed the task first).
+fn versioned_update(backend: sea_orm::DbBackend, updated: &mut task::Model) -> Statement {
     use sea_orm::QueryTrait;
     let expected = updated.version;
     updated.version = expected + 1;
-    let change = task::Entity::update_many()
+    task::Entity::update_many()
         .set(updated.clone().into_active_model().reset_all())
         .filter(task::Column::Id.eq(updated.id))
         .filter(task::Column::Version.eq(expected))
-        .build(store.backend());
-    store.audited_change(updated.id, change, event).await?;
-    Ok(updated)
+        .build(backend)
 }
 
 /// A task claimed by [`claim_many`], with what its worker needs.
