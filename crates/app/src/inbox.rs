@@ -210,7 +210,28 @@ pub async fn ingest(
                     identity_verified: false,
                 });
             }
-            let group = prepare_group(app, &caller, news)?;
+            let group = match prepare_group(app, &caller, news) {
+                Ok(g) => g,
+                // E.g. an address the mail relay cannot reach: a person decides what to do.
+                Err(AppError::Validation(fields)) => {
+                    let why = fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    return review(
+                        app,
+                        raw,
+                        &message_id,
+                        source,
+                        received_at,
+                        &masked_from(&msg),
+                        &format!("the request could not be taken in ({why})"),
+                    )
+                    .await;
+                }
+                Err(e) => return Err(e),
+            };
             let ids = group.ids();
             let tx = app.store.write().await?;
             let mail = store_group(app, &*tx, &group).await?;

@@ -384,3 +384,135 @@ impl MailSender for Mailer {
         })
     }
 }
+
+/// What the operator sees of a queued message: never its address (masked) or its body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailView {
+    /// The outbox id (for `mail resend`).
+    pub id: Uuid,
+    /// The request it is about.
+    pub request_id: Option<Uuid>,
+    /// The template's name (what kind of message).
+    pub template: String,
+    /// Who it is for: subject, processor, recipient or officer.
+    pub audience: String,
+    /// The address, masked.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// `pending`, `sending`, `sent` or `failed`.
+    pub status: String,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// Why the last attempt failed (addresses masked).
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the relay accepted it.
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<outbox::Model> for MailView {
+    fn from(m: outbox::Model) -> Self {
+        Self {
+            id: m.id,
+            request_id: m.request_id,
+            template: m.template,
+            audience: m.audience,
+            to: m.to_masked,
+            subject: m.subject,
+            status: m.status,
+            attempts: m.attempts,
+            last_error: m.last_error.as_deref().map(mask_addresses),
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+        }
+    }
+}
+
+/// Every e-mail address in `text` masked (an SMTP reply often quotes the recipient).
+pub fn mask_addresses(text: &str) -> String {
+    text.split_inclusive(|c: char| c.is_whitespace())
+        .map(|word| {
+            let core = word.trim_end();
+            let tail = &word[core.len()..];
+            let inner = core.trim_matches(|c: char| "<>()[],;:\"'".contains(c));
+            if inner.contains('@') {
+                let start = core.find(inner).unwrap_or(0);
+                format!(
+                    "{}{}{}{tail}",
+                    &core[..start],
+                    mask(inner),
+                    &core[start + inner.len()..]
+                )
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// The statuses a message can have, for filters.
+pub const MAIL_STATUSES: [&str; 4] = ["pending", "sending", "sent", "failed"];
+
+/// One page of the outbox, newest first, optionally only one status (see [`MAIL_STATUSES`]).
+pub async fn list(
+    app: &App,
+    status: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<MailView>, u64), AppError> {
+    if let Some(s) = status
+        && !MAIL_STATUSES.contains(&s)
+    {
+        return Err(AppError::Validation(vec![crate::FieldError::new(
+            "status",
+            format!("must be one of {}", MAIL_STATUSES.join(", ")),
+        )]));
+    }
+    let (rows, total) = oq::list(app.store.db(), status, page, per_page).await?;
+    Ok((rows.into_iter().map(MailView::from).collect(), total))
+}
+
+/// Sends a failed message again: it goes back to the queue with a fresh count of attempts
+/// (its Message-ID stays, so a copy that did arrive after all is recognisable). Only a
+/// `failed` message can be resent. Audited as `mail.resend`.
+pub async fn resend(app: &App, actor: Actor, id: Uuid) -> Result<MailView, AppError> {
+    let now = app.clock.now();
+    let mut m = oq::find(app.store.db(), id)
+        .await?
+        .ok_or(AppError::NotFound("message"))?;
+    if m.status != "failed" {
+        return Err(AppError::Conflict(format!(
+            "only a failed message can be resent; this one is {}",
+            m.status
+        )));
+    }
+    if m.to_address.is_none() || m.body.is_none() {
+        return Err(AppError::Conflict(
+            "this message's address or body is no longer kept; it cannot be resent".to_owned(),
+        ));
+    }
+    m.status = "pending".to_owned();
+    m.attempts = 0;
+    m.next_attempt_at = None;
+    m.lease_until = None;
+    m.updated_at = now;
+    let event = NewEvent {
+        request_id: m.request_id,
+        actor,
+        action: "mail.resend",
+        data: json!({"outbox_id": m.id, "template": m.template, "audience": m.audience, "to": m.to_masked}),
+        at: now,
+    };
+    let m = oq::update_audited_alone(&app.store, m, event)
+        .await
+        .map_err(|e| match e {
+            dsrflow_store::StoreError::Concurrent => AppError::Conflict(
+                "the message changed at the same time; reload and retry".to_owned(),
+            ),
+            other => other.into(),
+        })?;
+    app.wake(Job::Deliver(m.id), None).await;
+    Ok(MailView::from(m))
+}

@@ -26,8 +26,36 @@ pub struct Planned {
     pub reference: String,
     /// The notice.
     pub notice: Notice,
-    /// Whether it was queued now (false: already sent before, or a dry run).
+    /// Whether it was queued now (false: sent earlier, a dry run, or nobody to send it to).
     pub queued: bool,
+    /// What became of it, in one word.
+    pub state: NoticeState,
+}
+
+/// What a sweep did with a notice that is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeState {
+    /// Queued for the officer by this run.
+    Queued,
+    /// Sent (queued) by an earlier run; never sent twice.
+    SentEarlier,
+    /// A dry run: a real run would send it.
+    WouldSend,
+    /// No officer address is configured (`mail.officer_address`): nothing can be sent.
+    NoRecipient,
+}
+
+impl NoticeState {
+    /// The state in words, for the command line.
+    pub fn words(self) -> &'static str {
+        match self {
+            NoticeState::Queued => "queued",
+            NoticeState::SentEarlier => "sent earlier",
+            NoticeState::WouldSend => "would send",
+            NoticeState::NoRecipient => "not sent: no officer address",
+        }
+    }
 }
 
 /// What one sweep did.
@@ -125,8 +153,18 @@ pub async fn sweep(
         }
         for notice in reminder::due(policy, &dates, today, now) {
             let mut queued = false;
-            if let (false, Some(to)) = (dry_run, &officer) {
-                let key = Some(format!("officer:{}:{}", r.id, notice.dedupe_suffix()));
+            let key = format!("officer:{}:{}", r.id, notice.dedupe_suffix());
+            let mut state = if officer.is_none() {
+                NoticeState::NoRecipient
+            } else if dsrflow_store::outbox::dedupe_key_taken(app.store.db(), &key).await? {
+                NoticeState::SentEarlier
+            } else if dry_run {
+                NoticeState::WouldSend
+            } else {
+                NoticeState::Queued
+            };
+            if let (NoticeState::Queued, Some(to)) = (state, &officer) {
+                let key = Some(key);
                 let tx = app.store.write().await?;
                 let id = match notice {
                     Notice::Reminder { days_left, .. } => {
@@ -185,12 +223,16 @@ pub async fn sweep(
                 if let Some(id) = id {
                     queued = true;
                     result.outbox.push(id);
+                } else {
+                    // Another worker queued it between the check and the write.
+                    state = NoticeState::SentEarlier;
                 }
             }
             result.notices.push(Planned {
                 reference: r.reference.clone(),
                 notice,
                 queued,
+                state,
             });
         }
     }

@@ -407,6 +407,14 @@ pub fn prepare(app: &App, caller: &Caller, new: NewRequest) -> Result<Prepared, 
             "must not be before 2018-05-25, when the GDPR started to apply",
         ));
     }
+    // Every answer goes to this address: one the mail relay cannot take would leave the
+    // requester without the confirmation link, so it is refused now, with the reason.
+    if !app.settings.mail_utf8_local_parts && !new.email.local_part_is_ascii() {
+        errors.push(FieldError::new(
+            "subject.email",
+            "our mail relay cannot deliver to an address with accented or non-Latin characters before the @; please give another address",
+        ));
+    }
     if let Some(d) = &new.details
         && d.chars().count() > MAX_DETAILS_CHARS
     {
@@ -560,6 +568,36 @@ pub async fn get(app: &App, id: Uuid) -> Result<RequestDetails, AppError> {
         .await?
         .map(Into::into)
         .ok_or(AppError::NotFound("request"))
+}
+
+/// Reads one request by its id or its reference (`DSR-…`, any case).
+pub async fn find_by_ref(app: &App, reference: &str) -> Result<RequestDetails, AppError> {
+    let reference = reference.trim();
+    let found = match Uuid::parse_str(reference) {
+        Ok(id) => q::find(app.store.db(), id).await?,
+        Err(_) => q::find_by_reference(app.store.db(), &reference.to_ascii_uppercase()).await?,
+    };
+    found.map(Into::into).ok_or(AppError::NotFound("request"))
+}
+
+/// Records that `actor` looked at a request's subject unmasked (the CLI's `--reveal`): who saw
+/// whose data is part of the accountability trail (GDPR Art. 5(2)).
+pub async fn record_reveal(app: &App, actor: Actor, id: Uuid) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let tx = app.store.write().await?;
+    dsrflow_store::audit::append(
+        &*tx,
+        dsrflow_store::audit::NewEvent {
+            request_id: Some(id),
+            actor,
+            action: "subject.revealed",
+            data: serde_json::json!({}),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The request behind a subject's status link (None when the link is unknown).

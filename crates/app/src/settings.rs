@@ -117,6 +117,11 @@ pub struct Settings {
     pub form: FormSettings,
     /// How requesters confirm who they are.
     pub verification: VerificationSettings,
+    /// Whether outgoing mail can reach addresses with non-ASCII characters before the `@`
+    /// (the SMTP relay announces SMTPUTF8, or mail goes to files). When false, intake refuses
+    /// such addresses, since no answer could reach them. (Non-ASCII domains are always
+    /// reachable: they are sent in their ASCII form.)
+    pub mail_utf8_local_parts: bool,
 }
 
 /// `[verification]`: confirming the requester's identity.
@@ -284,6 +289,7 @@ impl Default for Settings {
             inbox: None,
             form: FormSettings::default(),
             verification: VerificationSettings::default(),
+            mail_utf8_local_parts: true,
         }
     }
 }

@@ -39,6 +39,27 @@ pub async fn create(
     name: &str,
     can_vouch: bool,
 ) -> Result<CreatedToken, AppError> {
+    issue(app, actor, name, can_vouch, false).await
+}
+
+/// Gives the token called `name` a new value (creating it if there is none, reactivating it if
+/// it was revoked): the old value stops working at once. Audited as `token.reissued`.
+pub async fn reissue(
+    app: &App,
+    actor: Actor,
+    name: &str,
+    can_vouch: bool,
+) -> Result<CreatedToken, AppError> {
+    issue(app, actor, name, can_vouch, true).await
+}
+
+async fn issue(
+    app: &App,
+    actor: Actor,
+    name: &str,
+    can_vouch: bool,
+    replace: bool,
+) -> Result<CreatedToken, AppError> {
     let name = name.trim();
     let valid = !name.is_empty()
         && name.len() <= 100
@@ -56,33 +77,42 @@ pub async fn create(
     let secret = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
     let now = app.clock.now();
     let id = Uuid::now_v7();
+    let row = api_token::Model {
+        id,
+        name: name.to_owned(),
+        prefix: secret.chars().take(TOKEN_PREFIX.len() + 6).collect(),
+        token_hash: hash(&secret),
+        can_vouch,
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    };
     let tx = app.store.write().await?;
-    q::insert(
-        &*tx,
-        api_token::Model {
-            id,
-            name: name.to_owned(),
-            prefix: secret.chars().take(TOKEN_PREFIX.len() + 6).collect(),
-            token_hash: hash(&secret),
-            can_vouch,
-            created_at: now,
-            last_used_at: None,
-            revoked_at: None,
-        },
-    )
-    .await?;
+    let (action, id) = match (replace, q::find_by_name(&*tx, name).await?) {
+        (true, Some(old)) => {
+            q::replace_value(&*tx, old.id, row).await?;
+            ("token.reissued", old.id)
+        }
+        _ => {
+            q::insert(&*tx, row).await?;
+            ("token.created", id)
+        }
+    };
     audit::append(
         &*tx,
         NewEvent {
             request_id: None,
             actor,
-            action: "token.created",
+            action,
             data: json!({ "token_id": id, "name": name, "can_vouch": can_vouch }),
             at: now,
         },
     )
     .await?;
     tx.commit().await?;
+    if replace {
+        app.token_cache.clear();
+    }
     Ok(CreatedToken {
         name: name.to_owned(),
         secret,

@@ -337,6 +337,10 @@ pub struct MailSection {
     pub officer_address: Option<String>,
     /// A folder whose templates replace or add to the built-in ones.
     pub templates_dir: Option<String>,
+    /// Whether the SMTP relay accepts addresses with non-ASCII characters before the `@`
+    /// (it announces SMTPUTF8). Default: true without `smtp_url` (mail goes to files), false
+    /// with it, so that such addresses are refused at intake rather than failing later.
+    pub smtputf8: Option<bool>,
 }
 
 /// `[security]`
@@ -497,12 +501,20 @@ pub struct Config {
     pub concurrency: usize,
     /// `[mail]`, unresolved.
     pub mail: MailSection,
+    /// The configuration is the built-in demo's: its connectors' secrets are the in-process
+    /// stand-ins' own, served from memory.
+    pub demo: bool,
 }
 
 impl Config {
     /// Builds the data map and connectors; an error names the system and key.
     pub fn systems(&self) -> anyhow::Result<Systems> {
-        let env = |k: &str| std::env::var(k).ok();
+        let demo = self.demo.then(crate::demo::secrets);
+        let env = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .or_else(|| demo.as_ref().and_then(|d| d.get(k).cloned()))
+        };
         Systems::from_config(&self.systems, &env)
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
     }
@@ -541,12 +553,22 @@ impl Config {
             .filter(|h| h.contains('.'))
             .unwrap_or("dsrflow.localhost")
             .to_owned();
-        let from = dsrflow_mail::parse_mailbox(
-            m.from
-                .as_deref()
-                .unwrap_or(&format!("dsrflow <privacy@{host}>")),
-        )
-        .map_err(|e| anyhow::anyhow!("invalid configuration: mail.from: {e}"))?;
+        // Default sender: the controller's own privacy address when its contact is one (the
+        // subject hears from the company they wrote to), else a dsrflow address on the host.
+        let controller = &self.settings.controller;
+        let default_from = match dsrflow_domain::SubjectEmail::parse(&controller.contact) {
+            Ok(_) if controller.name != ControllerSettings::default().name => {
+                format!(
+                    "{} <{}>",
+                    quote_display_name(&controller.name),
+                    controller.contact.trim()
+                )
+            }
+            Ok(_) => controller.contact.trim().to_owned(),
+            Err(_) => format!("dsrflow <privacy@{host}>"),
+        };
+        let from = dsrflow_mail::parse_mailbox(m.from.as_deref().unwrap_or(&default_from))
+            .map_err(|e| anyhow::anyhow!("invalid configuration: mail.from: {e}"))?;
         let mut mailer = dsrflow_mail::Mailer::new(transport, from);
         if let Some(r) = &m.reply_to {
             mailer = mailer.with_reply_to(
@@ -568,8 +590,9 @@ impl Config {
     }
 
     /// The data key: from `security.data_key`, or on SQLite from the key file in the data
-    /// directory (created with mode 0600 on first start).
-    pub fn resolve_data_key(&self) -> anyhow::Result<DataKey> {
+    /// directory (created with mode 0600 on first start when `create`; otherwise a missing file
+    /// gives a throwaway key, since nothing can have been sealed with a key that never existed).
+    pub fn resolve_data_key(&self, create: bool) -> anyhow::Result<DataKey> {
         if let Some(v) = &self.data_key {
             let env = |k: &str| std::env::var(k).ok();
             let raw =
@@ -581,7 +604,7 @@ impl Config {
         }
         if !self.database_url.starts_with("sqlite:") {
             bail!(
-                "invalid configuration: security.data_key: required with PostgreSQL (every node needs the same key); set it to env:DSRFLOW_DATA_KEY"
+                "invalid configuration: security.data_key: required with PostgreSQL (every node needs the same key): make one with `dsrflow key generate`, export it as DSRFLOW_DATA_KEY and set security.data_key = \"env:DSRFLOW_DATA_KEY\" (or DSRFLOW_SECURITY__DATA_KEY=env:DSRFLOW_DATA_KEY)"
             );
         }
         let path = self.data_dir.join("data.key");
@@ -590,6 +613,9 @@ impl Config {
                 .with_context(|| format!("cannot read {}", path.display()))?;
             return DataKey::from_base64(&raw)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+        }
+        if !create {
+            return Ok(DataKey::generate());
         }
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
@@ -600,8 +626,18 @@ impl Config {
     }
 }
 
+/// A display name as RFC 5322 wants it: quoted when it holds anything but words.
+fn quote_display_name(name: &str) -> String {
+    if name.chars().all(|c| c.is_alphanumeric() || c == ' ') {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace(['\\', '"'], ""))
+    }
+}
+
+/// Creates `path` readable by its owner only (mode 0600), failing if it exists.
 #[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -614,8 +650,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Creates `path`, failing if it exists.
 #[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("cannot create {}", path.display()))
 }
 
@@ -630,6 +667,12 @@ pub struct Overrides {
 
 /// Loads and validates the configuration.
 pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
+    validate(load_raw(file, None)?, overrides)
+}
+
+/// The file's settings (over the defaults, under the environment), not yet validated; `layer`
+/// is a TOML text laid over the file (the demo's data map).
+pub fn load_raw(file: Option<&Path>, layer: Option<&str>) -> anyhow::Result<RawConfig> {
     let mut fig = Figment::from(Serialized::defaults(RawConfig::default()));
     if let Some(path) = file {
         if !path.is_file() {
@@ -637,16 +680,17 @@ pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config
         }
         fig = fig.merge(Toml::file_exact(path));
     }
+    if let Some(text) = layer {
+        fig = fig.merge(Toml::string(text));
+    }
     // Only DSRFLOW_SECTION__KEY variables: DSRFLOW_DATABASE_URL and friends are options.
     fig = fig.merge(
         Env::prefixed("DSRFLOW_")
             .filter(|k| k.as_str().contains("__"))
             .split("__"),
     );
-    let raw: RawConfig = fig
-        .extract()
-        .map_err(|e| anyhow::anyhow!("invalid configuration: {}", describe(e)))?;
-    validate(raw, overrides)
+    fig.extract()
+        .map_err(|e| anyhow::anyhow!("invalid configuration: {}", describe(e)))
 }
 
 fn describe(err: figment::Error) -> String {
@@ -663,7 +707,8 @@ fn describe(err: figment::Error) -> String {
         .join("; ")
 }
 
-fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
+/// Checks every key and builds the [`Config`]; an error names the key.
+pub fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
     let listen_raw = overrides.listen.clone().unwrap_or(raw.server.listen);
     let listen: SocketAddr = listen_raw.parse().with_context(|| {
         format!("invalid configuration: server.listen: {listen_raw:?} is not an address like 127.0.0.1:8080")
@@ -791,17 +836,19 @@ fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config> {
             inbox,
             verification,
             form,
+            mail_utf8_local_parts: raw.mail.smtputf8.unwrap_or(raw.mail.smtp_url.is_none()),
         },
         data_dir,
         data_key: raw.security.data_key,
         systems: raw.system,
         concurrency: raw.work.concurrency,
         mail: raw.mail.clone(),
+        demo: false,
     })
 }
 
 /// `sqlite://path/name.db` → `path/name-data`; anything else → `./dsrflow-data`.
-fn default_data_dir(database_url: &str) -> PathBuf {
+pub fn default_data_dir(database_url: &str) -> PathBuf {
     let path = database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))

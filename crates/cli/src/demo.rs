@@ -10,21 +10,29 @@
 //! to show that nothing of his leaks into her answers. A simulated support agent completes
 //! manual tasks after a few seconds so the walkthrough runs unattended (in production a person
 //! does it from the API or the dashboard).
+//!
+//! The configuration the demo runs with is written to `<data dir>/demo/dsrflow.toml`, and its
+//! API token to `<data dir>/demo/api-token` (kept across restarts): the other commands run
+//! beside the demo (`connector list`, `ingest-mail`, …) find both there, as `serve --demo`
+//! does.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use dsrflow_app::App;
-use dsrflow_app::systems::{SystemConfig, Systems};
+use dsrflow_app::store::audit::Actor;
+use dsrflow_app::systems::Systems;
 use dsrflow_connectors::standins::{
     self, crisp, google_analytics, hotjar, klaviyo, odoo, posthog, stripe,
 };
 use dsrflow_domain::TaskStatus;
 use dsrflow_domain::lifecycle::Reason;
-use serde::Deserialize;
 use tokio::task::JoinHandle;
+
+use crate::config::{self, Config, Overrides};
 
 /// The demo configuration, with `@DEMO_DIR@` and `@STANDIN_<NAME>@` placeholders.
 pub const DEMO_CONFIG: &str = include_str!("../../../examples/odoo-hoster/dsrflow.toml");
@@ -32,34 +40,35 @@ pub const DEMO_CONFIG: &str = include_str!("../../../examples/odoo-hoster/dsrflo
 const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.org";
 
-/// The running demo: its systems and the stand-ins serving them.
+/// The name of the demo's API token.
+pub const TOKEN_NAME: &str = "demo";
+
+/// Where the demo writes the configuration it runs with.
+pub fn config_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("demo").join("dsrflow.toml")
+}
+
+/// Where the demo keeps its API token, so a restart keeps it.
+pub fn token_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("demo").join("api-token")
+}
+
+/// The running demo: its configuration, systems and the stand-ins serving them.
 pub struct Demo {
+    /// The configuration it runs with (written to [`Demo::config_file`]).
+    pub config: Config,
     /// The data map and connectors.
     pub systems: Systems,
     /// Where its files are.
     pub dir: PathBuf,
-    /// The demo controller.
-    pub controller: DemoController,
+    /// The configuration file it wrote.
+    pub config_file: PathBuf,
     _standins: Vec<JoinHandle<()>>,
 }
 
-#[derive(Deserialize)]
-struct DemoFile {
-    controller: DemoController,
-    system: Vec<SystemConfig>,
-}
-
-/// The demo controller's identity, as shown to subjects.
-#[derive(Debug, Clone, Deserialize)]
-pub struct DemoController {
-    /// Its name.
-    pub name: String,
-    /// Its privacy contact.
-    pub contact: String,
-}
-
-/// Secrets the stand-ins accept, handed to the connectors from memory.
-fn secrets() -> BTreeMap<&'static str, String> {
+/// Secrets the stand-ins accept, handed to the connectors from memory (they open nothing but
+/// the demo's own in-process stand-ins).
+pub fn secrets() -> BTreeMap<&'static str, String> {
     BTreeMap::from([
         ("DEMO_ODOO_API_KEY", odoo::OdooSeed::default().api_key),
         ("DEMO_STRIPE_KEY", stripe::StripeSeed::default().api_key),
@@ -98,10 +107,20 @@ async fn sqlite_file(path: &Path, statements: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prepares the demo: fresh data stores, stand-ins on loopback ports, the data map.
-pub async fn prepare(data_dir: &Path) -> anyhow::Result<Demo> {
+/// Prepares the demo for a server listening on `addr`: fresh data stores, stand-ins on loopback
+/// ports, the configuration (the user's file, if any, under the demo's data map) written to
+/// the data directory and validated.
+pub async fn prepare(
+    user_file: Option<&Path>,
+    base: &Config,
+    addr: SocketAddr,
+) -> anyhow::Result<Demo> {
+    std::fs::create_dir_all(base.data_dir.join("demo"))
+        .with_context(|| format!("cannot create {}", base.data_dir.display()))?;
+    // Absolute paths, so the written configuration works from any directory.
+    let data_dir = std::fs::canonicalize(&base.data_dir)
+        .with_context(|| format!("cannot resolve {}", base.data_dir.display()))?;
     let dir = data_dir.join("demo");
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     sqlite_file(
         &dir.join("odoo-billing.db"),
         &[
@@ -212,17 +231,88 @@ pub async fn prepare(data_dir: &Path) -> anyhow::Result<Demo> {
     for (key, url) in &urls {
         text = text.replace(&format!("@STANDIN_{key}@"), url);
     }
-    let file: DemoFile = toml::from_str(&text).context("the built-in demo configuration")?;
-    let secrets = secrets();
-    let env = move |k: &str| secrets.get(k).cloned();
-    let systems = Systems::from_config(&file.system, &env)
-        .map_err(|e| anyhow::anyhow!("the built-in demo configuration: {e}"))?;
+    let mut raw =
+        config::load_raw(user_file, Some(&text)).context("the built-in demo configuration")?;
+    raw.server.listen = addr.to_string();
+    raw.server
+        .public_url
+        .get_or_insert_with(|| format!("http://{addr}"));
+    raw.server.data_dir = Some(data_dir.display().to_string());
+    if let Some(url) = absolute_sqlite_url(&base.database_url) {
+        raw.database.url = url;
+    }
+    let config_file = config_path(&data_dir);
+    write_config(&config_file, &raw)?;
+    let mut config =
+        config::validate(raw, &Overrides::default()).context("the built-in demo configuration")?;
+    // A PostgreSQL URL (which may hold a password) is not written to the file: keep the one given.
+    config.database_url = base.database_url.clone();
+    config.demo = true;
+    let systems = config
+        .systems()
+        .context("the built-in demo configuration")?;
     Ok(Demo {
+        config,
         systems,
         dir,
-        controller: file.controller,
+        config_file,
         _standins: handles,
     })
+}
+
+/// `sqlite://relative.db?…` → `sqlite:///absolute/relative.db?…`; None for other databases.
+fn absolute_sqlite_url(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    if path.is_empty() || path.contains(":memory:") {
+        return None;
+    }
+    let abs = std::path::absolute(path).ok()?;
+    Some(match query {
+        Some(q) => format!("sqlite://{}?{q}", abs.display()),
+        None => format!("sqlite://{}", abs.display()),
+    })
+}
+
+fn write_config(path: &Path, raw: &config::RawConfig) -> anyhow::Result<()> {
+    let body = toml::to_string(raw).context("the demo configuration cannot be written")?;
+    let text = format!(
+        "# Written by `dsrflow serve --demo` on every start: the configuration the demo runs with.\n\
+         # Commands run beside the demo (same database, no --config) use it; it is also a\n\
+         # complete example. Secrets are `env:` references; the demo serves its stand-ins'\n\
+         # own from memory.\n\n{body}"
+    );
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The demo's API token (it may vouch for identities): the one kept in the data directory if it
+/// still works, else a new value (the old one stops working), kept for the next start.
+/// Returns the token and whether it is the kept one.
+pub async fn token(app: &App, data_dir: &Path) -> anyhow::Result<(String, bool)> {
+    let path = token_path(data_dir);
+    if let Ok(saved) = std::fs::read_to_string(&path) {
+        let saved = saved.trim();
+        if let Ok(Some(caller)) = dsrflow_app::tokens::authenticate(app, saved).await
+            && caller.can_vouch
+            && caller.actor == Actor::Token(TOKEN_NAME.to_owned())
+        {
+            return Ok((saved.to_owned(), true));
+        }
+    }
+    let token = dsrflow_app::tokens::reissue(app, Actor::Cli, TOKEN_NAME, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo token: {e}"))?;
+    if path.exists() {
+        std::fs::remove_file(&path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
+    }
+    config::write_private(&path, format!("{}\n", token.secret).as_bytes())?;
+    Ok((token.secret, false))
 }
 
 /// A simulated support agent: completes manual tasks a few seconds after they appear, so the

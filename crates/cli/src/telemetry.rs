@@ -2,6 +2,8 @@
 //! thread so request handling never waits on the terminal. Code never logs personal data:
 //! identity types print masked, and HTTP spans carry the route template, not the path.
 
+use std::io::IsTerminal;
+
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
@@ -18,8 +20,11 @@ pub fn init(json: bool, quiet: bool) -> Option<WorkerGuard> {
     let (writer, guard) = NonBlockingBuilder::default()
         .lossy(false)
         .finish(std::io::stderr());
+    // Colour only on a terminal: a log file or a pipe gets plain text (and NO_COLOR is obeyed).
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(writer);
     let installed = if json {
         builder.json().try_init()

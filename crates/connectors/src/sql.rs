@@ -855,6 +855,20 @@ impl Connector for SqlConnector {
     async fn check(&self) -> Result<String, ConnectorError> {
         // Counting zero rows of every table proves the connection and that each table exists.
         let d = self.dialect;
+        // A SQLite file that is not there is named as such (the first table's query would only
+        // say "unable to open database file"); it is never created.
+        if let Pool::Sqlite(p) = &self.pool {
+            let opts = p.connect_options();
+            let file = opts.get_filename();
+            let name = file.to_string_lossy();
+            let in_memory = name.starts_with("file:") || name.contains(":memory:");
+            if !name.is_empty() && !in_memory && !file.is_file() {
+                return Err(ConnectorError::permanent(format!(
+                    "the SQLite file {} does not exist",
+                    file.display()
+                )));
+            }
+        }
         let mut checked = 0;
         for t in &self.tables {
             let sql = format!("SELECT COUNT(*) FROM {} WHERE 1 = 0", d.quote(&t.name));

@@ -146,6 +146,14 @@ impl SubjectEmail {
         Ok(Self(value))
     }
 
+    /// Whether the part before the `@` is plain ASCII (an address without it needs a relay
+    /// that speaks SMTPUTF8, RFC 6531).
+    pub fn local_part_is_ascii(&self) -> bool {
+        self.0
+            .rsplit_once('@')
+            .is_none_or(|(local, _)| local.is_ascii())
+    }
+
     /// The domain part, e.g. `example.com`.
     pub fn domain(&self) -> &str {
         self.0.rsplit_once('@').map(|(_, d)| d).unwrap_or_default()

@@ -89,6 +89,23 @@ impl RequestStatus {
         }
     }
 
+    /// The status in words, completing "it is …" in messages to people (`awaiting review`).
+    pub fn words(self) -> &'static str {
+        match self {
+            RequestStatus::Received => "newly received",
+            RequestStatus::AwaitingVerification => "awaiting the requester's confirmation",
+            RequestStatus::InProgress => "in progress",
+            RequestStatus::AwaitingReview => "awaiting review",
+            RequestStatus::Completed => "completed",
+            RequestStatus::PartiallyCompleted => "partially completed",
+            RequestStatus::Denied => "denied",
+            RequestStatus::Withdrawn => "withdrawn",
+            RequestStatus::ClosedUnidentified => {
+                "closed because the requester was never identified"
+            }
+        }
+    }
+
     /// Whether the request is closed for good.
     pub fn is_final(self) -> bool {
         matches!(
@@ -131,6 +148,7 @@ impl RequestStatus {
         next.ok_or(InvalidTransition {
             from: self,
             event: event.name(),
+            action: event.words(),
         })
     }
 }
@@ -252,6 +270,22 @@ pub enum Event {
 }
 
 impl Event {
+    /// The action in words, completing "cannot … the request": for error messages to people.
+    pub fn words(&self) -> &'static str {
+        match self {
+            Event::RequestIdentity { .. } => "ask for proof of identity for",
+            Event::IdentityVerified => "confirm the identity behind",
+            Event::TasksSettled => "settle the work of",
+            Event::Reopen => "reopen",
+            Event::Approve { .. } => "approve",
+            Event::Deny { .. } => "deny",
+            Event::Withdraw => "withdraw",
+            Event::VerificationLapsed => "close as unidentified",
+            Event::Extend { .. } => "extend",
+            Event::Forward { .. } => "forward",
+        }
+    }
+
     /// A stable name for messages and the audit trail.
     pub fn name(&self) -> &'static str {
         match self {
@@ -269,14 +303,17 @@ impl Event {
     }
 }
 
-/// An event that the current status does not allow.
+/// An event that the current status does not allow. The message names the action and the
+/// status in words: "cannot confirm the identity behind the request: it is denied".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot {event} a request that is {from}")]
+#[error("cannot {action} the request: it is {}", from.words())]
 pub struct InvalidTransition {
     /// The status the request is in.
     pub from: RequestStatus,
-    /// The event that was refused.
+    /// The event that was refused (its stable name).
     pub event: &'static str,
+    /// The action, in words.
+    pub action: &'static str,
 }
 
 /// Why a lifecycle event was refused.
@@ -482,13 +519,16 @@ mod tests {
         let err = RequestStatus::Received
             .apply(&Event::Approve { partial: false })
             .unwrap_err();
-        assert_eq!(err.to_string(), "cannot approve a request that is received");
+        assert_eq!(
+            err.to_string(),
+            "cannot approve the request: it is newly received"
+        );
         let err = RequestStatus::Completed
             .apply(&Event::Withdraw)
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "cannot withdraw a request that is completed"
+            "cannot withdraw the request: it is completed"
         );
     }
 

@@ -11,6 +11,7 @@
 //! belong to the caller, which retries [`MailError::Transient`] and stops on
 //! [`MailError::Permanent`]. Logs and errors never contain a full address.
 
+pub mod eml;
 pub mod error;
 pub mod imap;
 pub mod inbound;

@@ -30,6 +30,18 @@ const RESERVED_HEADERS: [&str; 15] = [
     "Return-Path",
 ];
 
+/// `jürgen@bücher.example` → `jürgen@xn--bcher-kva.example`: a domain in its ASCII form (RFC
+/// 5890), which every relay takes. Only a non-ASCII part before the `@` still needs SMTPUTF8.
+pub fn ascii_domain(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) => format!("{local}@{ascii}"),
+            Err(_) => address.to_owned(),
+        },
+        _ => address.to_owned(),
+    }
+}
+
 /// Parses a configured mailbox such as `Privacy team <privacy@example.com>`.
 pub fn parse_mailbox(raw: &str) -> Result<Mailbox, ConfigError> {
     raw.trim()
@@ -88,7 +100,7 @@ impl Mailer {
     /// problem here is [`MailError::Permanent`]: the same input will never build.
     pub fn build(&self, msg: &Outgoing) -> Result<lettre::Message, MailError> {
         let masked = msg.masked_to();
-        let address: Address = msg.to.trim().parse().map_err(|e| {
+        let address: Address = ascii_domain(msg.to.trim()).parse().map_err(|e| {
             MailError::permanent(None, format!("invalid recipient address {masked}: {e}"))
         })?;
         let name = msg
@@ -270,6 +282,16 @@ mod tests {
             msg.message_id = id.into();
             assert!(m.build(&msg).unwrap_err().is_permanent(), "{id}");
         }
+    }
+
+    #[test]
+    fn an_internationalised_domain_is_sent_in_its_ascii_form() {
+        assert_eq!(
+            ascii_domain("jürgen@bücher.example"),
+            "jürgen@xn--bcher-kva.example"
+        );
+        assert_eq!(ascii_domain("alice@example.com"), "alice@example.com");
+        assert_eq!(ascii_domain("no-at-sign"), "no-at-sign");
     }
 
     #[test]

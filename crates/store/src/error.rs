@@ -6,6 +6,12 @@ pub enum StoreError {
     /// The database could not be reached.
     #[error("{0}")]
     Connect(String),
+    /// A read-only command was pointed at a SQLite file that does not exist (nothing was
+    /// created).
+    #[error(
+        "no database at {0}: check --database-url / DSRFLOW_DATABASE_URL (`dsrflow migrate` or `dsrflow serve` creates one)"
+    )]
+    Missing(String),
     /// A query failed.
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),

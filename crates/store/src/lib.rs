@@ -61,6 +61,22 @@ impl Store {
     /// SQLite files are created if missing and run in WAL mode with `synchronous=NORMAL` on every
     /// pooled connection, foreign keys on and a 5 s busy timeout for other processes.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, true).await
+    }
+
+    /// Connects to a database that must already exist: a missing SQLite file is
+    /// [`StoreError::Missing`] and nothing is created (for commands that only read).
+    pub async fn open_existing(url: &str) -> Result<Self, StoreError> {
+        backend_of(url)?;
+        if let Some(path) = sqlite_file_of(url)
+            && !path.is_file()
+        {
+            return Err(StoreError::Missing(path.display().to_string()));
+        }
+        Self::connect_with(url, false).await
+    }
+
+    async fn connect_with(url: &str, create: bool) -> Result<Self, StoreError> {
         let backend = backend_of(url)?;
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(if backend == DbBackend::Sqlite { 12 } else { 16 })
@@ -69,8 +85,8 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
         if backend == DbBackend::Sqlite {
-            opts.map_sqlx_sqlite_opts(|o| {
-                o.create_if_missing(true)
+            opts.map_sqlx_sqlite_opts(move |o| {
+                o.create_if_missing(create)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
@@ -110,6 +126,16 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.db, None).await?;
         Ok(())
+    }
+
+    /// The names of the migrations this database still lacks; reads only (creates not even
+    /// the migrations table).
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        Ok(Migrator::get_pending_migrations_read_only(&self.db)
+            .await?
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect())
     }
 
     /// The connection pool, for reads.

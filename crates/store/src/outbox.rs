@@ -39,6 +39,16 @@ pub fn insert_statement(backend: sea_orm::DbBackend, m: outbox::Model) -> sea_or
         .build(backend)
 }
 
+/// Whether a message with this dedupe key was ever queued.
+pub async fn dedupe_key_taken(conn: &impl ConnectionTrait, key: &str) -> Result<bool, StoreError> {
+    use sea_orm::PaginatorTrait;
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::DedupeKey.eq(key))
+        .count(conn)
+        .await?
+        > 0)
+}
+
 /// One message.
 pub async fn find(
     conn: &impl ConnectionTrait,
@@ -151,4 +161,27 @@ pub async fn for_task_pending(
         .into_iter()
         .map(|m| m.id)
         .collect())
+}
+
+/// One page of messages, newest first, optionally of one status, with the total count.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    status: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<outbox::Model>, u64), StoreError> {
+    use sea_orm::PaginatorTrait;
+    let mut q = outbox::Entity::find();
+    if let Some(s) = status {
+        q = q.filter(outbox::Column::Status.eq(s));
+    }
+    let total = q.clone().count(conn).await?;
+    let rows = q
+        .order_by_desc(outbox::Column::CreatedAt)
+        .order_by_desc(outbox::Column::Id)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    Ok((rows, total))
 }

@@ -27,6 +27,44 @@ pub async fn insert(
     Ok(())
 }
 
+/// The token called `name`, revoked or not.
+pub async fn find_by_name(
+    conn: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<api_token::Model>, StoreError> {
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::Name.eq(name))
+        .one(conn)
+        .await?)
+}
+
+/// Gives the token `id` the value, rights and creation time of `new` (its id and name stay),
+/// and makes it active again.
+pub async fn replace_value(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    new: api_token::Model,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::TokenHash, Expr::value(new.token_hash))
+        .col_expr(api_token::Column::Prefix, Expr::value(new.prefix))
+        .col_expr(api_token::Column::CanVouch, Expr::value(new.can_vouch))
+        .col_expr(api_token::Column::CreatedAt, Expr::value(new.created_at))
+        .col_expr(
+            api_token::Column::LastUsedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .col_expr(
+            api_token::Column::RevokedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(api_token::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Finds a token that is not revoked by the hash of its value.
 pub async fn find_active_by_hash(
     conn: &impl ConnectionTrait,

@@ -45,12 +45,7 @@ impl<T: DeserializeOwned> FromRequest<App> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|ct| {
-                let mime = ct.split(';').next().unwrap_or_default().trim();
-                mime.eq_ignore_ascii_case("application/json")
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
-            })
-            .unwrap_or(false);
+            .is_some_and(is_json);
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
@@ -68,28 +63,30 @@ impl<T: DeserializeOwned> FromRequest<App> for OptionalJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
-        let has_body = req
+        let content_type = req
             .headers()
-            .get(header::CONTENT_LENGTH)
+            .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_none_or(|v| v != "0");
-        let has_type = req.headers().contains_key(header::CONTENT_TYPE);
-        if !has_type {
-            let bytes = Bytes::from_request(req, app)
-                .await
-                .map_err(body_rejection)?;
-            return if bytes.iter().all(u8::is_ascii_whitespace) {
-                Ok(OptionalJson(None))
-            } else {
-                Err(ApiError::UnsupportedMediaType)
-            };
-        }
-        if !has_body {
+            .map(str::to_owned);
+        let bytes = Bytes::from_request(req, app)
+            .await
+            .map_err(body_rejection)?;
+        // No body at all (whatever the Content-Type says) is the same as `{}`.
+        if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(None));
         }
-        let ApiJson(v) = ApiJson::<T>::from_request(req, app).await?;
-        Ok(OptionalJson(Some(v)))
+        if !content_type.as_deref().is_some_and(is_json) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_json(&bytes).map(|v| OptionalJson(Some(v)))
     }
+}
+
+/// Whether a Content-Type is JSON (`application/json` or `application/*+json`).
+fn is_json(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or_default().trim();
+    mime.eq_ignore_ascii_case("application/json")
+        || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
 fn body_rejection(r: BytesRejection) -> ApiError {
@@ -100,8 +97,21 @@ fn body_rejection(r: BytesRejection) -> ApiError {
     }
 }
 
-/// Parses JSON, telling syntax errors (400) from shape errors (422 with the field path).
+/// Parses JSON, telling syntax errors (400) from shape errors (422 with the field path). Every
+/// body of the API is an object: anything else (an array, a number) is a 422 saying so.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => ApiError::Validation(vec![FieldError::new(
+                    "body",
+                    "the body must be a JSON object",
+                )]),
+                Err(e) => ApiError::BadRequest(format!("the body is not valid JSON: {e}")),
+            },
+        );
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();

@@ -118,6 +118,7 @@ pub fn router(app: App) -> Router {
 pub fn router_with(state: WebState) -> Router {
     Router::new()
         .nest("/api/v1", api::routes().with_state(state.app.clone()))
+        .route("/", get(pages::home))
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
         .route(

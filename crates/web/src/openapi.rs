@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{inbox, requests, suppressions, tasks};
+use crate::api::{inbox, mail, requests, suppressions, tasks};
 use crate::error;
 
 /// The API description.
@@ -30,6 +30,8 @@ use crate::error;
         inbox::get_one,
         inbox::resolve,
         inbox::dismiss,
+        mail::list,
+        mail::resend,
     ),
     components(schemas(
         requests::CreateRequestBody,
@@ -46,6 +48,8 @@ use crate::error;
         suppressions::CheckResults,
         inbox::ResolveBody,
         inbox::Created,
+        mail::MailBody,
+        mail::MailPage,
         error::ErrorBody,
         error::ErrorDetail,
         error::FieldErrorBody,
@@ -55,7 +59,8 @@ use crate::error;
         (name = "requests", description = "Data-subject requests"),
         (name = "tasks", description = "Per-system work of a request"),
         (name = "suppressions", description = "Keyed-hash list of subjects to keep out of marketing"),
-        (name = "inbox", description = "Mail from the privacy@ mailbox awaiting review")
+        (name = "inbox", description = "Mail from the privacy@ mailbox awaiting review"),
+        (name = "mail", description = "Outgoing mail: what failed, and sending it again")
     )
 )]
 pub struct ApiDoc;

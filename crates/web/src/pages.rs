@@ -1,6 +1,6 @@
-//! Public pages behind links sent by mail: a request's status (for its data subject) and a
-//! processor's confirmation that it carried out a request. Both render on the [`Site`], in the
-//! visitor's language.
+//! The start page (`/`), and the public pages behind links sent by mail: a request's status
+//! (for its data subject) and a processor's confirmation that it carried out a request. All
+//! render on the [`Site`], in the visitor's language.
 
 use std::sync::Arc;
 
@@ -14,6 +14,36 @@ use minijinja::value::Value;
 
 use crate::lang::PageLang;
 use crate::site::{MessagePage, Site};
+
+/// `GET /`: the start page: the request form for data subjects, and for staff and developers
+/// the API document and the health check.
+pub async fn home(
+    State(app): State<App>,
+    State(site): State<Arc<Site>>,
+    lang: PageLang,
+) -> Response {
+    site.render(
+        &lang,
+        StatusCode::OK,
+        "home.html.j2",
+        home_context(app.settings.form.enabled),
+    )
+}
+
+fn home_context(form_enabled: bool) -> Value {
+    context! {
+        form_enabled => form_enabled,
+        links => vec![
+            context! { url => "/api/openapi.json", label => "home.api" },
+            context! { url => "/healthz", label => "home.health" },
+        ],
+    }
+}
+
+/// Contexts of the start page for the start-up render check.
+pub(crate) fn sample_home_contexts() -> Vec<Value> {
+    vec![home_context(true), home_context(false)]
+}
 
 /// The catalogue key stem (`status.<stem>.title`, `status.<stem>.next`) for a status: the
 /// awaiting-verification status reads differently while the clock is paused for the subject.

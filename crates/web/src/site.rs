@@ -740,6 +740,11 @@ fn sample_contexts() -> Vec<(&'static str, Value)> {
         ("status.html.j2", crate::pages::sample_status_context()),
     ]
     .into_iter()
+    .chain(
+        crate::pages::sample_home_contexts()
+            .into_iter()
+            .map(|c| ("home.html.j2", c)),
+    )
     .chain(crate::links::sample_contexts())
     .collect()
 }

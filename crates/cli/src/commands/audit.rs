@@ -15,7 +15,7 @@ pub enum AuditCommand {
 
 /// Runs an audit subcommand.
 pub async fn run(cfg: Config, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
-    let app = super::open_app(&cfg).await?;
+    let app = super::open_app(&cfg, super::Access::Read).await?;
     let AuditCommand::Verify = cmd;
     let report = dsrflow_app::store::audit::verify(app.store.db()).await?;
     app.store.close().await?;

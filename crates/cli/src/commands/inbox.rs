@@ -32,7 +32,7 @@ pub async fn run(cfg: Config, cmd: InboxCommand) -> anyhow::Result<ExitCode> {
             let Some(settings) = cfg.settings.inbox.clone() else {
                 bail!("no mailbox configured: set inbox.imap_url, inbox.user and inbox.password");
             };
-            let (app, _queues) = super::open_full_app(&cfg).await?;
+            let (app, _queues) = super::open_full_app(&cfg, super::Access::Write).await?;
             let report = dsrflow_app::inbox::poll(&app, &settings)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -60,7 +60,7 @@ pub async fn run(cfg: Config, cmd: InboxCommand) -> anyhow::Result<ExitCode> {
             })
         }
         InboxCommand::Review { json } => {
-            let (app, _queues) = super::open_full_app(&cfg).await?;
+            let (app, _queues) = super::open_full_app(&cfg, super::Access::Read).await?;
             let items = dsrflow_app::inbox::review_queue(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -46,7 +46,7 @@ pub async fn run(cfg: Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
             MAX_MESSAGE / 1024 / 1024
         );
     }
-    let (app, _queues) = super::open_full_app(&cfg).await?;
+    let (app, _queues) = super::open_full_app(&cfg, super::Access::Write).await?;
     let outcome = dsrflow_app::inbox::ingest(&app, &raw, None, None)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -35,7 +35,15 @@ pub async fn run(cfg: Config, cmd: RemindersCommand) -> anyhow::Result<ExitCode>
         dry_run,
         json,
     } = cmd;
-    let (app, _queues) = super::open_full_app(&cfg).await?;
+    let (app, _queues) = super::open_full_app(
+        &cfg,
+        if dry_run {
+            super::Access::Read
+        } else {
+            super::Access::Write
+        },
+    )
+    .await?;
     let now = match &as_of {
         Some(d) => {
             let day = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
@@ -52,8 +60,8 @@ pub async fn run(cfg: Config, cmd: RemindersCommand) -> anyhow::Result<ExitCode>
         }
         None => app.clock.now(),
     };
-    if !dry_run && app.settings.officer_address.is_none() {
-        eprintln!("note: mail.officer_address is not set; nothing will be sent (listing only)");
+    if app.settings.officer_address.is_none() {
+        eprintln!("note: mail.officer_address is not set; nothing can be sent (listing only)");
     }
     // Deliver what the sweep queues right away, through an in-process queue.
     let queue = Arc::new(dsrflow_app::jobs::MemoryQueue::default());
@@ -99,14 +107,7 @@ pub async fn run(cfg: Config, cmd: RemindersCommand) -> anyhow::Result<ExitCode>
                     format!("ESCALATION: {days_left} day(s) left to announce an extension")
                 }
             };
-            let state = if p.queued {
-                "queued"
-            } else if dry_run {
-                "due"
-            } else {
-                "already sent"
-            };
-            println!("  {}  {what}  [{state}]", p.reference);
+            println!("  {}  {what}  [{}]", p.reference, p.state.words());
         }
         if sweep.notices.is_empty() {
             println!("  nothing due");

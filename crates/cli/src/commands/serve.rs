@@ -24,28 +24,31 @@ pub struct ServeArgs {
 }
 
 /// Runs the server (and, unless `--no-worker`, the workers) until a shutdown signal.
-pub async fn run(cfg: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let mut cfg = cfg;
-    let demo = if args.demo {
-        let demo = crate::demo::prepare(&cfg.data_dir).await?;
-        cfg.settings.controller.name = demo.controller.name.clone();
-        cfg.settings.controller.contact = demo.controller.contact.clone();
-        Some(demo)
-    } else {
-        None
-    };
+/// `config_file` is the `--config` given, which the demo lays its data map over.
+pub async fn run(
+    cfg: Config,
+    args: ServeArgs,
+    config_file: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
     // The public site (templates, catalogues, theme) is checked before anything starts, so a
     // broken override folder stops the start-up with the key to fix.
     let site = dsrflow_web::Site::load(&cfg.settings.form)
         .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-    let (app, queues) = match &demo {
-        Some(d) => super::open_app_with(&cfg, d.systems.clone()).await?,
-        None => super::open_full_app(&cfg).await?,
-    };
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
+    let (cfg, demo) = if args.demo {
+        let demo = crate::demo::prepare(config_file, &cfg, addr).await?;
+        (demo.config.clone(), Some(demo))
+    } else {
+        (cfg, None)
+    };
+    let (app, queues) = match &demo {
+        Some(d) => super::open_app_with(&cfg, d.systems.clone(), super::Access::Create).await?,
+        None => super::open_full_app(&cfg, super::Access::Create).await?,
+    };
+    let queues = super::queues_of(queues)?;
     tracing::info!(
         %addr,
         database = %dsrflow_app::store::redact_url(&cfg.database_url),
@@ -53,7 +56,7 @@ pub async fn run(cfg: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     );
     println!("dsrflow listening on http://{addr}");
     if let Some(d) = &demo {
-        print_demo_intro(&app, d, addr).await?;
+        print_demo_intro(&app, d, &cfg).await?;
         crate::demo::spawn_simulated_agent(app.clone());
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -94,14 +97,9 @@ pub async fn run(cfg: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
 async fn print_demo_intro(
     app: &dsrflow_app::App,
     demo: &crate::demo::Demo,
-    addr: std::net::SocketAddr,
+    cfg: &Config,
 ) -> anyhow::Result<()> {
-    use dsrflow_app::store::audit::Actor;
-    // A fresh token on every start (shown once, stored hashed); the previous one is revoked.
-    let _ = dsrflow_app::tokens::revoke(app, Actor::Cli, "demo").await;
-    let token = dsrflow_app::tokens::create(app, Actor::Cli, "demo", true)
-        .await
-        .map_err(|e| anyhow::anyhow!("demo token: {e}"))?;
+    let (token, kept) = crate::demo::token(app, &cfg.data_dir).await?;
     let names: Vec<&str> = demo
         .systems
         .map
@@ -109,39 +107,65 @@ async fn print_demo_intro(
         .iter()
         .map(|s| s.name.as_str())
         .collect();
+    let base = &cfg.settings.public_url;
+    let token_file = crate::demo::token_path(&cfg.data_dir);
     println!();
     println!(
-        "demo: {} systems of a managed-Odoo hosting provider: {}",
+        "demo: {}, a managed-Odoo hosting provider, with {} systems: {}",
+        cfg.settings.controller.name,
         names.len(),
         names.join(", ")
     );
+    println!("  start page:        {base}/");
+    println!("  request form:      {base}/request   (as a data subject would)");
     println!(
-        "demo data (SQLite files, reset on every start): {}",
-        demo.dir.display()
+        "  API token:         {token}   ({}; may vouch for identities; kept in {})",
+        if kept {
+            "kept from the last start"
+        } else {
+            "new"
+        },
+        token_file.display()
+    );
+    match &cfg.mail.smtp_url {
+        None => {
+            let mail_dir = cfg.data_dir.join("mail");
+            println!(
+                "  mail:              nothing leaves this machine: every message (confirmation, status and download links) is a file in {}/",
+                mail_dir.display()
+            );
+            println!(
+                "                     read the newest: cat \"$(ls -t {}/*.eml | head -n1)\"",
+                mail_dir.display()
+            );
+        }
+        Some(_) => println!("  mail:              sent through the SMTP relay of mail.smtp_url"),
+    }
+    println!(
+        "  configuration:     {}   (used by the other commands run beside the demo, e.g. dsrflow connector list)",
+        demo.config_file.display()
     );
     println!(
-        "demo API token (may vouch for identities): {}",
-        token.secret
+        "  demo data:         {}   (SQLite files, reset on every start)",
+        demo.dir.display()
     );
     println!();
     println!(
         "try: erase everything about alice@example.com (her invoice stays, under tax retention):"
     );
+    println!("  TOKEN=$(cat {})", token_file.display());
     println!(
-        "  curl -s -X POST http://{addr}/api/v1/requests -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' \\\n    -d '{{\"kind\":\"erasure\",\"identity_verified\":true,\"subject\":{{\"email\":\"alice@example.com\",\"name\":\"Alice Martin\"}}}}'",
-        token.secret
+        "  curl -s -X POST {base}/api/v1/requests -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n    -d '{{\"kind\":\"erasure\",\"identity_verified\":true,\"subject\":{{\"email\":\"alice@example.com\",\"name\":\"Alice Martin\"}}}}'"
     );
+    println!("  curl -s {base}/api/v1/requests/<id>/tasks -H \"Authorization: Bearer $TOKEN\"");
     println!(
-        "  curl -s http://{addr}/api/v1/requests/<id>/tasks -H 'Authorization: Bearer {}'",
-        token.secret
-    );
-    println!(
-        "  curl -s -X POST http://{addr}/api/v1/requests/<id>/approve -H 'Authorization: Bearer {}'",
-        token.secret
+        "  curl -s -X POST {base}/api/v1/requests/<id>/approve -H \"Authorization: Bearer $TOKEN\""
     );
     println!(
         "or an access request (\"kind\":\"access\"), then download /api/v1/requests/<id>/package."
     );
-    println!("a simulated support agent completes manual tasks after a few seconds.");
+    println!(
+        "the README's \"Using it\" walks through every step; a simulated support agent completes manual tasks after a few seconds."
+    );
     Ok(())
 }

@@ -29,12 +29,16 @@ pub enum TokenCommand {
 
 /// Runs a token subcommand.
 pub async fn run(cfg: Config, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
-    let app = super::open_app(&cfg).await?;
+    let access = match cmd {
+        TokenCommand::List => super::Access::Read,
+        TokenCommand::Create { .. } | TokenCommand::Revoke { .. } => super::Access::Write,
+    };
+    let app = super::open_app(&cfg, access).await?;
     let code = match cmd {
         TokenCommand::Create { name, vouch } => {
             let t = dsrflow_app::tokens::create(&app, Actor::Cli, &name, vouch)
                 .await
-                .map_err(describe)?;
+                .map_err(super::describe)?;
             eprintln!(
                 "token {:?} created{}; it is shown once, store it now:",
                 t.name,
@@ -67,25 +71,11 @@ pub async fn run(cfg: Config, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Revoke { name } => {
             dsrflow_app::tokens::revoke(&app, Actor::Cli, &name)
                 .await
-                .map_err(describe)?;
+                .map_err(super::describe)?;
             println!("token {name:?} revoked");
             ExitCode::SUCCESS
         }
     };
     app.store.close().await?;
     Ok(code)
-}
-
-fn describe(e: dsrflow_app::AppError) -> anyhow::Error {
-    match e {
-        dsrflow_app::AppError::Validation(fields) => anyhow::anyhow!(
-            "{}",
-            fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => anyhow::anyhow!("{other}"),
-    }
 }

@@ -151,7 +151,7 @@ on_both!(
         let body: Value = withdraw.json().await.unwrap();
         assert_eq!(
             body["error"]["message"],
-            "cannot withdraw a request that is denied"
+            "cannot withdraw the request: it is denied"
         );
     }
 );
@@ -171,6 +171,83 @@ on_both!(a_withdrawal_needs_no_body, "2026-02-10T09:00:00Z", |t| {
 });
 
 on_both!(
+    an_action_with_a_json_content_type_and_no_body_is_taken_as_an_empty_object,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let id = new_request(t, "2026-02-01T12:00:00+01:00").await;
+        let resp = t
+            .client
+            .post(t.url(&format!("/api/v1/requests/{id}/withdraw")))
+            .bearer_auth(&t.token)
+            .header("Content-Type", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["status"], "withdrawn");
+    }
+);
+
+on_both!(
+    a_body_that_is_not_a_json_object_is_refused_saying_so_and_changes_nothing,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let id = new_request(t, "2026-02-01T12:00:00+01:00").await;
+        for body in [json!([{"reason": "x"}]), json!("deny"), json!(7)] {
+            let resp = t.post(&format!("/api/v1/requests/{id}/deny"), &body).await;
+            assert_eq!(resp.status(), 422, "{body}");
+            let out: Value = resp.json().await.unwrap();
+            assert_eq!(
+                out["error"]["fields"][0]["message"], "the body must be a JSON object",
+                "{out}"
+            );
+        }
+        let resp = t.post("/api/v1/requests", &json!([])).await;
+        assert_eq!(resp.status(), 422);
+        let current: Value = t
+            .client
+            .get(t.url(&format!("/api/v1/requests/{id}")))
+            .bearer_auth(&t.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(current["status"], "awaiting_verification");
+    }
+);
+
+on_both!(
+    confirming_the_identity_of_a_denied_request_says_so_in_words,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let id = new_request(t, "2026-02-01T12:00:00+01:00").await;
+        let denied = t
+            .post(
+                &format!("/api/v1/requests/{id}/deny"),
+                &json!({"reason": "Manifestly unfounded"}),
+            )
+            .await;
+        assert_eq!(denied.status(), 200);
+        let resp = t
+            .client
+            .post(t.url(&format!("/api/v1/requests/{id}/verify")))
+            .bearer_auth(&t.vouch_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 409);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(
+            body["error"]["message"],
+            "cannot confirm the identity behind the request: it is denied"
+        );
+    }
+);
+
+on_both!(
     approval_is_only_possible_in_review,
     "2026-02-10T09:00:00Z",
     |t| {
@@ -182,7 +259,7 @@ on_both!(
         let body: Value = resp.json().await.unwrap();
         assert_eq!(
             body["error"]["message"],
-            "cannot approve a request that is awaiting_verification"
+            "cannot approve the request: it is awaiting the requester's confirmation"
         );
     }
 );

@@ -71,6 +71,15 @@ fn sqlite_url(dir: &Path, name: &str) -> String {
     format!("sqlite://{}", dir.join(name).display())
 }
 
+/// A migrated SQLite database `x.db` in `dir` (commands other than `serve`, `worker` and
+/// `migrate` never create one); returns its URL.
+fn migrated_db(dir: &Path) -> String {
+    let url = sqlite_url(dir, "x.db");
+    let out = run(dir, &["--database-url", &url, "migrate"]);
+    assert!(out.status.success(), "{}", show(&out));
+    url
+}
+
 /// Whether `text` mentions `event {seq}` as a whole number (so event 1 is not event 12).
 fn names_event(text: &str, seq: i64) -> bool {
     let needle = format!("event {seq}");
@@ -333,7 +342,7 @@ fn migrating_the_same_sqlite_file_twice_succeeds_both_times() {
 #[test]
 fn creating_a_token_prints_exactly_one_line_the_token() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "x.db");
+    let url = migrated_db(dir.path());
     let out = run(
         dir.path(),
         &["--database-url", &url, "token", "create", "billing-app"],
@@ -354,7 +363,7 @@ fn creating_a_token_prints_exactly_one_line_the_token() {
 #[test]
 fn creating_a_token_with_a_taken_name_fails_without_printing_a_token() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "x.db");
+    let url = migrated_db(dir.path());
     let first = run(
         dir.path(),
         &["--database-url", &url, "token", "create", "billing-app"],
@@ -375,7 +384,7 @@ fn creating_a_token_with_a_taken_name_fails_without_printing_a_token() {
 #[test]
 fn a_token_name_with_spaces_or_punctuation_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "x.db");
+    let url = migrated_db(dir.path());
     let out = run(
         dir.path(),
         &["--database-url", &url, "token", "create", "bad name!"],
@@ -391,7 +400,7 @@ fn a_token_name_with_spaces_or_punctuation_is_refused() {
 #[test]
 fn listing_tokens_shows_their_names_but_never_their_values() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "x.db");
+    let url = migrated_db(dir.path());
     let created = run(
         dir.path(),
         &["--database-url", &url, "token", "create", "billing-app"],
@@ -454,7 +463,7 @@ async fn max_seq(url: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_verify_says_a_fresh_trail_is_intact() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "x.db");
+    let url = migrated_db(dir.path());
     let created = run_async(
         dir.path(),
         &["--database-url", &url, "token", "create", "billing-app"],
@@ -470,7 +479,7 @@ async fn audit_verify_says_a_fresh_trail_is_intact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_verify_fails_and_names_the_event_whose_data_was_edited() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "x.db");
+    let url = migrated_db(dir.path());
     let created = run_async(
         dir.path(),
         &["--database-url", &url, "token", "create", "billing-app"],
@@ -490,7 +499,7 @@ async fn audit_verify_fails_and_names_the_event_whose_data_was_edited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_verify_fails_and_names_the_newest_event_when_it_was_deleted() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "x.db");
+    let url = migrated_db(dir.path());
     for name in ["billing-app", "crm"] {
         let created = run_async(
             dir.path(),
@@ -638,9 +647,10 @@ impl Server {
         }
     }
 
-    async fn stop(mut self) {
+    /// Stops the server; returns what it wrote to stderr (its log).
+    async fn stop(mut self) -> String {
         self.child.kill().await.expect("kill dsrflow serve");
-        let _ = self.stderr.await;
+        self.stderr.await.unwrap_or_default()
     }
 }
 
@@ -673,7 +683,12 @@ async fn serve_with_no_configuration_answers_healthz_and_creates_dsrflow_db_in_t
         dir.path().join("dsrflow.db").is_file(),
         "dsrflow.db was not created in the working directory"
     );
-    server.stop().await;
+    let log = server.stop().await;
+    assert!(log.contains("dsrflow listening"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "a log written to a pipe carries no colour codes:\n{log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -722,7 +737,7 @@ fn help_lists_every_subcommand() {
 #[test]
 fn reminders_run_lists_what_is_due_without_sending_on_a_dry_run() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let url = migrated_db(dir.path());
     let out = run(
         dir.path(),
         &[
@@ -798,17 +813,16 @@ fn serve_refuses_to_start_with_a_broken_page_override_naming_the_key() {
 /// TLS on a loopback connection protects nothing and costs CPU on both ends: dsrflow skips it
 /// there unless the URL (or `PGSSLMODE`) names a mode.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)"]
 async fn a_loopback_postgres_connection_skips_tls_unless_the_url_asks_for_it() {
     use dsrflow_app::store::Store;
     use dsrflow_app::store::sea_orm::{ConnectionTrait, Statement};
-    let Ok(url) = std::env::var("DSRFLOW_TEST_POSTGRES_URL") else {
-        eprintln!("DSRFLOW_TEST_POSTGRES_URL not set: not run");
-        return;
-    };
-    if std::env::var_os("PGSSLMODE").is_some() {
-        eprintln!("PGSSLMODE is set and decides: not run");
-        return;
-    }
+    let url = std::env::var("DSRFLOW_TEST_POSTGRES_URL")
+        .expect("this test needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL");
+    assert!(
+        std::env::var_os("PGSSLMODE").is_none(),
+        "PGSSLMODE is set and would decide the TLS mode: unset it to run this test"
+    );
     async fn uses_tls(store: &Store) -> bool {
         let row = store
             .db()

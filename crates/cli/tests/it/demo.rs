@@ -6,20 +6,27 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-struct Demo {
+pub struct Demo {
     child: tokio::process::Child,
-    base: String,
-    token: String,
+    pub base: String,
+    pub token: String,
+    /// Everything the demo printed before its first request.
+    pub banner: String,
     client: reqwest::Client,
-    _dir: tempfile::TempDir,
 }
 
 impl Demo {
-    async fn start() -> Demo {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+    async fn start() -> (Demo, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
+        (Demo::start_in(dir.path()).await, dir)
+    }
+
+    /// Starts `serve --demo` in `dir` (its database `dsrflow.db` and data `dsrflow-data/`
+    /// there) and waits until it has printed its address and token.
+    pub async fn start_in(dir: &std::path::Path) -> Demo {
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dsrflow"));
-        cmd.current_dir(dir.path())
+        cmd.current_dir(dir)
             .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -32,29 +39,35 @@ impl Demo {
         }
         let mut child = cmd.spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let (mut base, mut token) = (None, None);
+        let (mut base, mut token, mut banner) = (None, None, String::new());
         let deadline = Instant::now() + Duration::from_secs(60);
-        while base.is_none() || token.is_none() {
+        loop {
             let line = tokio::time::timeout_at(deadline.into(), lines.next_line())
                 .await
                 .expect("the demo starts within a minute")
                 .unwrap()
-                .expect("the demo prints its address and token");
+                .expect("the demo prints its address, token and what to try");
+            banner.push_str(&line);
+            banner.push('\n');
             if let Some(addr) = line.strip_prefix("dsrflow listening on ") {
                 base = Some(addr.trim().to_owned());
             }
-            if let Some(t) = line.strip_prefix("demo API token (may vouch for identities): ") {
-                token = Some(t.trim().to_owned());
+            if let Some(t) = line.trim_start().strip_prefix("API token:") {
+                token = t.split_whitespace().next().map(str::to_owned);
+            }
+            // The banner's last line.
+            if line.starts_with("the README's") {
+                break;
             }
         }
         // Keep reading stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Demo {
             child,
-            base: base.unwrap(),
-            token: token.unwrap(),
+            base: base.expect("the demo printed its address"),
+            token: token.expect("the demo printed its token"),
+            banner,
             client: reqwest::Client::new(),
-            _dir: dir,
         }
     }
 
@@ -106,7 +119,7 @@ impl Demo {
         }
     }
 
-    async fn stop(mut self) {
+    pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 }
@@ -117,7 +130,7 @@ fn alice(kind: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_erases_alice_everywhere_and_keeps_her_invoice_under_tax_retention() {
-    let d = Demo::start().await;
+    let (d, _dir) = Demo::start().await;
     let created = d
         .json(
             reqwest::Method::POST,
@@ -192,7 +205,7 @@ async fn the_demo_erases_alice_everywhere_and_keeps_her_invoice_under_tax_retent
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_answers_an_access_request_with_data_from_every_system() {
-    let d = Demo::start().await;
+    let (d, _dir) = Demo::start().await;
     let created = d
         .json(
             reqwest::Method::POST,
@@ -238,5 +251,142 @@ async fn the_demo_answers_an_access_request_with_data_from_every_system() {
     .unwrap();
     assert!(billing.contains("INV/2026/00042"));
     assert!(!billing.contains("INV/2026/00043"), "Bob's invoice leaked");
+    d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_restarts_on_its_database_with_the_same_token_and_its_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Demo::start_in(dir.path()).await;
+    assert!(first.banner.contains("(new;"), "{}", first.banner);
+    let created = first
+        .json(
+            reqwest::Method::POST,
+            "/api/v1/requests",
+            Some(alice("access")),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let first_token = first.token.clone();
+    first.stop().await;
+
+    let second = Demo::start_in(dir.path()).await;
+    assert_eq!(second.token, first_token, "{}", second.banner);
+    assert!(
+        second.banner.contains("kept from the last start"),
+        "{}",
+        second.banner
+    );
+    let again = second
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/requests/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        200,
+        "the kept token works and the request is still there"
+    );
+    // A token file that no longer works (edited, or its token revoked) gives a new token,
+    // announced as new, and the old value stops working.
+    let token_file = dir.path().join("dsrflow-data/demo/api-token");
+    assert_eq!(
+        std::fs::read_to_string(&token_file).unwrap().trim(),
+        second.token
+    );
+    let second_token = second.token.clone();
+    second.stop().await;
+    std::fs::remove_file(&token_file).unwrap();
+    let third = Demo::start_in(dir.path()).await;
+    assert_ne!(third.token, second_token);
+    assert!(third.banner.contains("(new;"), "{}", third.banner);
+    let stale = reqwest::Client::new()
+        .get(format!("{}/api/v1/requests/{id}", third.base))
+        .bearer_auth(&second_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 401, "the replaced token no longer works");
+    third.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_banner_names_the_form_the_mail_folder_and_its_configuration_which_the_cli_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Demo::start_in(dir.path()).await;
+    let data = std::fs::canonicalize(dir.path().join("dsrflow-data")).unwrap();
+    for expected in [
+        format!("request form:      {}/request", d.base),
+        format!("start page:        {}/", d.base),
+        format!("{}/mail/", data.display()),
+        format!("{}", data.join("demo/dsrflow.toml").display()),
+    ] {
+        assert!(
+            d.banner.contains(&expected),
+            "{expected:?} not in:\n{}",
+            d.banner
+        );
+    }
+    // The configuration it wrote names the controller, the demo's address and its systems.
+    let written = std::fs::read_to_string(data.join("demo/dsrflow.toml")).unwrap();
+    assert!(
+        written.contains(&format!("public_url = \"{}\"", d.base)),
+        "{written}"
+    );
+    assert!(written.contains("name = \"Hostodoo SRL\""), "{written}");
+    // Beside it, the CLI uses that configuration: it lists and reaches the demo's systems.
+    let cli = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dsrflow"));
+        cmd.current_dir(dir.path()).args(args);
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("DSRFLOW_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.output().unwrap()
+    };
+    let list = cli(&["connector", "list"]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(text.lines().count(), 11, "{text}");
+    assert!(text.contains("odoo-billing\tsql"), "{text}");
+    assert!(
+        String::from_utf8_lossy(&list.stderr).contains("demo/dsrflow.toml"),
+        "the CLI says which configuration it uses"
+    );
+    for system in ["odoo-billing", "stripe"] {
+        let check = cli(&["connector", "check", system]);
+        assert!(
+            check.status.success(),
+            "{system}: {}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+    // Mail the CLI queues is signed by the demo controller and links to the demo's address.
+    let created = d
+        .json(
+            reqwest::Method::POST,
+            "/api/v1/requests",
+            Some(json!({"kind": "access", "subject": {"email": "bob@example.org"}})),
+        )
+        .await;
+    let reference = created["reference"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let read = loop {
+        let out = cli(&["mail", "read", "--reference", &reference]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if text.contains("/verify/") || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        read.contains("From:    Hostodoo SRL <privacy@hostodoo.example>"),
+        "{read}"
+    );
+    assert!(read.contains(&format!("{}/verify/", d.base)), "{read}");
+    assert!(read.contains("The privacy team of Hostodoo SRL"), "{read}");
     d.stop().await;
 }

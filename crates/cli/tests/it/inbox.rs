@@ -252,3 +252,42 @@ async fn the_daily_digest_counts_the_mail_waiting_for_review() {
     );
     t.stop().await;
 }
+
+/// `examples/mail/` (used by the README's walkthrough) does what its README says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_mails_in_examples_become_what_their_readme_says() {
+    let t = crate::support::TestApp::start(crate::support::Backend::Sqlite, "2026-12-07T09:00:00Z")
+        .await
+        .unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/mail");
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    for (file, kind, language) in [
+        ("erasure-en.eml", "erasure", "en"),
+        ("access-fr.eml", "access", "fr"),
+    ] {
+        assert!(
+            readme.contains(&format!("`{file}` | creates an {kind} request")),
+            "{readme}"
+        );
+        let raw = std::fs::read(dir.join(file)).unwrap();
+        let out = ingest(&t.app, &raw, None, None).await.unwrap();
+        let Ingested::Created { requests } = out else {
+            panic!("{file}: expected a request, got {out:?}");
+        };
+        assert_eq!(requests.len(), 1, "{file}");
+        assert_eq!(requests[0].kind.to_string(), kind, "{file}");
+        let r = t.request(&requests[0].id.to_string()).await;
+        assert_eq!(r["language"], language, "{file}");
+        let again = ingest(&t.app, &raw, None, None).await.unwrap();
+        assert!(
+            matches!(again, Ingested::Ignored { .. }),
+            "{file}: {again:?}"
+        );
+    }
+    let raw = std::fs::read(dir.join("out-of-office.eml")).unwrap();
+    let out = ingest(&t.app, &raw, None, None).await.unwrap();
+    assert!(matches!(out, Ingested::Ignored { .. }), "{out:?}");
+    assert!(readme.contains("`out-of-office.eml` | ignores it"));
+    assert_eq!(t.count_requests().await, 2);
+    t.stop().await;
+}

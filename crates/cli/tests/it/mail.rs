@@ -218,3 +218,171 @@ on_both!(
         assert_eq!(value, 1);
     }
 );
+
+on_both!(
+    a_failed_message_is_listed_masked_and_resent_once_asked,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create(json!({"kind": "access", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+        let rejected = t
+            .app
+            .clone()
+            .with_mailer(Arc::new(Failing(SendError::Permanent(
+                "550 5.1.1 <alice@example.com>: Recipient address rejected".to_owned(),
+            ))));
+        dsrflow_app::work::drain(&rejected, &t.queue).await.unwrap();
+
+        // The API lists what failed, without the address.
+        let listed: Value = t
+            .get("/api/v1/mail?status=failed")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["total"], 2, "{listed}");
+        let text = listed.to_string();
+        assert!(!text.contains("alice@example.com"), "{text}");
+        let first = &listed["items"][0];
+        assert_eq!(first["status"], "failed");
+        assert_eq!(first["request_id"], id.to_string());
+        assert!(
+            first["last_error"]
+                .as_str()
+                .unwrap()
+                .contains("550 5.1.1 <a***@e***.com>"),
+            "{first}"
+        );
+        let bad = t.get("/api/v1/mail?status=lost").await;
+        assert_eq!(bad.status(), 422);
+        let bad = t.get("/api/v1/mail?page=184467440737095518").await;
+        assert_eq!(bad.status(), 422);
+
+        // The CLI sees the same, and refuses to resend a message that is not failed.
+        let url = t.db_url().to_owned();
+        let cli = |args: &[&str]| {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dsrflow"));
+            cmd.current_dir(t.dir.path())
+                .args(["--database-url", &url])
+                .args(args);
+            for (key, _) in std::env::vars_os() {
+                if key.to_string_lossy().starts_with("DSRFLOW_") {
+                    cmd.env_remove(key);
+                }
+            }
+            cmd.output().unwrap()
+        };
+        if url.starts_with("sqlite:") {
+            let out = cli(&["mail", "list", "--failed"]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{text}");
+            assert_eq!(text.matches(" failed ").count(), 2, "{text}");
+            assert!(
+                text.contains("a***@e***.com") && !text.contains("alice@"),
+                "{text}"
+            );
+        }
+
+        // Resending puts it back in the queue; the next delivery sends it.
+        let mail_id = first["id"].as_str().unwrap();
+        let resent = t
+            .post(&format!("/api/v1/mail/{mail_id}/resend"), &json!({}))
+            .await;
+        assert_eq!(resent.status(), 200);
+        let body: Value = resent.json().await.unwrap();
+        assert_eq!(body["status"], "pending");
+        assert_eq!(body["attempts"], 0);
+        t.drain().await;
+        assert_eq!(t.mail.len(), 1, "only the resent message goes out");
+        let again = t
+            .post(&format!("/api/v1/mail/{mail_id}/resend"), &json!({}))
+            .await;
+        assert_eq!(again.status(), 409, "a sent message is not sent twice");
+        let unknown = t
+            .post(
+                "/api/v1/mail/0190f3c2-0000-7000-8000-000000000000/resend",
+                &json!({}),
+            )
+            .await;
+        assert_eq!(unknown.status(), 404);
+        let events = dsrflow_app::store::audit::for_request(t.app.store.db(), id)
+            .await
+            .unwrap();
+        assert!(
+            events.iter().any(|e| e.action == "mail.resend"),
+            "the resend is audited"
+        );
+        if url.starts_with("sqlite:") {
+            let out = cli(&["mail", "resend", mail_id]);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                String::from_utf8_lossy(&out.stderr)
+                    .contains("only a failed message can be resent; this one is sent"),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_the_relay_cannot_reach_is_refused_at_intake_and_an_international_domain_is_not()
+{
+    let t = crate::support::TestApp::start_with(
+        crate::support::Backend::Sqlite,
+        "2026-02-10T09:00:00Z",
+        |_| String::new(),
+        dsrflow_app::Settings {
+            mail_utf8_local_parts: false,
+            ..dsrflow_app::Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    let resp = t
+        .post(
+            "/api/v1/requests",
+            &json!({"kind": "access", "subject": {"email": "jürgen@example.de"}}),
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["error"]["fields"][0]["field"], "subject.email",
+        "{body}"
+    );
+    assert!(
+        body["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot deliver"),
+        "{body}"
+    );
+    let listed: Value = t.get("/api/v1/requests").await.json().await.unwrap();
+    assert_eq!(listed["total"], 0, "nothing stored");
+
+    let resp = t
+        .post(
+            "/api/v1/requests",
+            &json!({"kind": "access", "subject": {"email": "alice@bücher.example"}}),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    t.drain().await;
+    let sent = t.mail.sent();
+    assert!(!sent.is_empty());
+    assert!(
+        sent.iter()
+            .all(|s| s.envelope_to == vec!["alice@xn--bcher-kva.example".to_owned()]),
+        "the domain goes out in its ASCII form: {:?}",
+        sent.iter().map(|s| &s.envelope_to).collect::<Vec<_>>()
+    );
+    t.stop().await;
+}

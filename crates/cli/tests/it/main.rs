@@ -18,5 +18,7 @@ mod imap;
 mod inbox;
 mod mail;
 mod opendsr;
+mod operate;
+mod readme;
 mod reminders;
 mod verification;

@@ -2,6 +2,7 @@
 //! each once per request and threshold however often the sweep runs.
 
 use dsrflow_app::Settings;
+use dsrflow_app::reminders::NoticeState;
 use dsrflow_domain::reminder::ReminderPolicy;
 use serde_json::json;
 
@@ -59,12 +60,26 @@ async fn scenario(t: TestApp) {
     assert!(!s.digest_queued);
     assert_eq!(officer_mail(&t).len(), 1);
 
-    // 14 days before: a reminder, once.
+    // 14 days before: a dry run says it would send the reminder, and sends nothing.
+    let dry = dsrflow_app::reminders::sweep(
+        &t.app,
+        &ReminderPolicy::default(),
+        at("2026-02-16T07:00:00Z"),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(dry.notices.len(), 1);
+    assert_eq!(dry.notices[0].state, NoticeState::WouldSend);
+    assert!(!dry.notices[0].queued);
+    // Then a reminder, once.
     let s = sweep(&t, "2026-02-16T08:00:00Z").await;
     assert_eq!(s.notices.len(), 1);
     assert!(s.notices[0].queued);
+    assert_eq!(s.notices[0].state, NoticeState::Queued);
     let s = sweep(&t, "2026-02-16T12:00:00Z").await;
     assert!(!s.notices[0].queued, "the 14-day reminder goes out once");
+    assert_eq!(s.notices[0].state, NoticeState::SentEarlier);
     let reminders: Vec<_> = officer_mail(&t)
         .into_iter()
         .filter(|m| m.subject.contains(&reference))
@@ -106,6 +121,7 @@ async fn scenario(t: TestApp) {
     .unwrap();
     assert_eq!(dry.notices.len(), 1);
     assert!(!dry.notices[0].queued);
+    assert_eq!(dry.notices[0].state, NoticeState::SentEarlier, "{dry:?}");
     t.drain().await;
     assert_eq!(t.mail.len(), before);
 
@@ -124,10 +140,8 @@ async fn the_officer_is_reminded_once_per_threshold_and_escalated_when_overdue_o
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)"]
 async fn the_officer_is_reminded_once_per_threshold_and_escalated_when_overdue_on_postgres() {
-    let Some(t) = start(Backend::Postgres).await else {
-        eprintln!("DSRFLOW_TEST_POSTGRES_URL not set: PostgreSQL variant not run");
-        return;
-    };
+    let t = start(Backend::Postgres).await.expect("PostgreSQL");
     scenario(t).await;
 }

@@ -1,6 +1,7 @@
 //! The `sql` connector against real databases: a SQLite file in a temporary directory, and the
-//! machine's PostgreSQL and MariaDB when `DSRFLOW_TEST_POSTGRES_URL` / `DSRFLOW_TEST_MYSQL_URL`
-//! are set (the variant is skipped with a note otherwise).
+//! machine's PostgreSQL and MariaDB through `DSRFLOW_TEST_POSTGRES_URL` / `DSRFLOW_TEST_MYSQL_URL`
+//! (those variants are `#[ignore]`d unless asked for, with `--run-ignored all` as `.ci/run`
+//! does; asked for without their URL, they fail saying so).
 //!
 //! Every scenario is written once and runs on the three databases, each in a fresh database of
 //! its own (a new SQLite file, a new PostgreSQL schema, a new MariaDB database), so the tests run
@@ -91,8 +92,7 @@ fn with_database(url: &str, database: &str) -> String {
 }
 
 impl Db {
-    /// A fresh, empty database on `backend`; None (with a note) when the backend's URL is not
-    /// configured.
+    /// A fresh, empty database on `backend`; a missing URL fails the test, naming it.
     async fn open(backend: Backend) -> Option<Db> {
         let name = format!("t_{}", Uuid::new_v4().simple());
         match backend {
@@ -111,12 +111,9 @@ impl Db {
                 })
             }
             Backend::Postgres => {
-                let Ok(admin_url) = std::env::var("DSRFLOW_TEST_POSTGRES_URL") else {
-                    eprintln!(
-                        "skipped: set DSRFLOW_TEST_POSTGRES_URL to run the PostgreSQL variant"
-                    );
-                    return None;
-                };
+                let admin_url = std::env::var("DSRFLOW_TEST_POSTGRES_URL").expect(
+                    "this test needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)",
+                );
                 let pool = sqlx::postgres::PgPoolOptions::new()
                     .max_connections(2)
                     .connect(&admin_url)
@@ -139,10 +136,9 @@ impl Db {
                 })
             }
             Backend::MariaDb => {
-                let Ok(admin_url) = std::env::var("DSRFLOW_TEST_MYSQL_URL") else {
-                    eprintln!("skipped: set DSRFLOW_TEST_MYSQL_URL to run the MariaDB variant");
-                    return None;
-                };
+                let admin_url = std::env::var("DSRFLOW_TEST_MYSQL_URL").expect(
+                    "this test needs MariaDB or MySQL: set DSRFLOW_TEST_MYSQL_URL (.ci/run does)",
+                );
                 let mut admin = sqlx::MySqlConnection::connect(&admin_url).await.unwrap();
                 sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&mut admin)
@@ -407,7 +403,13 @@ macro_rules! variants {
 /// Runs each scenario on SQLite, PostgreSQL and MariaDB.
 macro_rules! on_every_database {
     ($($scenario:ident;)*) => {$(
-        variants!($scenario: sqlite => Sqlite, postgres => Postgres, mariadb => MariaDb);
+        variants!($scenario:
+            sqlite => Sqlite,
+            #[ignore = "needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)"]
+            postgres => Postgres,
+            #[ignore = "needs MariaDB: set DSRFLOW_TEST_MYSQL_URL (.ci/run does)"]
+            mariadb => MariaDb,
+        );
     )*};
 }
 
@@ -579,22 +581,24 @@ on_every_database! {
 
 variants!(erasure_nullifies_columns_whatever_their_type:
     sqlite => Sqlite,
+    #[ignore = "needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)"]
     postgres => Postgres,
+    #[ignore = "needs MariaDB: set DSRFLOW_TEST_MYSQL_URL (.ci/run does)"]
     mariadb => MariaDb,
 );
 
 variants!(a_failing_write_names_its_table_and_rolls_back:
     sqlite => Sqlite,
+    #[ignore = "needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)"]
     postgres => Postgres,
+    #[ignore = "needs MariaDB: set DSRFLOW_TEST_MYSQL_URL (.ci/run does)"]
     mariadb => MariaDb,
 );
 
 async fn erasure_anonymises_the_partner_deletes_messages_and_keeps_invoices_under_their_rule(
     backend: Backend,
 ) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     let crm = connector(&crm_connection(&db));
     let bob_before = db.partner(2).await;
 
@@ -632,9 +636,7 @@ async fn erasure_anonymises_the_partner_deletes_messages_and_keeps_invoices_unde
 }
 
 async fn access_returns_the_subjects_rows_of_every_table_as_typed_json(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     let crm = connector(&crm_connection(&db));
     let before = db.snapshot().await;
 
@@ -698,9 +700,7 @@ async fn access_returns_the_subjects_rows_of_every_table_as_typed_json(backend: 
 }
 
 async fn the_email_match_ignores_case(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     // Stored as Alice@Example.com; asked as ALICE@EXAMPLE.COM.
     db.exec(&format!(
         "UPDATE {} SET email = 'BOB@example.COM' WHERE id = 2",
@@ -726,9 +726,7 @@ async fn the_email_match_ignores_case(backend: Backend) {
 }
 
 async fn an_unknown_subject_is_not_found_and_nothing_changes(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     let crm = connector(&crm_connection(&db));
     let before = db.snapshot().await;
 
@@ -759,9 +757,7 @@ async fn an_unknown_subject_is_not_found_and_nothing_changes(backend: Backend) {
 }
 
 async fn opt_out_and_restriction_set_their_flag_for_the_subject_only(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     let crm = connector(&crm_connection(&db));
     let bob_before = db.partner(2).await;
 
@@ -790,9 +786,7 @@ async fn opt_out_and_restriction_set_their_flag_for_the_subject_only(backend: Ba
 }
 
 async fn an_action_without_configuration_is_handed_to_a_person(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     let mut connection = crm_connection(&db);
     let partner = connection["table"][0].as_object_mut().unwrap();
     partner.remove("opt_out");
@@ -821,9 +815,7 @@ async fn an_action_without_configuration_is_handed_to_a_person(backend: Backend)
 }
 
 async fn a_failing_statement_fails_the_task_permanently_naming_the_table(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     let crm = connector(&crm_connection(&db));
     db.exec(&format!("DROP TABLE {}", db.table("message")))
         .await;
@@ -844,9 +836,7 @@ async fn a_failing_statement_fails_the_task_permanently_naming_the_table(backend
 }
 
 async fn a_failure_after_a_write_rolls_the_whole_system_back(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     // Messages declared before invoices: their DELETE runs, then the invoice count fails.
     let mut connection = crm_connection(&db);
     connection["table"].as_array_mut().unwrap().swap(1, 2);
@@ -873,9 +863,7 @@ async fn a_failure_after_a_write_rolls_the_whole_system_back(backend: Backend) {
 }
 
 async fn erasure_nullifies_columns_whatever_their_type(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     let partner = db.table("partner");
     db.exec(&format!("ALTER TABLE {partner} ADD COLUMN birthdate DATE"))
         .await;
@@ -919,9 +907,7 @@ async fn erasure_nullifies_columns_whatever_their_type(backend: Backend) {
 }
 
 async fn a_failing_write_names_its_table_and_rolls_back(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     // A configuration mistake: `name` is NOT NULL, so the partner UPDATE fails, after the
     // messages were deleted.
     let mut connection = crm_connection(&db);
@@ -950,9 +936,7 @@ async fn a_failing_write_names_its_table_and_rolls_back(backend: Backend) {
 }
 
 async fn a_quote_in_the_subjects_address_is_bound_not_spliced(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     db.exec(&format!(
         "INSERT INTO {} (id, name, email, phone, newsletter, restricted) VALUES \
          (3, 'Seán O''Brien', 'o''brien@example.ie', NULL, TRUE, FALSE)",
@@ -990,9 +974,7 @@ async fn a_quote_in_the_subjects_address_is_bound_not_spliced(backend: Backend) 
 }
 
 async fn identifiers_that_are_not_plain_names_are_refused_at_build(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     let mut bad_table = crm_connection(&db);
     bad_table["table"][0]["name"] = json!("partner; DROP TABLE invoice");
     let mut bad_column = crm_connection(&db);
@@ -1018,9 +1000,7 @@ async fn identifiers_that_are_not_plain_names_are_refused_at_build(backend: Back
 }
 
 async fn check_passes_on_a_good_database_and_names_a_missing_table(backend: Backend) {
-    let Some(db) = Db::seeded(backend).await else {
-        return;
-    };
+    let db = Db::seeded(backend).await.expect("a database");
     let good = connector(&crm_connection(&db));
     let mut connection = crm_connection(&db);
     connection["table"].as_array_mut().unwrap().push(json!({
@@ -1143,4 +1123,24 @@ async fn a_password_in_a_literal_url_is_refused_while_env_references_resolve() {
     assert_eq!(unset.key, "url");
     assert!(unset.message.contains("CRM_UNSET_URL"), "{unset}");
     db.finish().await;
+}
+
+#[tokio::test]
+async fn check_on_a_missing_sqlite_file_names_the_file_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such.db");
+    let connection = json!({
+        "url": format!("sqlite://{}", path.display()),
+        "table": [{"name": "res_partner", "match": {"email": "email"}, "erase": "delete"}],
+    });
+    let err = connector(&connection).check().await.unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "the SQLite file {} does not exist",
+            path.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("res_partner"), "{err}");
+    assert!(!path.exists(), "check created the file");
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens.
 
 pub mod inbox;
+pub mod mail;
 pub mod opendsr;
 pub mod requests;
 pub mod suppressions;
@@ -27,6 +28,8 @@ pub fn routes() -> Router<App> {
         .route("/tasks/{id}/retry", post(tasks::retry))
         .route("/suppressions/check", post(suppressions::check))
         .route("/opendsr/callback", post(opendsr::callback))
+        .route("/mail", get(mail::list))
+        .route("/mail/{id}/resend", post(mail::resend))
         .route("/inbox/review", get(inbox::list))
         .route("/inbox/review/{id}", get(inbox::get_one))
         .route("/inbox/review/{id}/requests", post(inbox::resolve))

@@ -465,24 +465,8 @@ pub async fn list(
             _ => errors.push(FieldError::new("open", "must be true or false")),
         }
     }
-    for (name, raw, target, max) in [
-        ("page", &q.page, &mut filter.page, u64::MAX),
-        ("per_page", &q.per_page, &mut filter.per_page, 200),
-    ] {
-        if let Some(s) = raw.as_deref() {
-            match s.parse::<u64>() {
-                Ok(v) if v >= 1 && v <= max => *target = v,
-                _ => errors.push(FieldError::new(
-                    name,
-                    if max == 200 {
-                        "must be a whole number from 1 to 200"
-                    } else {
-                        "must be a whole number from 1"
-                    },
-                )),
-            }
-        }
-    }
+    (filter.page, filter.per_page) =
+        super::mail::paging(q.page.as_deref(), q.per_page.as_deref(), &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
