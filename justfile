@@ -4,7 +4,8 @@
 run:
     cargo run -p dsrflow-cli -- serve
 
-# Run every test (PostgreSQL variants run when DSRFLOW_TEST_POSTGRES_URL is set).
+# Run every test this machine can run (those needing PostgreSQL, MariaDB, Dovecot, Chromium…
+# are listed as skipped, with what they need; `just ci` runs them all).
 test:
     cargo nextest run --workspace
 

@@ -238,14 +238,15 @@ pub async fn prepare(
         .public_url
         .get_or_insert_with(|| format!("http://{addr}"));
     raw.server.data_dir = Some(data_dir.display().to_string());
-    if let Some(url) = absolute_sqlite_url(&base.database_url) {
-        raw.database.url = url;
-    }
+    // The database the demo runs on (flag, variable or file): a SQLite path made absolute; a
+    // PostgreSQL URL without its password, if it has one (give it again with --database-url).
+    raw.database.url = absolute_sqlite_url(&base.database_url)
+        .unwrap_or_else(|| dsrflow_app::store::redact_url(&base.database_url));
     let config_file = config_path(&data_dir);
     write_config(&config_file, &raw)?;
     let mut config =
         config::validate(raw, &Overrides::default()).context("the built-in demo configuration")?;
-    // A PostgreSQL URL (which may hold a password) is not written to the file: keep the one given.
+    // The file holds no password: keep the URL as given.
     config.database_url = base.database_url.clone();
     config.demo = true;
     let systems = config
@@ -287,7 +288,10 @@ fn write_config(path: &Path, raw: &config::RawConfig) -> anyhow::Result<()> {
          # complete example. Secrets are `env:` references; the demo serves its stand-ins'\n\
          # own from memory.\n\n{body}"
     );
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    if path.exists() {
+        std::fs::remove_file(path).with_context(|| format!("cannot replace {}", path.display()))?;
+    }
+    config::write_private(path, text.as_bytes())
 }
 
 /// The demo's API token (it may vouch for identities): the one kept in the data directory if it

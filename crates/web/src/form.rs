@@ -535,6 +535,8 @@ pub async fn submit(
                         args: vec![("max", MAX_DETAILS_CHARS.to_string())],
                     },
                     "kind" => FieldProblem::new("kind", "error.kind_required"),
+                    // The mail relay could not reach this address (see `[mail] smtputf8`).
+                    "subject.email" => FieldProblem::new("email", "error.email_unreachable"),
                     _ => FieldProblem::new("email", "error.invalid_characters"),
                 })
                 .collect();

@@ -823,3 +823,41 @@ on_both!(
         assert!(unknown.text().await.unwrap().contains("Onbekende link"));
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_the_mail_relay_cannot_reach_is_refused_on_the_form_saying_why() {
+    let t = TestApp::start_with(
+        Backend::Sqlite,
+        NOW,
+        |_| String::new(),
+        Settings {
+            mail_utf8_local_parts: false,
+            ..Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    for (lang, message) in [
+        (
+            "en",
+            "We cannot send e-mail to an address with accented or non-Latin letters before the @.",
+        ),
+        (
+            "fr",
+            "Nous ne pouvons pas envoyer d&#x27;e-mail à une adresse qui contient des lettres accentuées ou non latines avant le @.",
+        ),
+        (
+            "nl",
+            "Wij kunnen geen e-mail sturen naar een adres met letters met accenten of niet-Latijnse letters vóór de @.",
+        ),
+    ] {
+        let page = open_form_with(&t, &format!("?lang={lang}"), &[]).await;
+        let fields = valid_fields(&page, "jürgen@example.de", lang);
+        let resp = post_form(&t, Some(&page.cookie), &fields, &[]).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{lang}");
+        let html = resp.text().await.unwrap();
+        assert!(html.contains(message), "{lang}: {message:?} not in\n{html}");
+    }
+    assert!(all_requests(&t).await.is_empty(), "nothing stored");
+    t.stop().await;
+}
