@@ -5,7 +5,7 @@
 //! The data map is `examples/odoo-hoster/dsrflow.toml`, built into the binary. Its SQL systems
 //! are SQLite files created (fresh on every start) in the data directory next to the database
 //! file; its SaaS processors are in-process stand-ins implementing each API's documented shapes
-//! (`dsrflow_connectors::standins`). `alice@example.com` is present in every system, with one
+//! (`dsrflow_standins`). `alice@example.com` is present in every system, with one
 //! invoice under tax retention and a direct-marketing profile; `bob@example.org` is there too,
 //! to show that nothing of his leaks into her answers. A simulated support agent completes
 //! manual tasks after a few seconds so the walkthrough runs unattended (in production a person
@@ -25,11 +25,9 @@ use anyhow::Context;
 use dsrflow_app::App;
 use dsrflow_app::store::audit::Actor;
 use dsrflow_app::systems::Systems;
-use dsrflow_connectors::standins::{
-    self, crisp, google_analytics, hotjar, klaviyo, odoo, posthog, stripe,
-};
 use dsrflow_domain::TaskStatus;
 use dsrflow_domain::lifecycle::Reason;
+use dsrflow_standins::{crisp, google_analytics, hotjar, klaviyo, odoo, posthog, stripe};
 use tokio::task::JoinHandle;
 
 use crate::config::{self, Config, Overrides};
@@ -147,7 +145,7 @@ pub async fn prepare(
     macro_rules! start {
         ($key:literal, $standin:expr) => {{
             let s = $standin;
-            let (addr, handle) = standins::serve(s.router).await?;
+            let (addr, handle) = dsrflow_standins::serve(s.router).await?;
             urls.insert($key, format!("http://{addr}"));
             handles.push(handle);
         }};

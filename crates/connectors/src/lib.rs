@@ -10,9 +10,7 @@ pub mod email;
 pub mod http;
 pub mod manual;
 pub mod opendsr;
-pub mod opendsr_standin;
 pub mod sql;
-pub mod standins;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

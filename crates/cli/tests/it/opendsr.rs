@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use dsrflow_app::systems::Systems;
 use dsrflow_connectors::opendsr::{CallbackTrust, CertificateDer, TrustedProcessor, UnixTime};
-use dsrflow_connectors::opendsr_standin::{OpendsrSeed, OpendsrState, SigningIdentity, opendsr};
+use dsrflow_standins::opendsr::{OpendsrSeed, OpendsrState, SigningIdentity, opendsr};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
     date_time_ymd,
@@ -58,9 +58,7 @@ async fn start(backend: Backend) -> Option<(TestApp, Arc<OpendsrState>)> {
         ..OpendsrSeed::default()
     });
     let state = standin.state.clone();
-    let (addr, _server) = dsrflow_connectors::standins::serve(standin.router)
-        .await
-        .unwrap();
+    let (addr, _server) = dsrflow_standins::serve(standin.router).await.unwrap();
     let base = format!("http://{addr}/v1");
     let toml = format!(
         r#"

@@ -1,5 +1,5 @@
 //! The `http` connector and its shipped definitions against the in-memory stand-ins of each
-//! processor (`dsrflow_connectors::standins`), served on `127.0.0.1:0`.
+//! processor (`dsrflow_standins`), served on `127.0.0.1:0`.
 //!
 //! Each test seeds a stand-in, builds the connector the way the app does (a `System` and the
 //! `[system.connection]` table as JSON, secrets from an injected environment), runs one action
@@ -12,20 +12,20 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use dsrflow_connectors::http::HttpConnector;
-use dsrflow_connectors::standins::crisp::{CrispConversation, CrispProfile, CrispSeed, crisp};
-use dsrflow_connectors::standins::google_analytics::{GoogleAnalyticsSeed, google_analytics};
-use dsrflow_connectors::standins::hotjar::{HotjarLookup, HotjarSeed, hotjar};
-use dsrflow_connectors::standins::klaviyo::{KlaviyoProfile, KlaviyoSeed, klaviyo};
-use dsrflow_connectors::standins::odoo::{OdooRecord, OdooSeed, odoo};
-use dsrflow_connectors::standins::posthog::{PosthogPerson, PosthogSeed, posthog};
-use dsrflow_connectors::standins::stripe::{StripeCustomer, StripeSeed, stripe};
-use dsrflow_connectors::standins::{Common, Standin, serve};
 use dsrflow_connectors::{
     BuildError, Connector, ConnectorError, Dataset, Effect, Item, Outcome, Report, Subject,
     TaskRequest,
 };
 use dsrflow_domain::datamap::{ConnectorKind, System};
 use dsrflow_domain::{Regime, RequestKind, SubjectEmail, SubjectName, TaskAction, TaskStatus};
+use dsrflow_standins::crisp::{CrispConversation, CrispProfile, CrispSeed, crisp};
+use dsrflow_standins::google_analytics::{GoogleAnalyticsSeed, google_analytics};
+use dsrflow_standins::hotjar::{HotjarLookup, HotjarSeed, hotjar};
+use dsrflow_standins::klaviyo::{KlaviyoProfile, KlaviyoSeed, klaviyo};
+use dsrflow_standins::odoo::{OdooRecord, OdooSeed, odoo};
+use dsrflow_standins::posthog::{PosthogPerson, PosthogSeed, posthog};
+use dsrflow_standins::stripe::{StripeCustomer, StripeSeed, stripe};
+use dsrflow_standins::{Common, Standin, serve};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use uuid::Uuid;

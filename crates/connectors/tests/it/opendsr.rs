@@ -10,22 +10,22 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, TimeZone, Utc};
 use dsrflow_connectors::opendsr::{
     Callback, CallbackError, CallbackTrust, DOMAIN_HEADER, OpendsrConnector, RequestStatus,
     SIGNATURE_HEADER, TrustedProcessor, fetch_certificate, subject_request_id, verify_callback,
     verify_callback_fetching,
 };
-use dsrflow_connectors::opendsr_standin::{OpendsrSeed, OpendsrState, SigningIdentity, opendsr};
-use dsrflow_connectors::standins::serve;
 use dsrflow_connectors::{
     BuildError, Connector, ConnectorError, Effect, Item, Outcome, Subject, TaskRequest, build,
 };
 use dsrflow_domain::datamap::{ConnectorKind, System};
 use dsrflow_domain::{AccountId, Regime, RequestKind, SubjectEmail, TaskAction, TaskStatus};
+use dsrflow_standins::axum::body::Bytes;
+use dsrflow_standins::axum::extract::State;
+use dsrflow_standins::axum::http::{HeaderMap, StatusCode};
+use dsrflow_standins::opendsr::{OpendsrSeed, OpendsrState, SigningIdentity, opendsr};
+use dsrflow_standins::serve;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
     date_time_ymd,
@@ -1173,8 +1173,11 @@ async fn a_callback_posted_by_the_processor_is_verified_end_to_end() {
         url: Arc::new(Mutex::new(String::new())),
         seen: Arc::new(Mutex::new(Vec::new())),
     };
-    let app = axum::Router::new()
-        .route("/api/v1/opendsr/callback", axum::routing::post(receive))
+    let app = dsrflow_standins::axum::Router::new()
+        .route(
+            "/api/v1/opendsr/callback",
+            dsrflow_standins::axum::routing::post(receive),
+        )
         .with_state(receiver.clone());
     let (addr, _server) = serve(app).await.unwrap();
     let url = format!("http://{addr}/api/v1/opendsr/callback");

@@ -1,8 +1,8 @@
 //! OpenDSR 2.0 stand-in: an in-memory processor speaking the shapes of PROCESSORS.md §1, for
 //! the `opendsr` connector's tests and for local runs (`dsrflow serve --demo`).
 //!
-//! Same conventions as the stand-ins of [`crate::standins`]: [`opendsr`] returns a
-//! [`Standin`] (routes + inspectable state), served with [`crate::standins::serve`] on
+//! Same conventions as the other stand-ins of this crate: [`opendsr`] returns a
+//! [`Standin`] (routes + inspectable state), served with [`crate::serve`] on
 //! `127.0.0.1:0`. Its routes live under `/v1` (OpenDSR versions its URLs, §3.4), so the
 //! processor's base URL is `http://{addr}/v1`:
 //!
@@ -40,8 +40,9 @@ use rustls::pki_types::pem::PemObject;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::opendsr::{DOMAIN_HEADER, RequestStatus, SIGNATURE_HEADER};
-use crate::standins::Standin;
+use dsrflow_connectors::opendsr::{DOMAIN_HEADER, RequestStatus, SIGNATURE_HEADER};
+
+use crate::Standin;
 
 /// A certificate chain (PEM, end entity first) and its private key, to sign answers and
 /// callbacks with.

@@ -1,9 +1,10 @@
-//! In-memory stand-ins for the processors of the shipped `http` definitions: small axum servers
-//! implementing the request and response shapes the definitions use (as documented by each
-//! processor, see `shared/reference/PROCESSORS.md`), seeded with data.
+//! In-memory stand-ins for the processors dsrflow talks to: small axum servers implementing the
+//! request and response shapes of the shipped `http` definitions (as documented by each
+//! processor, see `shared/reference/PROCESSORS.md`) and of OpenDSR 2.0 ([`opendsr`]), seeded
+//! with data.
 //!
-//! They serve the connector tests and `dsrflow serve --demo`, where they play the SaaS APIs
-//! in-process. Each one:
+//! They are not part of the engine: the connector tests use them as a dev-dependency, and
+//! `dsrflow serve --demo` runs them in-process to play the SaaS APIs. Each one:
 //! - checks credentials the way the processor does and answers 401 on a wrong key;
 //! - can be told to answer 429 (with `Retry-After`) or 500 a number of times before it
 //!   behaves ([`Common::fail_with_429`], [`Common::fail_with_500`]);
@@ -15,11 +16,16 @@
 //! (malformed requests get the processor's 4xx), and keep everything in memory — including
 //! the request log, which holds the addresses it was sent: do not point real data at them.
 
+/// The web framework the stand-ins are built with, for tests that serve a route of their own
+/// next to them (e.g. a callback receiver) without depending on it themselves.
+pub use axum;
+
 pub mod crisp;
 pub mod google_analytics;
 pub mod hotjar;
 pub mod klaviyo;
 pub mod odoo;
+pub mod opendsr;
 pub mod posthog;
 pub mod stripe;
 
