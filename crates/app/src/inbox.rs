@@ -6,10 +6,11 @@
 //! Every message is processed once: by Message-ID (or a digest of its bytes) and by its IMAP
 //! UID, recorded in the same transaction as the requests it creates.
 
+use dsrflow_domain::Actor;
 use dsrflow_domain::RequestKind;
 use dsrflow_domain::channel::Channel;
 use dsrflow_mail::inbound::{self, Classification};
-use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::inbound_message;
 use dsrflow_store::inbox as iq;
 use serde::Serialize;

@@ -11,6 +11,7 @@ pub mod mailtask;
 pub mod notify;
 pub mod outbox;
 pub mod package;
+pub mod periodic;
 pub mod reminders;
 pub mod requests;
 pub mod settings;
@@ -23,7 +24,6 @@ pub mod work;
 use std::sync::Arc;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use dsrflow_store as store;
 pub use dsrflow_store::Store;
 pub use error::{AppError, FieldError};
 pub use settings::Settings;

@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dsrflow_connectors::{Effect, Item, MailKind, MailOut, Report};
+use dsrflow_domain::Actor;
 use dsrflow_domain::{TaskAction, TaskStatus};
 use dsrflow_mail::messages::{self as m, Identifier, IdentifierKind};
-use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::task;
 use dsrflow_store::requests::RequestRecord;
 use dsrflow_store::tasks as tq;

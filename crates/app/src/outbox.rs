@@ -8,9 +8,10 @@
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use dsrflow_domain::Actor;
 use dsrflow_domain::channel::Language;
 use dsrflow_domain::task::retry_delay_secs;
-use dsrflow_store::audit::{Actor, NewEvent};
+use dsrflow_store::audit::NewEvent;
 use dsrflow_store::entity::outbox;
 use dsrflow_store::outbox as oq;
 use futures::future::BoxFuture;

@@ -12,8 +12,9 @@ use std::io::{Read, Seek, SeekFrom, Write};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dsrflow_connectors::Dataset;
+use dsrflow_domain::Actor;
 use dsrflow_domain::{RequestKind, TaskStatus};
-use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::{access_package, download_token, task};
 use dsrflow_store::packages as pq;
 use dsrflow_store::requests::RequestRecord;
@@ -25,6 +26,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{App, AppError};
+
+/// An access package as stored (its size, digest and expiry; the content is in chunks).
+pub use dsrflow_store::entity::access_package::Model as Package;
 
 /// Size of one sealed chunk of a package.
 pub const CHUNK_BYTES: usize = 1 << 20;

@@ -2,16 +2,18 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use dsrflow_domain::Actor;
 use dsrflow_domain::channel::{Channel, Language};
 use dsrflow_domain::deadline::{self, Deadline, DeadlineInput, PausePeriod};
 use dsrflow_domain::lifecycle::{Event, Extension, Lifecycle, Pause, PauseReason, Reason};
 use dsrflow_domain::{
     AccountId, PhoneNumber, Regime, RequestKind, RequestStatus, SubjectEmail, SubjectName,
 };
-use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::{request, request_pause, request_subject, task};
 use dsrflow_store::group::{Step, TxFuture};
-use dsrflow_store::requests::{self as q, ListFilter, RequestRecord};
+use dsrflow_store::requests::{self as q};
+pub use dsrflow_store::requests::{DueBefore, ListFilter, RequestRecord};
 use rand::Rng;
 use sea_orm::DatabaseTransaction;
 use sea_orm::prelude::Uuid;

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_domain::Actor;
+use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::api_token;
 use dsrflow_store::tokens as q;
 use rand::RngCore;

@@ -27,10 +27,11 @@
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use dsrflow_connectors::{Subject, TaskRequest};
+use dsrflow_domain::Actor;
 use dsrflow_domain::channel::Language;
 use dsrflow_domain::lifecycle::{Event, Reason};
 use dsrflow_domain::{RequestKind, RequestStatus, TaskAction};
-use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::{request, request_subject, verification};
 use dsrflow_store::verifications as vq;
 use rand::RngCore;

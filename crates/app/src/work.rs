@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dsrflow_connectors::{ConnectorError, Outcome, Report, Subject, TaskRequest};
+use dsrflow_domain::Actor;
 use dsrflow_domain::lifecycle::{Event, Reason};
 use dsrflow_domain::{RequestKind, RequestStatus, TaskAction, TaskStatus, task::retry_delay_secs};
-use dsrflow_store::audit::{self, Actor, NewEvent};
+use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::coalesce::Coalesced;
 use dsrflow_store::entity::{request, request_subject, task};
 use dsrflow_store::group::{Step, TxFuture};
@@ -28,6 +29,9 @@ use uuid::Uuid;
 use crate::jobs::{Job, MemoryQueue};
 use crate::requests::{Caller, transition};
 use crate::{App, AppError, FieldError};
+
+/// A per-system task as stored (what the API turns into its task body).
+pub use dsrflow_store::entity::task::Model as Task;
 
 fn system_caller() -> Caller {
     Caller {

@@ -425,7 +425,7 @@ pub struct DatabaseSection {
 impl Default for DatabaseSection {
     fn default() -> Self {
         Self {
-            url: dsrflow_app::store::DEFAULT_DATABASE_URL.to_owned(),
+            url: dsrflow_store::DEFAULT_DATABASE_URL.to_owned(),
         }
     }
 }
@@ -535,7 +535,7 @@ impl Config {
             .transpose()?;
         if let (Some(u), Some(resolved)) = (&m.smtp_url, &smtp)
             && !u.starts_with("env:")
-            && dsrflow_app::store::redact_url(resolved) != *resolved
+            && dsrflow_store::redact_url(resolved) != *resolved
         {
             bail!(
                 "invalid configuration: mail.smtp_url: the URL contains a password: give it as env:VARIABLE"

@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use dsrflow_app::App;
-use dsrflow_app::store::audit::Actor;
 use dsrflow_app::systems::Systems;
+use dsrflow_domain::Actor;
 use dsrflow_domain::TaskStatus;
 use dsrflow_domain::lifecycle::Reason;
 use dsrflow_standins::{crisp, google_analytics, hotjar, klaviyo, odoo, posthog, stripe};
@@ -97,9 +97,9 @@ async fn sqlite_file(path: &Path, statements: &[&str]) -> anyhow::Result<()> {
         std::fs::remove_file(path).with_context(|| format!("cannot reset {}", path.display()))?;
     }
     let url = format!("sqlite://{}?mode=rwc", path.display());
-    let db = dsrflow_app::store::sea_orm::Database::connect(url).await?;
+    let db = dsrflow_store::sea_orm::Database::connect(url).await?;
     for sql in statements {
-        dsrflow_app::store::sea_orm::ConnectionTrait::execute_unprepared(&db, sql).await?;
+        dsrflow_store::sea_orm::ConnectionTrait::execute_unprepared(&db, sql).await?;
     }
     db.close().await?;
     Ok(())
@@ -239,7 +239,7 @@ pub async fn prepare(
     // The database the demo runs on (flag, variable or file): a SQLite path made absolute; a
     // PostgreSQL URL without its password, if it has one (give it again with --database-url).
     raw.database.url = absolute_sqlite_url(&base.database_url)
-        .unwrap_or_else(|| dsrflow_app::store::redact_url(&base.database_url));
+        .unwrap_or_else(|| dsrflow_store::redact_url(&base.database_url));
     let config_file = config_path(&data_dir);
     write_config(&config_file, &raw)?;
     let mut config =
@@ -322,7 +322,7 @@ pub async fn token(app: &App, data_dir: &Path) -> anyhow::Result<(String, bool)>
 pub fn spawn_simulated_agent(app: App) -> JoinHandle<()> {
     tokio::spawn(async move {
         let caller = dsrflow_app::requests::Caller {
-            actor: dsrflow_app::store::audit::Actor::Token("demo-support-agent".to_owned()),
+            actor: dsrflow_domain::Actor::Token("demo-support-agent".to_owned()),
             can_vouch: false,
         };
         let Ok(note) = Reason::parse("Done (simulated by the demo's support agent)") else {
@@ -331,8 +331,7 @@ pub fn spawn_simulated_agent(app: App) -> JoinHandle<()> {
         let mut tick = tokio::time::interval(Duration::from_secs(3));
         loop {
             tick.tick().await;
-            let Ok(tasks) = dsrflow_app::store::tasks::awaiting_manual(app.store.db(), 50).await
-            else {
+            let Ok(tasks) = dsrflow_store::tasks::awaiting_manual(app.store.db(), 50).await else {
                 continue;
             };
             for t in tasks {

@@ -5,6 +5,7 @@
 //! Values from outside become types here through `parse`/`TryFrom`, so an invalid request kind,
 //! address or regime cannot exist past the edge.
 
+pub mod actor;
 pub mod calendar;
 pub mod channel;
 pub mod datamap;
@@ -16,6 +17,7 @@ pub mod regime;
 pub mod reminder;
 pub mod task;
 
+pub use actor::Actor;
 pub use calendar::{Calendar, CalendarCode};
 pub use deadline::{Deadline, DeadlineError, DeadlineInput, PausePeriod};
 pub use identity::{AccountId, IdentityError, PhoneNumber, SubjectEmail, SubjectName};

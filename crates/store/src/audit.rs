@@ -23,36 +23,7 @@ use crate::entity::{audit_event, audit_head};
 /// The hash that precedes the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Who did something.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Actor {
-    /// An API token, by name (never the token itself).
-    Token(String),
-    /// The command line on the server.
-    Cli,
-    /// dsrflow itself (jobs, sweeps).
-    System,
-    /// The privacy@ mailbox (requests that arrived by mail).
-    Mail,
-    /// The public request form.
-    Form,
-    /// The data subject, through a link sent to them (verification, download).
-    Subject,
-}
-
-impl Actor {
-    /// The stored form: `token:<name>`, `cli`, `system`.
-    pub fn as_string(&self) -> String {
-        match self {
-            Actor::Token(name) => format!("token:{name}"),
-            Actor::Cli => "cli".to_owned(),
-            Actor::System => "system".to_owned(),
-            Actor::Mail => "mail".to_owned(),
-            Actor::Form => "form".to_owned(),
-            Actor::Subject => "subject".to_owned(),
-        }
-    }
-}
+use dsrflow_domain::Actor;
 
 /// An event to append. `data` must not hold raw personal data.
 #[derive(Debug, Clone)]

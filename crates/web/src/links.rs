@@ -380,7 +380,7 @@ pub async fn download_submit(
                 &app,
                 &package,
                 "link",
-                dsrflow_app::store::audit::Actor::Subject,
+                dsrflow_domain::Actor::Subject,
             )
             .await;
             if let Err(e) = counted.and(audited) {

@@ -20,7 +20,8 @@ use apalis_sqlite::SqliteStorage;
 use chrono::{DateTime, Utc};
 use dsrflow_app::App;
 use dsrflow_app::jobs::{Job, JobQueue};
-use dsrflow_app::store::sea_orm::DbBackend;
+use dsrflow_app::periodic::PeriodicJob;
+use dsrflow_store::sea_orm::DbBackend;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -90,10 +91,13 @@ enum Storages {
     },
 }
 
-/// The pool the queue tables live in (for housekeeping apalis does not do itself).
+/// The pool the queue tables live in (for housekeeping apalis does not do itself): the queue's
+/// own file on SQLite, its own pool on PostgreSQL.
 #[derive(Clone)]
-enum QueuePool {
+pub enum QueuePool {
+    /// SQLite.
     Sqlite(sqlx::SqlitePool),
+    /// PostgreSQL.
     Postgres(sqlx::PgPool),
 }
 
@@ -520,135 +524,35 @@ async fn run(app: &App, acks: &Acks, id: TaskId, attempt: Attempt, job: Job) -> 
 async fn on_tick(tick: apalis_cron::Tick, app: Data<App>, pool: Data<QueuePool>) -> HandlerResult {
     let _ = tick;
     // Each periodic job runs whatever the others did: one failing never starves the rest.
-    let results = [
-        (
-            "reconcile",
-            reconcile_once(&app, "reconcile", chrono::TimeDelta::seconds(30)).await,
-        ),
-        (
-            "reminders",
-            sweep_once(&app, chrono::TimeDelta::minutes(15)).await,
-        ),
-        ("inbox", inbox_once(&app).await),
-        ("queue-prune", prune_queue_once(&app, &pool).await),
-    ];
-    for (job, result) in results {
-        if let Err(e) = result {
-            tracing::warn!(job, error = %e, "periodic job failed; it runs again at its next period");
+    for job in PeriodicJob::ALL {
+        if let Err(e) = periodic_once(&app, job, Some(&pool)).await {
+            tracing::warn!(job = job.name(), error = %e, "periodic job failed; it runs again at its next period");
         }
     }
     Ok(())
 }
 
-/// Deletes finished job rows more than an hour old, once an hour across the cluster.
-async fn prune_queue_once(app: &App, pool: &QueuePool) -> HandlerResult {
-    let now = app.clock.now();
-    let tick = DateTime::<Utc>::from_timestamp(now.timestamp() / 3600 * 3600, 0)
-        .unwrap_or(now)
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string();
-    let claimed = dsrflow_app::store::tasks::claim_tick(
-        app.store.db(),
-        "queue-prune",
-        &tick,
-        &node_name(),
-        now,
-    )
-    .await
-    .map_err(|e| Box::new(e) as BoxDynError)?;
-    if claimed {
-        let pruned = pool
-            .prune(now - chrono::TimeDelta::hours(1))
-            .await
-            .map_err(|e| Box::new(e) as BoxDynError)?;
-        tracing::debug!(pruned, "finished jobs pruned from the queue");
-    }
-    Ok(())
-}
-
-/// Polls the privacy@ mailbox if `[inbox]` is configured and this node is the first to claim
-/// the current poll period. A mailbox that cannot be reached is logged and tried again at the
-/// next period: it never stops the other periodic work.
-pub async fn inbox_once(app: &App) -> HandlerResult {
-    let Some(settings) = app.settings.inbox.clone() else {
+/// Runs a periodic job if this node is the first to claim its current period (see
+/// [`dsrflow_app::periodic`]). Pruning the queue needs its pool; without one it is skipped.
+pub async fn periodic_once(app: &App, job: PeriodicJob, pool: Option<&QueuePool>) -> HandlerResult {
+    let boxed = |e: dsrflow_app::AppError| Box::new(e) as BoxDynError;
+    if !dsrflow_app::periodic::claim(app, job, &node_name())
+        .await
+        .map_err(boxed)?
+    {
         return Ok(());
-    };
-    let now = app.clock.now();
-    let secs = i64::try_from(settings.poll_interval.as_secs())
-        .unwrap_or(60)
-        .max(1);
-    let tick = DateTime::<Utc>::from_timestamp(now.timestamp() / secs * secs, 0)
-        .unwrap_or(now)
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string();
-    let claimed =
-        dsrflow_app::store::tasks::claim_tick(app.store.db(), "inbox", &tick, &node_name(), now)
-            .await
-            .map_err(|e| Box::new(e) as BoxDynError)?;
-    if claimed && let Err(e) = dsrflow_app::inbox::poll(app, &settings).await {
-        tracing::warn!(error = %e, "inbox poll failed; retrying at the next period");
     }
-    Ok(())
-}
-
-/// Runs the deadline sweep (officer reminders, escalations, daily digest) if this node is the
-/// first to claim the current period.
-pub async fn sweep_once(app: &App, period: chrono::TimeDelta) -> HandlerResult {
-    let now = app.clock.now();
-    let secs = period.num_seconds().max(1);
-    let tick = DateTime::<Utc>::from_timestamp(now.timestamp() / secs * secs, 0)
-        .unwrap_or(now)
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string();
-    let claimed = dsrflow_app::store::tasks::claim_tick(
-        app.store.db(),
-        "reminders",
-        &tick,
-        &node_name(),
-        now,
-    )
-    .await
-    .map_err(|e| Box::new(e) as BoxDynError)?;
-    if claimed {
-        let policy = app.settings.reminders.clone();
-        dsrflow_app::reminders::sweep(app, &policy, now, false)
-            .await
-            .map_err(|e| Box::new(e) as BoxDynError)?;
-    }
-    Ok(())
-}
-
-/// Runs the reconciler if this node is the first to claim the current tick.
-pub async fn reconcile_once(app: &App, name: &str, period: chrono::TimeDelta) -> HandlerResult {
-    let now = app.clock.now();
-    let secs = period.num_seconds().max(1);
-    let tick_start = now.timestamp() / secs * secs;
-    let tick = DateTime::<Utc>::from_timestamp(tick_start, 0)
-        .unwrap_or(now)
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string();
-    let claimed =
-        dsrflow_app::store::tasks::claim_tick(app.store.db(), name, &tick, &node_name(), now)
-            .await
-            .map_err(|e| Box::new(e) as BoxDynError)?;
-    if claimed {
-        if let Err(e) = dsrflow_app::work::reconcile(app).await {
-            tracing::warn!(error = %e, "reconciler failed");
+    match (job, pool) {
+        // Finished job rows more than an hour old.
+        (PeriodicJob::QueuePrune, Some(pool)) => {
+            let pruned = pool
+                .prune(app.clock.now() - chrono::TimeDelta::hours(1))
+                .await
+                .map_err(|e| Box::new(e) as BoxDynError)?;
+            tracing::debug!(pruned, "finished jobs pruned from the queue");
         }
-        // Delivered packages are deleted once their link expires (Art. 5(1)(e)).
-        if let Err(e) = dsrflow_app::package::purge_expired(app).await {
-            tracing::warn!(error = %e, "package purge failed");
-        }
-        // Requests never confirmed by their requester are closed (Art. 12(2), 11(2)).
-        if let Err(e) = dsrflow_app::verification::close_lapsed(app).await {
-            tracing::warn!(error = %e, "closing unconfirmed requests failed");
-        }
-        // Keep the bookkeeping small.
-        let _ = dsrflow_app::store::tasks::prune_ticks(
-            app.store.db(),
-            now - chrono::TimeDelta::days(2),
-        )
-        .await;
+        (PeriodicJob::QueuePrune, None) => {}
+        (job, _) => dsrflow_app::periodic::run(app, job).await.map_err(boxed)?,
     }
     Ok(())
 }
@@ -759,8 +663,9 @@ pub async fn run_workers(
             mail,
         } => monitor!(fanout, task, settle, mail),
     };
-    // Catch up at start: anything a crash left behind is re-derived now, not in 30 s.
-    if let Err(e) = reconcile_once(&app, "reconcile-start", chrono::TimeDelta::seconds(1)).await {
+    // Catch up at start: anything a crash left behind is re-derived now, not in 30 s (every
+    // node does it once; the reconciler is idempotent).
+    if let Err(e) = dsrflow_app::periodic::run(&app, PeriodicJob::Reconcile).await {
         tracing::warn!(error = %e, "start-up reconcile failed");
     }
     let stopped = monitor

@@ -17,7 +17,7 @@ pub enum AuditCommand {
 pub async fn run(cfg: Config, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     let app = super::open_app(&cfg, super::Access::Read).await?;
     let AuditCommand::Verify = cmd;
-    let report = dsrflow_app::store::audit::verify(app.store.db()).await?;
+    let report = dsrflow_store::audit::verify(app.store.db()).await?;
     app.store.close().await?;
     Ok(match report.first_break {
         None => {

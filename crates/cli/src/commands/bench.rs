@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use dsrflow_app::store::audit::Actor;
-use dsrflow_app::store::sea_orm::{ConnectionTrait, Database, DbBackend, Statement, Value};
 use dsrflow_app::{App, Settings, Store, SystemClock};
+use dsrflow_domain::Actor;
+use dsrflow_store::sea_orm::{ConnectionTrait, Database, DbBackend, Statement, Value};
 use futures::future::join_all;
 use serde_json::json;
 

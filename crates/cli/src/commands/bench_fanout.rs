@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Args;
 use dsrflow_app::requests::{Caller, NewRequest};
-use dsrflow_app::store::audit::Actor;
-use dsrflow_app::store::sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use dsrflow_app::systems::{SystemConfig, Systems};
 use dsrflow_app::{App, Settings, Store, SystemClock};
+use dsrflow_domain::Actor;
 use dsrflow_domain::channel::{Channel, Language};
 use dsrflow_domain::{RequestKind, RequestStatus, SubjectEmail};
+use dsrflow_store::sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::json;
 
 /// Options of `bench fanout`.
@@ -252,9 +252,9 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
         // Wait until every request reached review (checked in bulk, not per request).
         let deadline = Instant::now() + Duration::from_secs(3600);
         loop {
-            let (_, in_review) = dsrflow_app::store::requests::list(
+            let (_, in_review) = dsrflow_store::requests::list(
                 store.db(),
-                &dsrflow_app::store::requests::ListFilter {
+                &dsrflow_store::requests::ListFilter {
                     status: Some(RequestStatus::AwaitingReview),
                     page: 1,
                     per_page: 1,
@@ -279,7 +279,7 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
         let _ = stop_tx.send(());
         let _ = workers.await;
         // Nothing was lost: every task succeeded exactly once.
-        let sample = dsrflow_app::store::tasks::for_request(store.db(), ids[0]).await?;
+        let sample = dsrflow_store::tasks::for_request(store.db(), ids[0]).await?;
         if sample.iter().any(|t| t.attempts != 1) {
             bail!("a task needed more than one attempt");
         }
@@ -350,7 +350,7 @@ async fn raw_run(
                 let mut i = w;
                 while i < n {
                     let email = format!("user{i}@example.com");
-                    let txn = dsrflow_app::store::sea_orm::TransactionTrait::begin(&db).await?;
+                    let txn = dsrflow_store::sea_orm::TransactionTrait::begin(&db).await?;
                     for (sql, values) in [
                         (
                             "DELETE FROM \"message\" WHERE \"author_id\" IN (SELECT \"id\" FROM \"partner\" WHERE (LOWER(\"email\") = LOWER(?)))",

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use dsrflow_app::store::audit::Actor;
+use dsrflow_domain::Actor;
 use uuid::Uuid;
 
 use super::{Access, UsageError};

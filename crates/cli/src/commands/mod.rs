@@ -46,7 +46,7 @@ pub async fn open_app(cfg: &Config, access: Access) -> anyhow::Result<App> {
         Access::Create => Store::connect(&cfg.database_url).await?,
         Access::Write | Access::Read => match Store::open_existing(&cfg.database_url).await {
             Ok(s) => s,
-            Err(e @ dsrflow_app::store::StoreError::Missing(_)) => {
+            Err(e @ dsrflow_store::StoreError::Missing(_)) => {
                 return Err(UsageError(e.to_string()).into());
             }
             Err(e) => return Err(e.into()),
@@ -57,7 +57,7 @@ pub async fn open_app(cfg: &Config, access: Access) -> anyhow::Result<App> {
         if !pending.is_empty() {
             return Err(UsageError(format!(
                 "the database {} needs {} migration(s) this command does not apply: run `dsrflow migrate` first",
-                dsrflow_app::store::redact_url(&cfg.database_url),
+                dsrflow_store::redact_url(&cfg.database_url),
                 pending.len()
             ))
             .into());
@@ -183,7 +183,7 @@ pub async fn migrate(cfg: Config) -> anyhow::Result<ExitCode> {
     let app = open_app(&cfg, Access::Create).await?;
     println!(
         "migrations applied to {}",
-        dsrflow_app::store::redact_url(&cfg.database_url)
+        dsrflow_store::redact_url(&cfg.database_url)
     );
     app.store.close().await?;
     Ok(ExitCode::SUCCESS)

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::Subcommand;
 use dsrflow_app::requests::RequestDetails;
-use dsrflow_app::store::audit::Actor;
-use dsrflow_app::store::requests::{DueBefore, ListFilter};
+use dsrflow_domain::Actor;
 use dsrflow_domain::{RequestKind, RequestStatus};
+use dsrflow_store::requests::{DueBefore, ListFilter};
 use serde_json::json;
 
 use super::{Access, UsageError};

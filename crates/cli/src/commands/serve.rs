@@ -51,7 +51,7 @@ pub async fn run(
     let queues = super::queues_of(queues)?;
     tracing::info!(
         %addr,
-        database = %dsrflow_app::store::redact_url(&cfg.database_url),
+        database = %dsrflow_store::redact_url(&cfg.database_url),
         "dsrflow listening"
     );
     println!("dsrflow listening on http://{addr}");

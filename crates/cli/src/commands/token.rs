@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use dsrflow_app::store::audit::Actor;
+use dsrflow_domain::Actor;
 
 use crate::config::Config;
 
@@ -52,7 +52,7 @@ pub async fn run(cfg: Config, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         TokenCommand::List => {
-            let tokens = dsrflow_app::store::tokens::list(app.store.db()).await?;
+            let tokens = dsrflow_store::tokens::list(app.store.db()).await?;
             for t in tokens {
                 println!(
                     "{}\t{}…\t{}\t{}",

@@ -413,7 +413,7 @@ on_both!(
             assert_eq!(h.await.unwrap(), 201);
         }
         assert_eq!(t.count_requests().await, 24);
-        let report = dsrflow_app::store::audit::verify(t.app.store.db())
+        let report = dsrflow_store::audit::verify(t.app.store.db())
             .await
             .unwrap();
         assert_eq!(report.first_break, None);

@@ -1,6 +1,6 @@
 //! The audit trail: every change is a chained event; edits and deletions are detected.
 
-use dsrflow_app::store::audit;
+use dsrflow_store::audit;
 use serde_json::{Value, json};
 
 use crate::on_both;
@@ -8,8 +8,8 @@ use crate::on_both;
 async fn actions(t: &crate::support::TestApp) -> Vec<(String, Value)> {
     let db = t.app.store.db();
     let events = {
-        use dsrflow_app::store::entity::audit_event;
-        use dsrflow_app::store::sea_orm::{EntityTrait, QueryOrder};
+        use dsrflow_store::entity::audit_event;
+        use dsrflow_store::sea_orm::{EntityTrait, QueryOrder};
         audit_event::Entity::find()
             .order_by_asc(audit_event::Column::Seq)
             .all(db)
@@ -131,8 +131,8 @@ on_both!(
             .await;
         // A forger edits event 1 and recomputes its hash: event 1 is self-consistent again, but
         // event 2 still links to the old hash.
-        use dsrflow_app::store::entity::audit_event;
-        use dsrflow_app::store::sea_orm::EntityTrait;
+        use dsrflow_store::entity::audit_event;
+        use dsrflow_store::sea_orm::EntityTrait;
         let first = audit_event::Entity::find_by_id(1_i64)
             .one(t.app.store.db())
             .await
@@ -164,8 +164,9 @@ on_both!(
 #[tokio::test]
 async fn sqlite_appends_stay_linear_when_the_remembered_head_is_stale() {
     use dsrflow_app::Store;
-    use dsrflow_app::store::audit::{Actor, NewEvent};
-    use dsrflow_app::store::sea_orm::{ConnectionTrait, Statement};
+    use dsrflow_domain::Actor;
+    use dsrflow_store::audit::NewEvent;
+    use dsrflow_store::sea_orm::{ConnectionTrait, Statement};
 
     let dir = tempfile::tempdir().unwrap();
     let open = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
@@ -257,7 +258,7 @@ async fn sqlite_appends_stay_linear_when_the_remembered_head_is_stale() {
     )
     .await;
     assert!(
-        matches!(missed, Err(dsrflow_app::store::StoreError::Concurrent)),
+        matches!(missed, Err(dsrflow_store::StoreError::Concurrent)),
         "{missed:?}"
     );
     tx.commit().await.unwrap();
@@ -274,10 +275,11 @@ async fn sqlite_appends_stay_linear_when_the_remembered_head_is_stale() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grouped_writes_commit_together_and_a_spoiled_item_does_not_sink_the_batch() {
     use dsrflow_app::Store;
-    use dsrflow_app::store::StoreError;
-    use dsrflow_app::store::audit::{Actor, NewEvent};
-    use dsrflow_app::store::group::{Step, TxFuture};
-    use dsrflow_app::store::sea_orm::DatabaseTransaction;
+    use dsrflow_domain::Actor;
+    use dsrflow_store::StoreError;
+    use dsrflow_store::audit::NewEvent;
+    use dsrflow_store::group::{Step, TxFuture};
+    use dsrflow_store::sea_orm::DatabaseTransaction;
 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("g.db").display()))
@@ -328,8 +330,8 @@ async fn grouped_writes_commit_together_and_a_spoiled_item_does_not_sink_the_bat
         }
     }
     let mut kept: Vec<u64> = {
-        use dsrflow_app::store::entity::audit_event;
-        use dsrflow_app::store::sea_orm::EntityTrait;
+        use dsrflow_store::entity::audit_event;
+        use dsrflow_store::sea_orm::EntityTrait;
         audit_event::Entity::find()
             .all(store.db())
             .await
@@ -354,11 +356,12 @@ on_both!(
     audited_changes_made_together_are_chained_in_order_and_a_stale_one_changes_nothing,
     "2026-02-10T09:00:00Z",
     |t| {
-        use dsrflow_app::store::StoreError;
-        use dsrflow_app::store::audit::{Actor, NewEvent};
-        use dsrflow_app::store::entity::task;
-        use dsrflow_app::store::tasks as tq;
+        use dsrflow_domain::Actor;
         use dsrflow_domain::{TaskAction, TaskStatus};
+        use dsrflow_store::StoreError;
+        use dsrflow_store::audit::NewEvent;
+        use dsrflow_store::entity::task;
+        use dsrflow_store::tasks as tq;
 
         let created = t
             .create(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
@@ -461,9 +464,9 @@ on_both!(
 #[tokio::test]
 async fn sqlite_intakes_stay_linear_when_another_process_moved_the_head() {
     use dsrflow_app::requests::{Caller, NewRequest};
-    use dsrflow_app::store::audit::Actor;
-    use dsrflow_app::store::sea_orm::{ConnectionTrait, Statement};
     use dsrflow_app::{App, FixedClock, Settings, Store};
+    use dsrflow_domain::Actor;
+    use dsrflow_store::sea_orm::{ConnectionTrait, Statement};
 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("i.db").display()))
@@ -543,9 +546,9 @@ async fn sqlite_intakes_stay_linear_when_another_process_moved_the_head() {
         "four requests and the other process's event"
     );
     // Every request was stored with its subject, its acknowledgement and its identity link.
-    let (_, total) = dsrflow_app::store::requests::list(
+    let (_, total) = dsrflow_store::requests::list(
         store.db(),
-        &dsrflow_app::store::requests::ListFilter {
+        &dsrflow_store::requests::ListFilter {
             page: 1,
             per_page: 10,
             ..Default::default()
@@ -554,7 +557,7 @@ async fn sqlite_intakes_stay_linear_when_another_process_moved_the_head() {
     .await
     .unwrap();
     assert_eq!(total, 4);
-    let stored = dsrflow_app::store::requests::find(store.db(), third.record.request.id)
+    let stored = dsrflow_store::requests::find(store.db(), third.record.request.id)
         .await
         .unwrap()
         .expect("the request written after the head moved");

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use dsrflow_app::store::Store;
-use dsrflow_app::store::sea_orm::{ConnectionTrait, Statement};
+use dsrflow_store::Store;
+use dsrflow_store::sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
@@ -815,8 +815,8 @@ fn serve_refuses_to_start_with_a_broken_page_override_naming_the_key() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)"]
 async fn a_loopback_postgres_connection_skips_tls_unless_the_url_asks_for_it() {
-    use dsrflow_app::store::Store;
-    use dsrflow_app::store::sea_orm::{ConnectionTrait, Statement};
+    use dsrflow_store::Store;
+    use dsrflow_store::sea_orm::{ConnectionTrait, Statement};
     let url = std::env::var("DSRFLOW_TEST_POSTGRES_URL")
         .expect("this test needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL");
     assert!(

@@ -212,7 +212,7 @@ on_both_fanout!(
         assert_eq!(answer.to, "alice@example.com");
         assert!(answer.text.contains("odoo"), "{}", answer.text);
 
-        let report = dsrflow_app::store::audit::verify(t.app.store.db())
+        let report = dsrflow_store::audit::verify(t.app.store.db())
             .await
             .unwrap();
         assert_eq!(report.first_break, None);
@@ -271,7 +271,7 @@ on_both_fanout!(
         assert!(counts.contains(&("mail_message".to_owned(), 2)));
         // The collected rows are stored sealed: no address in the clear.
         let tid: uuid::Uuid = odoo["id"].as_str().unwrap().parse().unwrap();
-        let sealed = dsrflow_app::store::tasks::result(t.app.store.db(), tid)
+        let sealed = dsrflow_store::tasks::result(t.app.store.db(), tid)
             .await
             .unwrap()
             .expect("collected data");
@@ -460,14 +460,14 @@ on_both_fanout!(
             .unwrap()
             .to_owned();
         let db = t.app.store.db();
-        let mut row = dsrflow_app::store::tasks::find(db, odoo_id.parse().unwrap())
+        let mut row = dsrflow_store::tasks::find(db, odoo_id.parse().unwrap())
             .await
             .unwrap()
             .unwrap();
         row.status = dsrflow_domain::TaskStatus::Running;
         row.attempts = 1;
         row.lease_until = Some(crate::support::t("2026-02-10T09:15:00Z"));
-        dsrflow_app::store::tasks::update(db, row).await.unwrap();
+        dsrflow_store::tasks::update(db, row).await.unwrap();
         sqlite_target(
         &t.dir.path().join("odoo.db"),
         &[
@@ -517,22 +517,20 @@ async fn run_with_real_workers(backend: Backend) {
     sqlite_target(&t.dir.path().join("odoo.db"), ODOO_SCHEMA).await;
     let queues = dsrflow_worker::Queues::setup(&t.app).await.unwrap();
     if let Some(file) = t.app.store.sqlite_file() {
-        use dsrflow_app::store::sea_orm::ConnectionTrait;
+        use dsrflow_store::sea_orm::ConnectionTrait;
         // The queue has its own file, without apalis' `lock_by` index (it made acknowledging
         // slow down with the table's size).
         let queue_file = file.with_file_name(format!(
             "{}-queue.db",
             file.file_stem().unwrap().to_string_lossy()
         ));
-        let q = dsrflow_app::store::sea_orm::Database::connect(format!(
-            "sqlite://{}",
-            queue_file.display()
-        ))
-        .await
-        .unwrap();
+        let q =
+            dsrflow_store::sea_orm::Database::connect(format!("sqlite://{}", queue_file.display()))
+                .await
+                .unwrap();
         let indexes = q
-            .query_all_raw(dsrflow_app::store::sea_orm::Statement::from_string(
-                dsrflow_app::store::sea_orm::DbBackend::Sqlite,
+            .query_all_raw(dsrflow_store::sea_orm::Statement::from_string(
+                dsrflow_store::sea_orm::DbBackend::Sqlite,
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Jobs'",
             ))
             .await
@@ -558,7 +556,7 @@ async fn run_with_real_workers(backend: Backend) {
     ));
     // Intake through the use case with the app that enqueues into apalis.
     let caller = dsrflow_app::requests::Caller {
-        actor: dsrflow_app::store::audit::Actor::Cli,
+        actor: dsrflow_domain::Actor::Cli,
         can_vouch: true,
     };
     let created = dsrflow_app::requests::create(
@@ -733,7 +731,7 @@ on_both_fanout!(
             .parse()
             .unwrap();
         assert!(
-            dsrflow_app::store::tasks::result(t.app.store.db(), odoo_task)
+            dsrflow_store::tasks::result(t.app.store.db(), odoo_task)
                 .await
                 .unwrap()
                 .is_none()
@@ -829,7 +827,7 @@ on_both_fanout!(
                 .status(),
             409
         );
-        let report = dsrflow_app::store::audit::verify(t.app.store.db())
+        let report = dsrflow_store::audit::verify(t.app.store.db())
             .await
             .unwrap();
         assert_eq!(report.first_break, None);
@@ -877,7 +875,7 @@ on_both_fanout!(
             "every task ran: {tasks:?}"
         );
         assert_eq!(scope(t).await, "all");
-        let fanned = dsrflow_app::store::audit::for_request(t.app.store.db(), id)
+        let fanned = dsrflow_store::audit::for_request(t.app.store.db(), id)
             .await
             .unwrap()
             .into_iter()
@@ -934,7 +932,7 @@ on_both_fanout!(
             .await
             .unwrap();
         assert_eq!(check["results"][0]["scope"], "all");
-        let report = dsrflow_app::store::audit::verify(t.app.store.db())
+        let report = dsrflow_store::audit::verify(t.app.store.db())
             .await
             .unwrap();
         assert_eq!(report.first_break, None);

@@ -502,17 +502,23 @@ async fn the_worker_polls_once_per_period_even_when_asked_twice() {
     dovecot
         .deliver(FR_ACCESS, "05-Mar-2026 08:15:00 +0000")
         .await;
-    dsrflow_worker::inbox_once(&t.app).await.unwrap();
+    dsrflow_worker::periodic_once(&t.app, dsrflow_app::periodic::PeriodicJob::Inbox, None)
+        .await
+        .unwrap();
     assert_eq!(t.count_requests().await, 1);
     // A second node (or tick) in the same 60 s period does not poll again.
     dovecot
         .deliver(DE_TWO_RIGHTS, "08-Mar-2026 12:00:00 +0200")
         .await;
-    dsrflow_worker::inbox_once(&t.app).await.unwrap();
+    dsrflow_worker::periodic_once(&t.app, dsrflow_app::periodic::PeriodicJob::Inbox, None)
+        .await
+        .unwrap();
     assert_eq!(t.count_requests().await, 1);
     // The next period does.
     t.clock.set(t.clock_now() + chrono::TimeDelta::seconds(60));
-    dsrflow_worker::inbox_once(&t.app).await.unwrap();
+    dsrflow_worker::periodic_once(&t.app, dsrflow_app::periodic::PeriodicJob::Inbox, None)
+        .await
+        .unwrap();
     assert_eq!(t.count_requests().await, 3);
     t.stop().await;
 }

@@ -164,7 +164,7 @@ on_both!(
         assert!(matches!(out, Ingested::Attached { .. }), "{out:?}");
         assert_eq!(t.count_requests().await, 1);
         let id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
-        let audit = dsrflow_app::store::audit::for_request(t.app.store.db(), id)
+        let audit = dsrflow_store::audit::for_request(t.app.store.db(), id)
             .await
             .unwrap();
         assert_eq!(

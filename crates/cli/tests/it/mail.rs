@@ -81,7 +81,7 @@ on_both!(
             .await;
         t.drain().await;
         let id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
-        let rows = dsrflow_app::store::outbox::for_request(t.app.store.db(), id)
+        let rows = dsrflow_store::outbox::for_request(t.app.store.db(), id)
             .await
             .unwrap();
         assert_eq!(rows.len(), 2, "acknowledgement and confirmation link");
@@ -94,7 +94,7 @@ on_both!(
         assert_eq!(row.body, None);
         assert_eq!(row.to_masked, "a***@e***.com");
         assert!(row.sent_at.is_some());
-        let audit = dsrflow_app::store::audit::for_request(t.app.store.db(), id)
+        let audit = dsrflow_store::audit::for_request(t.app.store.db(), id)
             .await
             .unwrap();
         assert!(
@@ -181,7 +181,7 @@ on_both!(
                 "421 try later".to_owned(),
             ))));
         dsrflow_app::work::drain(&down, &t.queue).await.unwrap();
-        let row = dsrflow_app::store::outbox::for_request(t.app.store.db(), id)
+        let row = dsrflow_store::outbox::for_request(t.app.store.db(), id)
             .await
             .unwrap()
             .remove(0);
@@ -208,7 +208,7 @@ on_both!(
                 "550 no such mailbox".to_owned(),
             ))));
         dsrflow_app::work::drain(&rejected, &t.queue).await.unwrap();
-        let row = dsrflow_app::store::outbox::for_request(t.app.store.db(), other)
+        let row = dsrflow_store::outbox::for_request(t.app.store.db(), other)
             .await
             .unwrap()
             .remove(0);
@@ -307,7 +307,7 @@ on_both!(
             )
             .await;
         assert_eq!(unknown.status(), 404);
-        let events = dsrflow_app::store::audit::for_request(t.app.store.db(), id)
+        let events = dsrflow_store::audit::for_request(t.app.store.db(), id)
             .await
             .unwrap();
         assert!(

@@ -191,7 +191,7 @@ async fn request_list_and_show_mask_the_subject_and_a_reveal_is_audited() {
     );
     let id: uuid::Uuid = first["id"].as_str().unwrap().parse().unwrap();
     let reveals = || async {
-        dsrflow_app::store::audit::for_request(t.app.store.db(), id)
+        dsrflow_store::audit::for_request(t.app.store.db(), id)
             .await
             .unwrap()
             .iter()

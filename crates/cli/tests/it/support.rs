@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use dsrflow_app::jobs::MemoryQueue;
-use dsrflow_app::store::audit::Actor;
-use dsrflow_app::store::sea_orm::{ConnectionTrait, Database, Statement};
 use dsrflow_app::systems::{SystemConfig, Systems};
 use dsrflow_app::{App, FixedClock, Settings, Store};
+use dsrflow_domain::Actor;
+use dsrflow_store::sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::Value;
 
 /// Which database a test runs on.

@@ -98,7 +98,7 @@ async fn link_confirms_every_request_made_together_once(backend: Backend) {
     .await
     .expect("a database");
     let caller = dsrflow_app::requests::Caller {
-        actor: dsrflow_app::store::audit::Actor::Form,
+        actor: dsrflow_domain::Actor::Form,
         can_vouch: false,
     };
     let new = |kind| dsrflow_app::requests::NewRequest {
@@ -176,7 +176,7 @@ async fn link_confirms_every_request_made_together_once(backend: Backend) {
     assert!(matches!(done, Confirmed::Done { .. }), "{done:?}");
     for id in &ids {
         assert_eq!(status(&t, id).await, "in_progress");
-        let audit = dsrflow_app::store::audit::for_request(t.app.store.db(), id.parse().unwrap())
+        let audit = dsrflow_store::audit::for_request(t.app.store.db(), id.parse().unwrap())
             .await
             .unwrap();
         assert!(
@@ -425,7 +425,7 @@ async fn an_access_request_must_also_confirm_a_detail_held_in_the_chosen_system(
         status(&t, other["id"].as_str().unwrap()).await,
         "awaiting_verification"
     );
-    let audit = dsrflow_app::store::audit::for_request(
+    let audit = dsrflow_store::audit::for_request(
         t.app.store.db(),
         other["id"].as_str().unwrap().parse().unwrap(),
     )
@@ -780,7 +780,7 @@ async fn the_download_page_serves_the_file_only_with_the_mailed_code() {
     let limited = post_form(&t, &format!("{path}/code"), "").await;
     assert_eq!(limited.status(), 429);
     assert_eq!(limited.headers()["retry-after"], "3600");
-    let audit = dsrflow_app::store::audit::for_request(t.app.store.db(), id.parse().unwrap())
+    let audit = dsrflow_store::audit::for_request(t.app.store.db(), id.parse().unwrap())
         .await
         .unwrap();
     assert_eq!(
@@ -849,7 +849,7 @@ async fn a_request_closed_without_an_answer_drops_its_collected_data_and_package
     t.drain().await;
     assert_eq!(status(&t, id).await, "awaiting_review");
     let uuid: uuid::Uuid = id.parse().unwrap();
-    let package = dsrflow_app::store::packages::for_request(t.app.store.db(), uuid)
+    let package = dsrflow_store::packages::for_request(t.app.store.db(), uuid)
         .await
         .unwrap()
         .expect("a package");
@@ -859,7 +859,7 @@ async fn a_request_closed_without_an_answer_drops_its_collected_data_and_package
         .post(&format!("/api/v1/requests/{id}/withdraw"), &json!({}))
         .await;
     assert_eq!(withdrawn.status(), 200);
-    let package = dsrflow_app::store::packages::for_request(t.app.store.db(), uuid)
+    let package = dsrflow_store::packages::for_request(t.app.store.db(), uuid)
         .await
         .unwrap()
         .unwrap();
@@ -870,7 +870,7 @@ async fn a_request_closed_without_an_answer_drops_its_collected_data_and_package
             .status(),
         409
     );
-    let audit = dsrflow_app::store::audit::for_request(t.app.store.db(), uuid)
+    let audit = dsrflow_store::audit::for_request(t.app.store.db(), uuid)
         .await
         .unwrap();
     assert!(

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use dsrflow_app::requests::{self as uc, NewRequest, RequestDetails};
-use dsrflow_app::store::requests::{DueBefore, ListFilter};
+use dsrflow_app::requests::{DueBefore, ListFilter};
 use dsrflow_app::{App, FieldError};
 use dsrflow_domain::channel::{Channel, Language};
 use dsrflow_domain::lifecycle::Reason;
@@ -630,7 +630,7 @@ pub async fn verify(
 
 pub(crate) fn zip_response(
     app: &App,
-    package: &dsrflow_app::store::entity::access_package::Model,
+    package: &dsrflow_app::package::Package,
     filename: &str,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
-use dsrflow_app::store::entity::task;
 use dsrflow_app::work::{self, Completion};
 use dsrflow_app::{App, FieldError};
 use dsrflow_domain::TaskStatus;
@@ -53,8 +52,8 @@ pub struct TaskBody {
     pub note: Option<String>,
 }
 
-impl From<task::Model> for TaskBody {
-    fn from(t: task::Model) -> Self {
+impl From<work::Task> for TaskBody {
+    fn from(t: work::Task) -> Self {
         Self {
             id: t.id,
             request_id: t.request_id,
