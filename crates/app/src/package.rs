@@ -33,6 +33,8 @@ pub use dsrflow_store::entity::access_package::Model as Package;
 /// Size of one sealed chunk of a package.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
+/// The access package's readable report (HTML-escaped: its name ends in `.html.j2`).
+const SUMMARY: &str = "summary.html.j2";
 const SUMMARY_TEMPLATE: &str = include_str!("../../../templates/package/summary.html.j2");
 
 fn internal(what: &str) -> impl Fn(std::io::Error) -> AppError + '_ {
@@ -202,12 +204,17 @@ pub async fn build(
     .map_err(|e| AppError::Internal(format!("json: {e}")))?;
     files += 1;
 
-    let mut env = minijinja::Environment::new();
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-    env.add_template("summary.html", SUMMARY_TEMPLATE)
-        .map_err(|e| AppError::Internal(format!("summary template: {e}")))?;
+    let env = dsrflow_render::environment(
+        dsrflow_render::Setup {
+            undefined: dsrflow_render::Undefined::Lenient,
+            links: dsrflow_render::Links::Absolute,
+            catalogues: None,
+        },
+        [(SUMMARY.to_owned(), SUMMARY_TEMPLATE.to_owned())],
+    )
+    .map_err(|e| AppError::Internal(format!("summary template: {e}")))?;
     let html = env
-        .get_template("summary.html")
+        .get_template(SUMMARY)
         .and_then(|t| {
             t.render(minijinja::context! {
                 controller => minijinja::Value::from(minijinja::value::Serde(&controller)),

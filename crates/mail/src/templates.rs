@@ -23,13 +23,14 @@
 //! available: `date` and `datetime` (localised to `lang`) and `url` (refuses anything that is
 //! not an absolute `http(s)` URL and keeps `/` readable in HTML attributes).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::Path;
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use dsrflow_domain::channel::Language;
+use dsrflow_render::{Links, Setup, Undefined};
+pub use dsrflow_render::{format_date, format_datetime};
 use minijinja::value::{Serde, Value};
-use minijinja::{AutoEscape, Environment, ErrorKind, State, UndefinedBehavior, context};
+use minijinja::{Environment, context};
 use serde::Serialize;
 
 use crate::error::TemplateError;
@@ -97,7 +98,7 @@ impl std::fmt::Debug for Templates {
 impl Templates {
     /// The templates embedded in the binary at build time, validated.
     pub fn embedded() -> Result<Self, TemplateError> {
-        Self::build(embedded_files(), Vec::new())
+        Self::layered(None)
     }
 
     /// The embedded templates with the files of `dir` layered on top: a file there with the same
@@ -106,53 +107,27 @@ impl Templates {
     /// ending in `.j2` are ignored; a `.j2` file at a path that matches no message is an error,
     /// so a misspelt folder does not silently do nothing.
     pub fn with_override_dir(dir: impl AsRef<Path>) -> Result<Self, TemplateError> {
-        let dir = dir.as_ref();
-        let mut files = embedded_files();
-        let mut overridden = Vec::new();
-        let mut found = Vec::new();
-        read_dir_recursive(dir, dir, &mut found)?;
-        for (name, source) in found {
-            overridden.push(name.clone());
-            files.insert(name, source);
-        }
-        Self::build(files, overridden)
+        Self::layered(Some(dir.as_ref()))
     }
 
-    fn build(
-        files: BTreeMap<String, String>,
-        overridden: Vec<String>,
-    ) -> Result<Self, TemplateError> {
+    fn layered(dir: Option<&Path>) -> Result<Self, TemplateError> {
+        let (files, overridden) =
+            dsrflow_render::layered(EMBEDDED, dir, |name| name.ends_with(".j2"))
+                .map_err(render_error)?;
         for name in files.keys() {
             check_path(name)?;
         }
-        let mut env = Environment::new();
-        env.set_syntax(
-            minijinja::syntax::SyntaxConfig::builder()
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .build()
-                .map_err(|source| TemplateError::Syntax {
-                    name: "(syntax configuration)".to_owned(),
-                    source,
-                })?,
-        );
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html.j2") {
-                AutoEscape::Html
-            } else {
-                AutoEscape::None
-            }
-        });
-        env.add_filter("date", filter_date);
-        env.add_filter("datetime", filter_datetime);
-        env.add_filter("url", filter_url);
-
         let names: BTreeSet<String> = files.keys().cloned().collect();
-        for (name, source) in files {
-            env.add_template_owned(name.clone(), source)
-                .map_err(|source| TemplateError::Syntax { name, source })?;
-        }
+        // Every variable of a message is known: a misspelt one fails the render check.
+        let env = dsrflow_render::environment(
+            Setup {
+                undefined: Undefined::Strict,
+                links: Links::Absolute,
+                catalogues: None,
+            },
+            files,
+        )
+        .map_err(render_error)?;
         let templates = Self {
             env,
             names,
@@ -266,13 +241,6 @@ fn tidy_text(text: &str) -> String {
     out
 }
 
-fn embedded_files() -> BTreeMap<String, String> {
-    EMBEDDED
-        .iter()
-        .map(|(name, source)| ((*name).to_owned(), (*source).to_owned()))
-        .collect()
-}
-
 fn localized_name(message: &str, lang: Language, file: &str) -> String {
     match lang {
         Language::En => format!("{message}/{file}"),
@@ -307,213 +275,19 @@ fn check_path(name: &str) -> Result<(), TemplateError> {
     }
 }
 
-fn read_dir_recursive(
-    root: &Path,
-    dir: &Path,
-    out: &mut Vec<(String, String)>,
-) -> Result<(), TemplateError> {
-    let io_err = |path: &Path| {
-        let path: PathBuf = path.to_owned();
-        move |source| TemplateError::Io { path, source }
-    };
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(io_err(dir))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(io_err(dir))?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        let file_type = entry.file_type().map_err(io_err(&path))?;
-        if file_type.is_dir() {
-            read_dir_recursive(root, &path, out)?;
-        } else if path.extension().is_some_and(|e| e == "j2") {
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            let source = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-            out.push((relative, source));
+fn render_error(e: dsrflow_render::RenderError) -> TemplateError {
+    match e {
+        dsrflow_render::RenderError::Syntax { name, source } => {
+            TemplateError::Syntax { name, source }
         }
+        dsrflow_render::RenderError::Io { path, source } => TemplateError::Io { path, source },
     }
-    Ok(())
-}
-
-fn current_lang(state: &State) -> Language {
-    state
-        .lookup("lang")
-        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or_default()
-}
-
-fn month_name(lang: Language, month: u32) -> &'static str {
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const FR: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    const NL: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    const DE: [&str; 12] = [
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ];
-    let table = match lang {
-        Language::En => &EN,
-        Language::Fr => &FR,
-        Language::Nl => &NL,
-        Language::De => &DE,
-    };
-    let index = usize::try_from(month.saturating_sub(1))
-        .unwrap_or(0)
-        .min(11);
-    table[index]
-}
-
-/// A day written out the way each language does: `3 March 2026`, `1er mars 2026`,
-/// `3 maart 2026`, `3. März 2026`.
-pub fn format_date(lang: Language, day: NaiveDate) -> String {
-    let month = month_name(lang, day.month());
-    match lang {
-        Language::Fr if day.day() == 1 => format!("1er {month} {}", day.year()),
-        Language::De => format!("{}. {month} {}", day.day(), day.year()),
-        _ => format!("{} {month} {}", day.day(), day.year()),
-    }
-}
-
-/// An instant written out in UTC, e.g. `3 March 2026 at 14:05 UTC` or `3 mars 2026 à 14:05 UTC`.
-pub fn format_datetime(lang: Language, at: DateTime<Utc>) -> String {
-    let day = format_date(lang, at.date_naive());
-    let word = match lang {
-        Language::En => "at",
-        Language::Fr => "à",
-        Language::Nl => "om",
-        Language::De => "um",
-    };
-    format!("{day} {word} {:02}:{:02} UTC", at.hour(), at.minute())
-}
-
-fn bad_value(what: &str) -> minijinja::Error {
-    minijinja::Error::new(ErrorKind::InvalidOperation, what.to_owned())
-}
-
-/// `{{ day|date }}`: a `YYYY-MM-DD` string (how `NaiveDate` serialises) or an RFC 3339 instant.
-fn filter_date(state: &State, value: String) -> Result<String, minijinja::Error> {
-    let day = NaiveDate::parse_from_str(&value, "%Y-%m-%d")
-        .ok()
-        .or_else(|| {
-            DateTime::parse_from_rfc3339(&value)
-                .ok()
-                .map(|d| d.with_timezone(&Utc).date_naive())
-        })
-        .ok_or_else(|| bad_value("the date filter needs a YYYY-MM-DD date"))?;
-    Ok(format_date(current_lang(state), day))
-}
-
-/// `{{ instant|datetime }}`: an RFC 3339 instant (how `DateTime<Utc>` serialises), shown in UTC.
-fn filter_datetime(state: &State, value: String) -> Result<String, minijinja::Error> {
-    let at = DateTime::parse_from_rfc3339(&value)
-        .map_err(|_| bad_value("the datetime filter needs an RFC 3339 instant"))?
-        .with_timezone(&Utc);
-    Ok(format_datetime(current_lang(state), at))
-}
-
-/// `{{ link|url }}`: only absolute `http`/`https` URLs without spaces pass (so no
-/// `javascript:` link can be rendered). In HTML the value is escaped for an attribute but `/`
-/// is left alone, so the link stays readable and identical to the text part's.
-fn filter_url(state: &State, value: String) -> Result<Value, minijinja::Error> {
-    let lower = value.to_ascii_lowercase();
-    let absolute = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && value.len() > "https://".len()
-        && !value.chars().any(|c| c.is_whitespace() || c.is_control());
-    if !absolute {
-        // The URL itself is not in the message: links carry tokens.
-        return Err(bad_value("a link is not an absolute http(s) URL"));
-    }
-    if matches!(state.auto_escape(), AutoEscape::None) {
-        return Ok(Value::from(value));
-    }
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            other => escaped.push(other),
-        }
-    }
-    Ok(Value::from_safe_string(escaped))
 }
 
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_written_the_way_each_language_writes_them() {
-        let d = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
-        assert_eq!(format_date(Language::En, d), "1 March 2026");
-        assert_eq!(format_date(Language::Fr, d), "1er mars 2026");
-        assert_eq!(format_date(Language::Nl, d), "1 maart 2026");
-        assert_eq!(format_date(Language::De, d), "1. März 2026");
-        let at = DateTime::parse_from_rfc3339("2026-08-14T09:05:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(
-            format_datetime(Language::Fr, at),
-            "14 août 2026 à 09:05 UTC"
-        );
-    }
 
     #[test]
     fn override_paths_outside_the_known_layout_are_refused() {

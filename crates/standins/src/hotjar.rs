@@ -1,6 +1,6 @@
 //! Hotjar stand-in: the OAuth2 client-credentials token endpoint and the user lookup
 //! (`delete_all_hits` deletes the user's data at once here). The lookup answers
-//! `{"status","message"}`, the shape a mirror of Hotjar's OpenAPI gives [unconfirmed].
+//! `{"status","message"}`, the shape a mirror of Hotjar's OpenAPI gives \[unconfirmed\].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};

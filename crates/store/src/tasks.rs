@@ -132,7 +132,7 @@ pub async fn update_audited(
 }
 
 /// Like [`update_audited`], committed on its own: batched with the outcomes other workers record
-/// at the same moment ([`Store::audited_change`]).
+/// at the same moment ([`crate::Store::audited_change`]).
 pub async fn update_audited_alone(
     store: &crate::Store,
     mut updated: task::Model,

@@ -268,7 +268,7 @@ async fn download_form(
     };
     let expires = package
         .expires_at
-        .map(|t| dsrflow_mail::templates::format_date(lang.language(), t.date_naive()))
+        .map(|t| dsrflow_render::format_date(lang.language(), t.date_naive()))
         .unwrap_or_default();
     site.render(
         lang,

@@ -19,26 +19,22 @@
 //! automatically, inline CSS only, no script, no external resource (the logo excepted, when
 //! the operator gives an absolute URL).
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use chrono::NaiveDate;
 use dsrflow_app::settings::{ControllerSettings, FormSettings};
-use dsrflow_domain::channel::Language;
-use minijinja::value::{Kwargs, Value};
-use minijinja::{AutoEscape, Environment, ErrorKind, State, UndefinedBehavior, context};
+use minijinja::value::Value;
+use minijinja::{Environment, context};
 use rand::RngCore;
 
 use crate::lang::PageLang;
+pub use dsrflow_render::catalogue::DEFAULT_LANGUAGE;
+pub use dsrflow_render::{Catalogue, Catalogues, fill};
+use dsrflow_render::{Links, Setup, Undefined};
 
 include!(concat!(env!("OUT_DIR"), "/page_templates.rs"));
-
-/// The language pages fall back to, key by key.
-pub const DEFAULT_LANGUAGE: &str = "en";
 
 /// The languages whose catalogues must hold every key of the English one.
 pub const REQUIRED_LANGUAGES: [&str; 3] = ["en", "fr", "nl"];
@@ -84,89 +80,6 @@ impl fmt::Display for SiteError {
 }
 
 impl std::error::Error for SiteError {}
-
-/// One language's messages, by dotted key.
-pub type Catalogue = BTreeMap<String, String>;
-
-/// Every catalogue, by language code.
-#[derive(Debug, Clone, Default)]
-pub struct Catalogues {
-    by_lang: BTreeMap<String, Catalogue>,
-}
-
-impl Catalogues {
-    /// The languages that have a catalogue, English first, then by code.
-    pub fn languages(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.by_lang.keys().map(String::as_str).collect();
-        out.sort_by_key(|l| (*l != DEFAULT_LANGUAGE, *l));
-        out
-    }
-
-    /// Whether `lang` has a catalogue.
-    pub fn has(&self, lang: &str) -> bool {
-        self.by_lang.contains_key(lang)
-    }
-
-    /// One language's catalogue.
-    pub fn get(&self, lang: &str) -> Option<&Catalogue> {
-        self.by_lang.get(lang)
-    }
-
-    /// The text of `key` in `lang`, or in English when `lang` lacks it.
-    pub fn lookup(&self, lang: &str, key: &str) -> Option<&str> {
-        self.by_lang
-            .get(lang)
-            .and_then(|c| c.get(key))
-            .or_else(|| self.by_lang.get(DEFAULT_LANGUAGE).and_then(|c| c.get(key)))
-            .map(String::as_str)
-    }
-
-    /// Keys of the English catalogue missing from `lang` (empty when complete).
-    pub fn missing_keys(&self, lang: &str) -> Vec<&str> {
-        let Some(en) = self.by_lang.get(DEFAULT_LANGUAGE) else {
-            return Vec::new();
-        };
-        let other = self.by_lang.get(lang);
-        en.keys()
-            .filter(|k| other.is_none_or(|c| !c.contains_key(*k)))
-            .map(String::as_str)
-            .collect()
-    }
-}
-
-/// Replaces `{name}` placeholders with `args`; unknown placeholders stay as they are.
-pub fn fill(text: &str, args: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close)
-                if after[..close]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-            {
-                let name = &after[..close];
-                match args.iter().find(|(k, _)| *k == name) {
-                    Some((_, v)) => out.push_str(v),
-                    None => {
-                        out.push('{');
-                        out.push_str(name);
-                        out.push('}');
-                    }
-                }
-                rest = &after[close + 1..];
-            }
-            _ => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
 
 /// What the header, footer and accent colour show.
 #[derive(Debug, Clone)]
@@ -308,7 +221,8 @@ impl MessagePage {
 
 /// The public site, built once at start-up and shared (it is `Send + Sync`).
 pub struct Site {
-    env: Environment<'static>,
+    /// The compiled pages; None for [`Site::empty`].
+    env: Option<Environment<'static>>,
     catalogues: Arc<Catalogues>,
     theme: Theme,
     overridden: Vec<String>,
@@ -329,19 +243,19 @@ impl Site {
     /// the theme; every template is compiled and every catalogue parsed, so a broken override
     /// is reported here (naming the key) rather than on a visitor's page.
     pub fn load(settings: &FormSettings) -> Result<Site, SiteError> {
-        let mut files: BTreeMap<String, String> = EMBEDDED
+        let (files, overridden) =
+            dsrflow_render::layered(EMBEDDED, settings.templates_dir.as_deref(), |name| {
+                name.ends_with(".j2") || name.ends_with(".toml")
+            })
+            .map_err(|e| SiteError::new(Some("templates_dir"), e.to_string()))?;
+        if let Some(name) = overridden
             .iter()
-            .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
-            .collect();
-        let mut overridden = Vec::new();
-        if let Some(dir) = &settings.templates_dir {
-            let mut found = Vec::new();
-            read_dir_recursive(dir, dir, &mut found)
-                .map_err(|m| SiteError::new(Some("templates_dir"), m))?;
-            for (name, source) in found {
-                overridden.push(name.clone());
-                files.insert(name, source);
-            }
+            .find(|n| n.ends_with(".toml") && !is_catalogue(n))
+        {
+            return Err(SiteError::new(
+                Some("templates_dir"),
+                format!("{name}: catalogues belong in i18n/<lang>.toml"),
+            ));
         }
         let origin = |name: &str| {
             if overridden.iter().any(|o| o == name) {
@@ -354,13 +268,16 @@ impl Site {
         // Catalogues: the embedded ones first, then the override folder's, key by key.
         let mut catalogues = Catalogues::default();
         for (name, source) in EMBEDDED.iter().filter(|(n, _)| is_catalogue(n)) {
-            merge_catalogue(&mut catalogues, name, source).map_err(|m| SiteError::new(None, m))?;
+            catalogues
+                .merge(name, source)
+                .map_err(|m| SiteError::new(None, m))?;
         }
         for name in &overridden {
             if is_catalogue(name)
                 && let Some(source) = files.get(name)
             {
-                merge_catalogue(&mut catalogues, name, source)
+                catalogues
+                    .merge(name, source)
                     .map_err(|m| SiteError::new(Some("templates_dir"), m))?;
             }
         }
@@ -378,52 +295,27 @@ impl Site {
         }
         let catalogues = Arc::new(catalogues);
 
-        let mut env = Environment::new();
-        env.set_syntax(
-            minijinja::syntax::SyntaxConfig::builder()
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .build()
-                .map_err(|e| SiteError::new(None, e.to_string()))?,
-        );
-        // Printing an undefined value fails (a typo shows up in the render check); `{% if x %}` on
-        // a missing key is allowed, for optional parts such as field errors.
-        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html.j2") {
-                AutoEscape::Html
-            } else {
-                AutoEscape::None
-            }
-        });
-        let cats = catalogues.clone();
-        env.add_function(
-            "t",
-            move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
-                let lang = current_lang(state);
-                let text = cats.lookup(&lang, key).ok_or_else(|| {
-                    minijinja::Error::new(
-                        ErrorKind::UndefinedError,
-                        format!("no catalogue key {key:?}"),
-                    )
-                })?;
-                let mut args: Vec<(String, String)> = Vec::new();
-                for name in kwargs.args() {
-                    let v: Value = kwargs.get(name)?;
-                    args.push((name.to_owned(), v.to_string()));
-                }
-                let borrowed: Vec<(&str, &str)> =
-                    args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                Ok(fill(text, &borrowed))
+        // `{% if x %}` on a missing key is allowed, for optional parts such as field errors;
+        // printing an undefined value fails (a typo shows up in the render check).
+        let templates: Vec<(String, String)> = files
+            .iter()
+            .filter(|(n, _)| n.ends_with(".j2"))
+            .map(|(n, s)| (n.clone(), s.clone()))
+            .collect();
+        let env = dsrflow_render::environment(
+            Setup {
+                undefined: Undefined::Lenient,
+                links: Links::Site,
+                catalogues: Some(catalogues.clone()),
             },
-        );
-        env.add_filter("date", filter_date);
-        env.add_filter("url", filter_url);
-
-        for (name, source) in files.iter().filter(|(n, _)| n.ends_with(".j2")) {
-            env.add_template_owned(name.clone(), source.clone())
-                .map_err(|e| SiteError::new(origin(name), format!("{name}: {e}")))?;
-        }
+            templates,
+        )
+        .map_err(|e| match &e {
+            dsrflow_render::RenderError::Syntax { name, .. } => {
+                SiteError::new(origin(name), e.to_string())
+            }
+            dsrflow_render::RenderError::Io { .. } => SiteError::new(None, e.to_string()),
+        })?;
         for name in REQUIRED_TEMPLATES {
             if env.get_template(name).is_err() {
                 return Err(SiteError::new(None, format!("{name} is missing")));
@@ -443,7 +335,7 @@ impl Site {
         };
         let defaults = ControllerSettings::default();
         let site = Site {
-            env,
+            env: Some(env),
             catalogues,
             theme: Theme {
                 organisation: settings.organisation.clone(),
@@ -465,7 +357,7 @@ impl Site {
     pub fn empty() -> Site {
         let defaults = ControllerSettings::default();
         Site {
-            env: Environment::new(),
+            env: None,
             catalogues: Arc::default(),
             theme: Theme {
                 organisation: None,
@@ -648,8 +540,13 @@ impl Site {
             authority_website => authority_website,
             csp_nonce => nonce,
         };
-        self.env
-            .get_template(template)?
+        let Some(env) = &self.env else {
+            return Err(minijinja::Error::new(
+                minijinja::ErrorKind::TemplateNotFound,
+                "the site has no pages",
+            ));
+        };
+        env.get_template(template)?
             .render(context! { ..site, ..ctx })
     }
 
@@ -759,151 +656,10 @@ fn is_catalogue(name: &str) -> bool {
     name.starts_with("i18n/") && name.ends_with(".toml")
 }
 
-/// Parses `i18n/<lang>.toml` and merges its keys over what is already there.
-fn merge_catalogue(cats: &mut Catalogues, name: &str, source: &str) -> Result<(), String> {
-    let lang = name
-        .strip_prefix("i18n/")
-        .and_then(|n| n.strip_suffix(".toml"))
-        .unwrap_or_default();
-    if lang.len() < 2 || lang.len() > 8 || !lang.chars().all(|c| c.is_ascii_lowercase() || c == '-')
-    {
-        return Err(format!(
-            "{name}: a catalogue is named by its language code, e.g. i18n/de.toml"
-        ));
-    }
-    let table: toml::Table = toml::from_str(source).map_err(|e| format!("{name}: {e}"))?;
-    let mut flat = Catalogue::new();
-    flatten("", &table, &mut flat).map_err(|k| format!("{name}: {k} must be a string"))?;
-    let entry = cats.by_lang.entry(lang.to_owned()).or_default();
-    entry.extend(flat);
-    Ok(())
-}
-
-fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalogue) -> Result<(), String> {
-    for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            toml::Value::String(s) => {
-                out.insert(key, s.clone());
-            }
-            toml::Value::Table(t) => flatten(&key, t, out)?,
-            _ => return Err(key),
-        }
-    }
-    Ok(())
-}
-
-fn read_dir_recursive(
-    root: &Path,
-    dir: &Path,
-    out: &mut Vec<(String, String)>,
-) -> Result<(), String> {
-    let describe = |p: &Path, e: std::io::Error| format!("cannot read {}: {e}", p.display());
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(|e| describe(dir, e))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| describe(dir, e))?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let path: PathBuf = entry.path();
-        let file_type = entry.file_type().map_err(|e| describe(&path, e))?;
-        if file_type.is_dir() {
-            read_dir_recursive(root, &path, out)?;
-        } else if path.extension().is_some_and(|e| e == "j2" || e == "toml") {
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            if relative.ends_with(".toml") && !is_catalogue(&relative) {
-                return Err(format!("{relative}: catalogues belong in i18n/<lang>.toml"));
-            }
-            let source = std::fs::read_to_string(&path).map_err(|e| describe(&path, e))?;
-            out.push((relative, source));
-        }
-    }
-    Ok(())
-}
-
-fn current_lang(state: &State) -> String {
-    state
-        .lookup("lang")
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned())
-}
-
-/// `{{ day|date }}`: a `YYYY-MM-DD` date written out in the page's language (English month
-/// names for languages dsrflow has no calendar words for).
-fn filter_date(state: &State, value: String) -> Result<String, minijinja::Error> {
-    let day = NaiveDate::parse_from_str(&value, "%Y-%m-%d").map_err(|_| {
-        minijinja::Error::new(
-            ErrorKind::InvalidOperation,
-            "the date filter needs a YYYY-MM-DD date",
-        )
-    })?;
-    let lang: Language = current_lang(state).parse().unwrap_or_default();
-    Ok(dsrflow_mail::templates::format_date(lang, day))
-}
-
-/// `{{ link|url }}`: a link for an `href`/`src` attribute. Only `http(s)://`, `mailto:`,
-/// `data:image/` and same-site (`/…`) links pass, so no `javascript:` URL can be rendered; the
-/// value is escaped for an attribute but `/` stays readable.
-fn filter_url(value: String) -> Result<Value, minijinja::Error> {
-    let lower = value.to_ascii_lowercase();
-    let allowed = lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || lower.starts_with("mailto:")
-        || lower.starts_with("data:image/")
-        || (lower.starts_with('/') && !lower.starts_with("//"));
-    if !allowed || value.chars().any(char::is_control) {
-        return Err(minijinja::Error::new(
-            ErrorKind::InvalidOperation,
-            "a link must be http(s), mailto, data:image or start with /",
-        ));
-    }
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            other => escaped.push(other),
-        }
-    }
-    Ok(Value::from_safe_string(escaped))
-}
-
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_safe_links_pass_the_url_filter() {
-        assert_eq!(
-            filter_url("/request?lang=fr&x=\"1\"".to_owned())
-                .unwrap()
-                .to_string(),
-            "/request?lang=fr&amp;x=&quot;1&quot;"
-        );
-        assert!(filter_url("mailto:privacy@example.org".to_owned()).is_ok());
-        for bad in [
-            "javascript:alert(1)",
-            "//evil.example/x",
-            "vbscript:x",
-            "data:text/html,x",
-        ] {
-            assert!(filter_url(bad.to_owned()).is_err(), "{bad}");
-        }
-    }
 
     fn site() -> Site {
         Site::load(&FormSettings::default()).unwrap()
@@ -913,7 +669,7 @@ mod tests {
     fn every_catalogue_key_exists_in_english_french_and_dutch() {
         let mut cats = Catalogues::default();
         for (name, source) in EMBEDDED.iter().filter(|(n, _)| is_catalogue(n)) {
-            merge_catalogue(&mut cats, name, source).unwrap();
+            cats.merge(name, source).unwrap();
         }
         assert!(cats.get("en").is_some_and(|c| c.len() > 50));
         for lang in REQUIRED_LANGUAGES {
@@ -936,11 +692,12 @@ mod tests {
     #[test]
     fn a_missing_key_is_found_by_the_completeness_check() {
         let mut cats = Catalogues::default();
-        merge_catalogue(&mut cats, "i18n/en.toml", "a = \"A\"\n[b]\nc = \"C\"\n").unwrap();
-        merge_catalogue(&mut cats, "i18n/fr.toml", "a = \"A fr\"\n").unwrap();
+        cats.merge("i18n/en.toml", "a = \"A\"\n[b]\nc = \"C\"\n")
+            .unwrap();
+        cats.merge("i18n/fr.toml", "a = \"A fr\"\n").unwrap();
         assert_eq!(cats.missing_keys("fr"), vec!["b.c"]);
         assert_eq!(cats.lookup("fr", "b.c"), Some("C"), "falls back to English");
-        assert!(merge_catalogue(&mut cats, "i18n/nl.toml", "a = 3\n").is_err());
+        assert!(cats.merge("i18n/nl.toml", "a = 3\n").is_err());
     }
 
     #[test]
