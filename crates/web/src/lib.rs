@@ -4,18 +4,18 @@
 //! Handlers parse input into domain types, call one use case, and map the result to a response
 //! body; they hold no business rules and write no SQL. Every handler shares one [`WebState`];
 //! handlers that need only the use cases keep extracting `State<App>` (through [`FromRef`]),
-//! public pages also take `State<Arc<Site>>` and a [`lang::PageLang`].
+//! public pages also take `State<Arc<Site>>` and a [`PageLang`].
+//!
+//! Layout: `api/` (the JSON API), `public/` (pages without an account), `site/` (templates,
+//! catalogues, theme, languages, CSRF and the security headers every page shares). An area of
+//! pages is a folder with its `routes()` and its templates' `sample_contexts()`, listed once
+//! here ([`router_with`], [`sample_contexts`]).
 
 pub mod api;
-pub mod csrf;
 pub mod error;
 pub mod extract;
-pub mod form;
-pub mod lang;
-pub mod links;
 pub mod openapi;
-pub mod pages;
-pub mod ratelimit;
+pub mod public;
 pub mod site;
 
 use std::net::SocketAddr;
@@ -32,7 +32,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
-pub use lang::PageLang;
+pub use site::lang::PageLang;
 pub use site::{MessagePage, Site, SiteError};
 
 /// Largest accepted request body. Requests are small; anything bigger is refused with 413.
@@ -49,7 +49,7 @@ pub struct WebState {
     /// Page templates, catalogues and theme.
     pub site: Arc<Site>,
     /// The request form's rate limits.
-    pub limiter: Arc<ratelimit::FormLimiter>,
+    pub limiter: Arc<public::ratelimit::FormLimiter>,
 }
 
 impl WebState {
@@ -84,7 +84,7 @@ impl WebState {
             .with_controller(&app.settings.controller)
             .with_secure_cookies(app.settings.public_url.starts_with("https://"));
         Self {
-            limiter: Arc::new(ratelimit::FormLimiter::new(&app.settings.form)),
+            limiter: Arc::new(public::ratelimit::FormLimiter::new(&app.settings.form)),
             site: Arc::new(site),
             app,
         }
@@ -103,10 +103,18 @@ impl FromRef<WebState> for Arc<Site> {
     }
 }
 
-impl FromRef<WebState> for Arc<ratelimit::FormLimiter> {
+impl FromRef<WebState> for Arc<public::ratelimit::FormLimiter> {
     fn from_ref(state: &WebState) -> Self {
         state.limiter.clone()
     }
+}
+
+/// A context for every page template, for the start-up render check ([`Site::load`]): the
+/// shared ones and each area's.
+pub fn sample_contexts() -> Vec<(&'static str, minijinja::Value)> {
+    let mut out = site::sample_contexts();
+    out.extend(public::sample_contexts());
+    out
 }
 
 /// Builds the whole HTTP application.
@@ -118,42 +126,9 @@ pub fn router(app: App) -> Router {
 pub fn router_with(state: WebState) -> Router {
     Router::new()
         .nest("/api/v1", api::routes().with_state(state.app.clone()))
-        .route("/", get(pages::home))
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
-        .route(
-            "/download/{token}",
-            get(links::download_page)
-                .post(links::download_submit)
-                .layer(DefaultBodyLimit::max(links::MAX_LINK_FORM_BYTES)),
-        )
-        .route(
-            "/download/{token}/code",
-            axum::routing::post(links::download_send_code),
-        )
-        .route(
-            "/verify/{token}",
-            get(links::verify_page)
-                .post(links::verify_submit)
-                .layer(DefaultBodyLimit::max(links::MAX_LINK_FORM_BYTES)),
-        )
-        .route(
-            "/verify/{token}/renew",
-            axum::routing::post(links::verify_renew),
-        )
-        .route("/status/{token}", get(pages::status))
-        .route(
-            "/confirm/{token}",
-            get(pages::confirm_form).post(pages::confirm_submit),
-        )
-        .route(
-            "/request",
-            get(form::show)
-                .post(form::submit)
-                // Ten thousand characters of details can exceed the API's body limit.
-                .layer(DefaultBodyLimit::max(form::MAX_FORM_BYTES)),
-        )
-        .route("/request/sent", get(form::sent))
+        .merge(public::routes())
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

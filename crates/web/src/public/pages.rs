@@ -12,7 +12,7 @@ use dsrflow_domain::RequestStatus;
 use minijinja::context;
 use minijinja::value::Value;
 
-use crate::lang::PageLang;
+use crate::site::lang::PageLang;
 use crate::site::{MessagePage, Site};
 
 /// `GET /`: the start page: the request form for data subjects, and for staff and developers

@@ -2,7 +2,7 @@
 //! per chosen right, all or none), `GET /request/sent` thanks the visitor.
 //!
 //! Defences, in the order a submission meets them: the per-client-address limit (every POST
-//! counts), the body size and type, the signed double-submit CSRF token ([`crate::csrf`]), the
+//! counts), the body size and type, the signed double-submit CSRF token ([`crate::site::csrf`]), the
 //! honeypot (a filled one gets the success answer and nothing is stored), validation into
 //! domain types (422 with a message next to each bad field), the per-subject-address limit
 //! (accepted submissions only), then one transaction. Nothing about the visitor is logged.
@@ -26,9 +26,9 @@ use minijinja::context;
 use minijinja::value::Value;
 
 use crate::WebState;
-use crate::csrf;
-use crate::lang::{PageLang, cookie_value};
-use crate::ratelimit::{Limited, address_key, ip_key};
+use crate::public::ratelimit::{Limited, address_key, ip_key};
+use crate::site::csrf;
+use crate::site::lang::{PageLang, cookie_value};
 use crate::site::{MessagePage, Site};
 
 /// Largest form body: 10 000 characters of details, each up to 4 UTF-8 bytes that

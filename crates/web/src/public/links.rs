@@ -16,7 +16,7 @@ use dsrflow_app::verification::{
 use dsrflow_app::{App, AppError};
 use minijinja::context;
 
-use crate::lang::PageLang;
+use crate::site::lang::PageLang;
 use crate::site::{MessagePage, Site};
 
 /// Most bytes of a form posted to these pages (a code or a short detail).

@@ -29,7 +29,10 @@ use minijinja::value::Value;
 use minijinja::{Environment, context};
 use rand::RngCore;
 
-use crate::lang::PageLang;
+pub mod csrf;
+pub mod lang;
+
+use crate::site::lang::PageLang;
 pub use dsrflow_render::catalogue::DEFAULT_LANGUAGE;
 pub use dsrflow_render::{Catalogue, Catalogues, fill};
 use dsrflow_render::{Links, Setup, Undefined};
@@ -348,7 +351,7 @@ impl Site {
             overridden,
             secure_cookies: false,
         };
-        site.check_renders()?;
+        site.check_renders(&crate::sample_contexts())?;
         Ok(site)
     }
 
@@ -579,10 +582,10 @@ impl Site {
 
     /// Renders every page in every required language with sample data, so a template that
     /// refers to a missing key or variable fails at start-up, not in front of a visitor.
-    fn check_renders(&self) -> Result<(), SiteError> {
+    fn check_renders(&self, samples: &[(&'static str, Value)]) -> Result<(), SiteError> {
         for lang in self.catalogues.languages() {
             let page_lang = PageLang::new(lang, "/request");
-            for (template, ctx) in sample_contexts() {
+            for (template, ctx) in samples.iter().cloned() {
                 self.render_string(&page_lang, template, ctx, "check")
                     .map_err(|e| {
                         // The embedded pages render (their tests say so): an override broke it.
@@ -621,29 +624,17 @@ fn check_primary_color(raw: &str) -> Result<(), SiteError> {
         .map_err(|m| SiteError::new(Some("primary_color"), m))
 }
 
-/// Sample contexts for every template, used by the start-up check and the tests.
-fn sample_contexts() -> Vec<(&'static str, Value)> {
-    vec![
-        (
-            "message.html.j2",
-            context! {
-                title => "Title",
-                paragraphs => vec!["One", "Two"],
-                action => context! { method => "post", url => "", label => "Go", hidden => vec![context! { name => "a", value => "b" }] },
-            },
-        ),
-        ("form.html.j2", crate::form::sample_context(true)),
-        ("form.html.j2", crate::form::sample_context(false)),
-        ("status.html.j2", crate::pages::sample_status_context()),
-    ]
-    .into_iter()
-    .chain(
-        crate::pages::sample_home_contexts()
-            .into_iter()
-            .map(|c| ("home.html.j2", c)),
-    )
-    .chain(crate::links::sample_contexts())
-    .collect()
+/// Sample contexts of the shared templates (each area of pages adds its own: see
+/// [`crate::sample_contexts`]).
+pub(crate) fn sample_contexts() -> Vec<(&'static str, Value)> {
+    vec![(
+        "message.html.j2",
+        context! {
+            title => "Title",
+            paragraphs => vec!["One", "Two"],
+            action => context! { method => "post", url => "", label => "Go", hidden => vec![context! { name => "a", value => "b" }] },
+        },
+    )]
 }
 
 fn new_nonce() -> String {
@@ -709,7 +700,7 @@ mod tests {
                 .render_string(
                     &PageLang::new(lang, "/request"),
                     "form.html.j2",
-                    crate::form::sample_context(true),
+                    crate::public::form::sample_context(true),
                     "n",
                 )
                 .unwrap();
