@@ -1,12 +1,8 @@
-//! Building connectors from a system's `connection` table in the configuration. Secrets are
-//! given as `env:VAR` references and resolved here, at start-up; they are never stored.
+//! The helpers every connector kind reads its `connection` table with: the error naming the
+//! key, `env:VAR` secrets resolved at start-up (never stored), typed parsing. Leaf code: it
+//! knows no connector kind (building one is [`crate::registry`]'s).
 
-use std::sync::Arc;
-
-use dsrflow_domain::datamap::{ConnectorKind, System};
 use serde::de::DeserializeOwned;
-
-use crate::Connector;
 
 /// A configuration error, naming the key under `connection`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,29 +57,4 @@ pub fn parse<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, BuildE
             e.inner().to_string(),
         )
     })
-}
-
-/// Builds the connector of a system.
-pub fn build(
-    system: &System,
-    connection: &serde_json::Value,
-    env: Env<'_>,
-) -> Result<Arc<dyn Connector>, BuildError> {
-    match system.kind {
-        ConnectorKind::Manual => Ok(Arc::new(crate::manual::ManualConnector::from_config(
-            connection,
-        )?)),
-        ConnectorKind::Email => Ok(Arc::new(crate::email::EmailConnector::from_config(
-            connection,
-        )?)),
-        ConnectorKind::Sql => Ok(Arc::new(crate::sql::SqlConnector::from_config(
-            system, connection, env,
-        )?)),
-        ConnectorKind::Http => Ok(Arc::new(crate::http::HttpConnector::from_config(
-            system, connection, env,
-        )?)),
-        ConnectorKind::Opendsr => Ok(Arc::new(crate::opendsr::OpendsrConnector::from_config(
-            connection, env,
-        )?)),
-    }
 }

@@ -10,10 +10,9 @@ pub mod email;
 pub mod http;
 pub mod manual;
 pub mod opendsr;
+pub mod registry;
 pub mod sql;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -23,7 +22,8 @@ use dsrflow_domain::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use config::{BuildError, build};
+pub use config::BuildError;
+pub use registry::{Registry, build};
 
 /// The subject's identifiers, loaded from the request for the duration of one call.
 #[derive(Debug, Clone)]
@@ -276,35 +276,6 @@ pub trait Connector: Send + Sync {
 
     /// Performs one action for one subject.
     async fn run(&self, req: &TaskRequest<'_>) -> Result<Outcome, ConnectorError>;
-}
-
-/// Every configured connector by system name.
-#[derive(Clone, Default)]
-pub struct Registry {
-    connectors: BTreeMap<String, Arc<dyn Connector>>,
-}
-
-impl std::fmt::Debug for Registry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.connectors.keys()).finish()
-    }
-}
-
-impl Registry {
-    /// Adds a connector.
-    pub fn insert(&mut self, system: impl Into<String>, connector: Arc<dyn Connector>) {
-        self.connectors.insert(system.into(), connector);
-    }
-
-    /// The connector of a system.
-    pub fn get(&self, system: &str) -> Option<Arc<dyn Connector>> {
-        self.connectors.get(system).cloned()
-    }
-
-    /// System names.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.connectors.keys().map(String::as_str)
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! The `manual` connector: a task for a named internal owner (e.g. "remove the subject's mails
 //! from the shared support mailbox"), completed from the API or the dashboard with a note.
 
-use dsrflow_domain::TaskAction;
 use serde::Deserialize;
 
 use crate::config::{BuildError, parse};
@@ -36,25 +35,6 @@ impl ManualConnector {
     }
 }
 
-/// What a person is asked to do for an action.
-pub fn action_instructions(action: TaskAction) -> &'static str {
-    match action {
-        TaskAction::Access => "collect the subject's data and attach it (or note where it is)",
-        TaskAction::Erase => {
-            "erase the subject's data, keeping only what a retention rule requires; note what was kept and why"
-        }
-        TaskAction::OptOut => "stop all direct marketing to the subject at once",
-        TaskAction::Restrict => "restrict processing of the subject's data (store only)",
-        TaskAction::Rectify => "correct the subject's data as described in the request",
-        TaskAction::Notify => {
-            "tell this recipient about the erasure, rectification or restriction (GDPR Art. 19)"
-        }
-        TaskAction::Decide => {
-            "weigh the objection against the legitimate interests (GDPR Art. 21(1)); uphold or reject with reasons"
-        }
-    }
-}
-
 #[async_trait::async_trait]
 impl Connector for ManualConnector {
     async fn check(&self) -> Result<String, ConnectorError> {
@@ -62,7 +42,7 @@ impl Connector for ManualConnector {
     }
 
     async fn run(&self, req: &TaskRequest<'_>) -> Result<Outcome, ConnectorError> {
-        let base = action_instructions(req.action);
+        let base = req.action.instructions();
         let instructions = match &self.instructions {
             Some(extra) => format!("{}: {base}. {extra}", self.owner),
             None => format!("{}: {base}.", self.owner),

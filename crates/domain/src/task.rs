@@ -160,6 +160,26 @@ pub enum TaskAction {
 }
 
 impl TaskAction {
+    /// What a person is asked to do when this action is theirs (a manual task, or a system
+    /// without the configuration for it).
+    pub fn instructions(self) -> &'static str {
+        match self {
+            TaskAction::Access => "collect the subject's data and attach it (or note where it is)",
+            TaskAction::Erase => {
+                "erase the subject's data, keeping only what a retention rule requires; note what was kept and why"
+            }
+            TaskAction::OptOut => "stop all direct marketing to the subject at once",
+            TaskAction::Restrict => "restrict processing of the subject's data (store only)",
+            TaskAction::Rectify => "correct the subject's data as described in the request",
+            TaskAction::Notify => {
+                "tell this recipient about the erasure, rectification or restriction (GDPR Art. 19)"
+            }
+            TaskAction::Decide => {
+                "weigh the objection against the legitimate interests (GDPR Art. 21(1)); uphold or reject with reasons"
+            }
+        }
+    }
+
     /// The wire and storage name.
     pub fn as_str(self) -> &'static str {
         match self {

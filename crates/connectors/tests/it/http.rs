@@ -704,7 +704,7 @@ async fn actions_without_an_api_step_become_manual_tasks() {
             Ok(Outcome::Manual { instructions }) => {
                 assert!(instructions.starts_with("processor: "), "{instructions}");
                 assert!(
-                    instructions.contains(dsrflow_connectors::manual::action_instructions(action)),
+                    instructions.contains(action.instructions()),
                     "{instructions}"
                 );
             }

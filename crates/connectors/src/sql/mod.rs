@@ -25,6 +25,12 @@ use crate::{
     TaskRequest,
 };
 
+mod tables;
+mod values;
+
+use self::tables::*;
+use self::values::*;
+
 fn default_max_rows() -> usize {
     50_000
 }
@@ -210,30 +216,6 @@ impl std::fmt::Debug for SqlConnector {
             .field("dialect", &self.dialect)
             .field("tables", &self.tables.len())
             .finish()
-    }
-}
-
-fn valid_ident(s: &str) -> bool {
-    let part_ok = |p: &str| {
-        let mut chars = p.chars();
-        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && p.len() <= 63
-    };
-    let parts: Vec<&str> = s.split('.').collect();
-    (1..=2).contains(&parts.len()) && parts.iter().all(|p| part_ok(p))
-}
-
-fn ident(s: &str, key: &str) -> Result<String, BuildError> {
-    if valid_ident(s) {
-        Ok(s.to_owned())
-    } else {
-        Err(BuildError::new(
-            key,
-            format!(
-                "{s:?} is not a plain SQL identifier (letters, digits, _; optionally schema.name)"
-            ),
-        ))
     }
 }
 
@@ -471,276 +453,6 @@ fn connect_lazy(url: &str) -> Result<(Pool, Dialect), BuildError> {
     }
 }
 
-fn build_tables(system: &System, cfgs: &[TableConfig]) -> Result<Vec<Table>, BuildError> {
-    let index: BTreeMap<&str, usize> = cfgs
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.as_str(), i))
-        .collect();
-    if index.len() != cfgs.len() {
-        return Err(BuildError::new("table", "a table is declared twice"));
-    }
-    let mut tables = Vec::with_capacity(cfgs.len());
-    for (i, c) in cfgs.iter().enumerate() {
-        let k = |key: &str| format!("table[{i}].{key}");
-        let name = ident(&c.name, &k("name"))?;
-        let key = ident(c.key.as_deref().unwrap_or("id"), &k("key"))?;
-        let mut matches = Vec::new();
-        for (field, col) in &c.matches {
-            matches.push((*field, ident(col, &k("match"))?));
-        }
-        let parent = match (&c.parent, &c.foreign_key) {
-            (Some(p), Some(fk)) => {
-                let pi = *index.get(p.as_str()).ok_or_else(|| {
-                    BuildError::new(k("parent"), format!("{p:?} is not a declared table"))
-                })?;
-                if pi == i {
-                    return Err(BuildError::new(
-                        k("parent"),
-                        "a table cannot be its own parent",
-                    ));
-                }
-                Some((pi, ident(fk, &k("foreign_key"))?))
-            }
-            (None, None) => None,
-            _ => {
-                return Err(BuildError::new(
-                    k("parent"),
-                    "parent and foreign_key go together",
-                ));
-            }
-        };
-        if parent.is_some() != matches.is_empty() {
-            return Err(BuildError::new(
-                k("match"),
-                "a table is found either by match columns or through a parent (not both, not neither)",
-            ));
-        }
-        let erase = match c.erase {
-            EraseMode::Delete => Erase::Delete,
-            EraseMode::Retain => {
-                let cat = c.retain.as_deref().ok_or_else(|| {
-                    BuildError::new(
-                        k("retain"),
-                        "erase = \"retain\" needs the retention category of the data map",
-                    )
-                })?;
-                let rule = system.retention_for(cat).ok_or_else(|| {
-                    BuildError::new(
-                        k("retain"),
-                        format!("{cat:?} has no retention rule in this system's data map"),
-                    )
-                })?;
-                Erase::Retain {
-                    rule: rule.describe(),
-                }
-            }
-            EraseMode::Anonymise => {
-                let mut sets = Vec::new();
-                for (col, v) in &c.anonymise {
-                    let col = ident(col, &k("anonymise"))?;
-                    let rep = match v {
-                        serde_json::Value::String(s) if s.contains("{key}") => {
-                            Replacement::KeyTemplate(s.split("{key}").map(str::to_owned).collect())
-                        }
-                        other => Replacement::Value(Bind::from_json(other).ok_or_else(|| {
-                            BuildError::new(
-                                k("anonymise"),
-                                "values must be text, numbers or booleans",
-                            )
-                        })?),
-                    };
-                    sets.push((col, rep));
-                }
-                for col in &c.nullify {
-                    let col = ident(col, &k("nullify"))?;
-                    if sets.iter().any(|(c, _)| *c == col) {
-                        return Err(BuildError::new(
-                            k("nullify"),
-                            format!("{col} is also in anonymise: give each column one replacement"),
-                        ));
-                    }
-                    sets.push((col, Replacement::Value(Bind::Null)));
-                }
-                if sets.is_empty() {
-                    return Err(BuildError::new(
-                        k("anonymise"),
-                        "erase = \"anonymise\" needs columns to overwrite (anonymise or nullify)",
-                    ));
-                }
-                Erase::Anonymise(sets)
-            }
-        };
-        if c.erase != EraseMode::Retain && c.retain.is_some() {
-            return Err(BuildError::new(
-                k("retain"),
-                "only used with erase = \"retain\"",
-            ));
-        }
-        let column_set =
-            |cs: &Option<ColumnSet>, key: &str| -> Result<Option<(String, Bind)>, BuildError> {
-                cs.as_ref()
-                    .map(|s| {
-                        Ok((
-                            ident(&s.column, &k(key))?,
-                            Bind::from_json(&s.value).ok_or_else(|| {
-                                BuildError::new(k(key), "value must be text, a number or a boolean")
-                            })?,
-                        ))
-                    })
-                    .transpose()
-            };
-        tables.push(Table {
-            name,
-            key,
-            matches,
-            parent,
-            erase,
-            opt_out: column_set(&c.opt_out, "opt_out")?,
-            restrict: column_set(&c.restrict, "restrict")?,
-            depth: 0,
-        });
-    }
-    // Depths, rejecting cycles.
-    for i in 0..tables.len() {
-        let mut depth = 0;
-        let mut cur = i;
-        while let Some((p, _)) = &tables[cur].parent {
-            depth += 1;
-            cur = *p;
-            if depth > tables.len() {
-                return Err(BuildError::new(
-                    format!("table[{i}].parent"),
-                    "the parent links form a cycle",
-                ));
-            }
-        }
-        tables[i].depth = depth;
-    }
-    // A deleted parent would take (or be blocked by) a retained child.
-    for (i, t) in tables.iter().enumerate() {
-        if let (Erase::Retain { .. }, Some((p, _))) = (&t.erase, &t.parent)
-            && matches!(tables[*p].erase, Erase::Delete)
-        {
-            return Err(BuildError::new(
-                format!("table[{i}].erase"),
-                format!(
-                    "{} is retained but its parent {} is deleted: anonymise the parent instead",
-                    t.name, tables[*p].name
-                ),
-            ));
-        }
-    }
-    Ok(tables)
-}
-
-fn db_error(e: sqlx::Error) -> ConnectorError {
-    match &e {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => {
-            ConnectorError::transient(format!("database unreachable: {e}"))
-        }
-        sqlx::Error::Database(db) => {
-            // Deadlocks, serialisation failures and lock timeouts are worth another attempt;
-            // anything else (missing table, constraint) needs a person.
-            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
-            let transient = matches!(
-                code.as_str(),
-                "40001" | "40P01" | "55P03" | "1213" | "1205" | "5" | "6"
-            );
-            let msg = format!("database error {code}: {}", db.message());
-            if transient {
-                ConnectorError::transient(msg)
-            } else {
-                ConnectorError::permanent(msg)
-            }
-        }
-        _ => ConnectorError::permanent(format!("database error: {e}")),
-    }
-}
-
-/// A database error, with the configured table it happened on.
-fn on_table(table: &str, e: sqlx::Error) -> ConnectorError {
-    match db_error(e) {
-        ConnectorError::Transient {
-            message,
-            retry_after,
-        } => ConnectorError::Transient {
-            message: format!("table {table}: {message}"),
-            retry_after,
-        },
-        ConnectorError::Permanent { message } => ConnectorError::Permanent {
-            message: format!("table {table}: {message}"),
-        },
-    }
-}
-
-fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
-    use serde_json::Value as J;
-    let Ok(raw) = row.try_get_raw(i) else {
-        return J::Null;
-    };
-    if raw.is_null() {
-        return J::Null;
-    }
-    match raw.type_info().name() {
-        "INTEGER" | "BOOLEAN" => row.try_get::<i64, _>(i).map(J::from).unwrap_or(J::Null),
-        "REAL" => row.try_get::<f64, _>(i).map(J::from).unwrap_or(J::Null),
-        "BLOB" => row
-            .try_get::<Vec<u8>, _>(i)
-            .map(|b| J::from(base64_encode(&b)))
-            .unwrap_or(J::Null),
-        _ => row.try_get::<String, _>(i).map(J::from).unwrap_or(J::Null),
-    }
-}
-
-fn mysql_value(row: &sqlx::mysql::MySqlRow, i: usize) -> serde_json::Value {
-    use serde_json::Value as J;
-    let Ok(raw) = row.try_get_raw(i) else {
-        return J::Null;
-    };
-    if raw.is_null() {
-        return J::Null;
-    }
-    let ty = raw.type_info().name().to_ascii_uppercase();
-    if ty.contains("UNSIGNED") {
-        return row.try_get::<u64, _>(i).map(J::from).unwrap_or(J::Null);
-    }
-    match ty.as_str() {
-        "BOOLEAN" => row.try_get::<bool, _>(i).map(J::from).unwrap_or(J::Null),
-        "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" | "YEAR" => {
-            row.try_get::<i64, _>(i).map(J::from).unwrap_or(J::Null)
-        }
-        "FLOAT" | "DOUBLE" => row.try_get::<f64, _>(i).map(J::from).unwrap_or(J::Null),
-        "DATETIME" => row
-            .try_get::<chrono::NaiveDateTime, _>(i)
-            .map(|t| J::from(t.to_string()))
-            .unwrap_or(J::Null),
-        "TIMESTAMP" => row
-            .try_get::<chrono::DateTime<chrono::Utc>, _>(i)
-            .map(|t| J::from(t.to_rfc3339()))
-            .unwrap_or(J::Null),
-        "DATE" => row
-            .try_get::<chrono::NaiveDate, _>(i)
-            .map(|t| J::from(t.to_string()))
-            .unwrap_or(J::Null),
-        "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" | "BINARY" | "VARBINARY" => row
-            .try_get::<Vec<u8>, _>(i)
-            .map(|b| J::from(base64_encode(&b)))
-            .unwrap_or(J::Null),
-        "JSON" => row.try_get::<serde_json::Value, _>(i).unwrap_or(J::Null),
-        _ => row.try_get::<String, _>(i).map(J::from).unwrap_or(J::Null),
-    }
-}
-
-fn base64_encode(b: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(b)
-}
-
 macro_rules! run_ops {
     ($pool:expr, $db:ty, $ops:expr, $self:expr, $row_json:expr) => {{
         let mut tx = $pool.begin().await.map_err(db_error)?;
@@ -827,29 +539,6 @@ macro_rules! bind {
     }};
 }
 
-fn pg_row(row: &sqlx::postgres::PgRow) -> serde_json::Value {
-    row.try_get::<String, _>(0)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or(serde_json::Value::Null)
-}
-
-fn sqlite_row(row: &sqlx::sqlite::SqliteRow) -> serde_json::Value {
-    let mut m = serde_json::Map::new();
-    for (i, c) in row.columns().iter().enumerate() {
-        m.insert(c.name().to_owned(), sqlite_value(row, i));
-    }
-    serde_json::Value::Object(m)
-}
-
-fn mysql_row(row: &sqlx::mysql::MySqlRow) -> serde_json::Value {
-    let mut m = serde_json::Map::new();
-    for (i, c) in row.columns().iter().enumerate() {
-        m.insert(c.name().to_owned(), mysql_value(row, i));
-    }
-    serde_json::Value::Object(m)
-}
-
 #[async_trait::async_trait]
 impl Connector for SqlConnector {
     async fn check(&self) -> Result<String, ConnectorError> {
@@ -898,7 +587,7 @@ impl Connector for SqlConnector {
             return Ok(Outcome::Manual {
                 instructions: format!(
                     "{}; this database has no configuration for it",
-                    crate::manual::action_instructions(req.action)
+                    req.action.instructions()
                 ),
             });
         }
