@@ -290,6 +290,7 @@ fn write_config(path: &Path, raw: &config::RawConfig) -> anyhow::Result<()> {
         std::fs::remove_file(path).with_context(|| format!("cannot replace {}", path.display()))?;
     }
     config::write_private(path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The demo's API token (it may vouch for identities): the one kept in the data directory if it
@@ -313,7 +314,8 @@ pub async fn token(app: &App, data_dir: &Path) -> anyhow::Result<(String, bool)>
         std::fs::remove_file(&path)
             .with_context(|| format!("cannot replace {}", path.display()))?;
     }
-    config::write_private(&path, format!("{}\n", token.secret).as_bytes())?;
+    config::write_private(&path, format!("{}\n", token.secret).as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok((token.secret, false))
 }
 

@@ -98,30 +98,6 @@ struct Theme {
     authority: Option<String>,
 }
 
-/// Checks a logo URL: `https://…`, `http://…`, a path on this site (`/…`) or a
-/// `data:image/…` URL, without spaces or quotes (it goes into an attribute and the CSP).
-pub fn check_logo_url(raw: &str) -> Result<(), String> {
-    let lower = raw.to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || (lower.starts_with('/') && !lower.starts_with("//"))
-        || lower.starts_with("data:image/");
-    if !scheme_ok {
-        return Err("must start with https://, http://, / or data:image/".to_owned());
-    }
-    if raw
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | ';'))
-        && !lower.starts_with("data:image/")
-    {
-        return Err("must not contain spaces, quotes, angle brackets or semicolons".to_owned());
-    }
-    if lower.starts_with("data:image/") && raw.chars().any(|c| c.is_whitespace() || c == '"') {
-        return Err("a data: URL must not contain spaces or quotes".to_owned());
-    }
-    Ok(())
-}
-
 /// The origin (`https://host[:port]`) of an absolute URL.
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
@@ -328,7 +304,8 @@ impl Site {
         check_primary_color(&settings.primary_color)?;
         let img_src = match &settings.logo_url {
             Some(logo) => {
-                check_logo_url(logo).map_err(|m| SiteError::new(Some("logo_url"), m))?;
+                dsrflow_app::settings::check_logo_url(logo)
+                    .map_err(|m| SiteError::new(Some("logo_url"), m))?;
                 match origin_of(logo) {
                     Some(o) => format!("'self' data: {o}"),
                     None => "'self' data:".to_owned(),
