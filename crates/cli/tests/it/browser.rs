@@ -24,7 +24,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// Fails the test, naming what to install, when a tool is missing (the browser test is
-/// `#[ignore]`d unless asked for, so it never passes without running).
+/// ignored unless asked for, so it never passes without running).
 fn require_tools() {
     let python = Command::new("python3")
         .args(["-c", "import aiosmtpd"])

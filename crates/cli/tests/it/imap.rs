@@ -59,7 +59,7 @@ fn free_port() -> u16 {
 }
 
 /// The Dovecot binary; the test fails, saying what to install, when there is none (the IMAP
-/// tests are `#[ignore]`d unless asked for, so they never pass without running).
+/// tests are ignored unless asked for, so they never pass without running).
 fn dovecot_binary() -> PathBuf {
     ["/usr/sbin/dovecot", "/usr/local/sbin/dovecot"]
         .into_iter()

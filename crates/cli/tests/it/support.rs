@@ -33,7 +33,7 @@ pub enum TestDb {
 }
 
 impl TestDb {
-    /// Creates one. The PostgreSQL variants are `#[ignore]`d unless asked for; asked for
+    /// Creates one. The PostgreSQL variants are ignored unless asked for; asked for
     /// without `DSRFLOW_TEST_POSTGRES_URL`, they fail saying so (never pass without running).
     pub async fn create(backend: Backend) -> Option<TestDb> {
         match backend {

@@ -1,6 +1,6 @@
 //! The `sql` connector against real databases: a SQLite file in a temporary directory, and the
 //! machine's PostgreSQL and MariaDB through `DSRFLOW_TEST_POSTGRES_URL` / `DSRFLOW_TEST_MYSQL_URL`
-//! (those variants are `#[ignore]`d unless asked for, with `--run-ignored all` as `.ci/run`
+//! (those variants are ignored unless asked for, with `--run-ignored all` as `.ci/run`
 //! does; asked for without their URL, they fail saying so).
 //!
 //! Every scenario is written once and runs on the three databases, each in a fresh database of

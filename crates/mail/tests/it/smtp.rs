@@ -1,4 +1,4 @@
-//! A real SMTP round trip against aiosmtpd (`#[ignore]`d unless asked for: it needs Python's
+//! A real SMTP round trip against aiosmtpd (ignored unless asked for: it needs Python's
 //! aiosmtpd, which `.ci/run` installs).
 
 use std::io::{BufRead, BufReader};
@@ -33,7 +33,7 @@ impl Drop for Sink {
 }
 
 /// Fails the test, saying what to install, when Python's aiosmtpd is missing (these tests are
-/// `#[ignore]`d unless asked for, so they never pass without running).
+/// ignored unless asked for, so they never pass without running).
 fn require_aiosmtpd() {
     let ok = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
