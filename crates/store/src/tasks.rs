@@ -570,6 +570,36 @@ async fn ids(conn: &impl ConnectionTrait, sql: &str) -> Result<Vec<Uuid>, StoreE
         .collect()
 }
 
+/// A new task of `request_id` for `system`, pending and never tried.
+pub fn pending(
+    request_id: Uuid,
+    system: String,
+    action: dsrflow_domain::TaskAction,
+    now: DateTime<Utc>,
+) -> task::Model {
+    task::Model {
+        id: Uuid::now_v7(),
+        request_id,
+        system,
+        action,
+        status: dsrflow_domain::TaskStatus::Pending,
+        attempts: 0,
+        last_error: None,
+        outcome: None,
+        external_ref: None,
+        instructions: None,
+        next_attempt_at: None,
+        lease_until: None,
+        started_at: None,
+        finished_at: None,
+        completed_by: None,
+        note: None,
+        created_at: now,
+        updated_at: now,
+        version: 0,
+    }
+}
+
 /// Claims a periodic job's tick for this node; false when another node already ran it.
 pub async fn claim_tick(
     conn: &impl ConnectionTrait,

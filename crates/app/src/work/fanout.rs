@@ -31,27 +31,7 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
     let plan = app.systems.map.plan(request.kind);
     let tasks: Vec<task::Model> = plan
         .iter()
-        .map(|p| task::Model {
-            id: Uuid::now_v7(),
-            request_id,
-            system: p.system.clone(),
-            action: p.action,
-            status: TaskStatus::Pending,
-            attempts: 0,
-            last_error: None,
-            outcome: None,
-            external_ref: None,
-            instructions: None,
-            next_attempt_at: None,
-            lease_until: None,
-            started_at: None,
-            finished_at: None,
-            completed_by: None,
-            note: None,
-            created_at: now,
-            updated_at: now,
-            version: 0,
-        })
+        .map(|p| tq::pending(request_id, p.system.clone(), p.action, now))
         .collect();
     let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
     let suppressed = crate::suppression::scope_for(request.kind);

@@ -60,26 +60,12 @@ pub async fn complete(
                 )]));
             }
             if uphold {
-                follow_up = Some(task::Model {
-                    id: Uuid::now_v7(),
-                    action: TaskAction::Erase,
-                    status: TaskStatus::Pending,
-                    attempts: 0,
-                    last_error: None,
-                    outcome: None,
-                    external_ref: None,
-                    instructions: None,
-                    next_attempt_at: None,
-                    lease_until: None,
-                    started_at: None,
-                    finished_at: None,
-                    completed_by: None,
-                    note: None,
-                    created_at: now,
-                    updated_at: now,
-                    version: 0,
-                    ..t.clone()
-                });
+                follow_up = Some(tq::pending(
+                    t.request_id,
+                    t.system.clone(),
+                    TaskAction::Erase,
+                    now,
+                ));
             }
             (
                 TaskStatus::Succeeded,
