@@ -21,6 +21,16 @@ impl FieldError {
             message: message.to_string(),
         }
     }
+
+    /// Every error on one line, `field: message; field: message` (for logs, the command line
+    /// and the review queue; messages never repeat the rejected value).
+    pub fn join(fields: &[FieldError]) -> String {
+        fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// What a use case can fail with.

@@ -215,11 +215,7 @@ pub async fn ingest(
                 Ok(g) => g,
                 // E.g. an address the mail relay cannot reach: a person decides what to do.
                 Err(AppError::Validation(fields)) => {
-                    let why = fields
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
-                        .collect::<Vec<_>>()
-                        .join("; ");
+                    let why = FieldError::join(&fields);
                     return review(
                         app,
                         raw,

@@ -126,14 +126,9 @@ pub fn queues_of(queues: Option<dsrflow_worker::Queues>) -> anyhow::Result<dsrfl
 /// missing thing or a conflict is a usage error (exit code 2).
 pub fn describe(e: dsrflow_app::AppError) -> anyhow::Error {
     match e {
-        dsrflow_app::AppError::Validation(fields) => UsageError(
-            fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-        .into(),
+        dsrflow_app::AppError::Validation(fields) => {
+            UsageError(dsrflow_app::FieldError::join(&fields)).into()
+        }
         e @ (dsrflow_app::AppError::NotFound(_) | dsrflow_app::AppError::Conflict(_)) => {
             UsageError(e.to_string()).into()
         }
