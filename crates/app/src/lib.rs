@@ -51,8 +51,6 @@ pub struct App {
     pub templates: Option<Arc<dsrflow_mail::Templates>>,
     /// Requests being settled in this process (see [`work::settle`]).
     pub settling: Arc<work::Settling>,
-    /// Reads that workers make at the same moment, shared (see [`work::Reads`]).
-    pub reads: Arc<work::Reads>,
 }
 
 impl App {
@@ -68,7 +66,6 @@ impl App {
             mailer: Arc::new(outbox::NoMail),
             templates: dsrflow_mail::Templates::embedded().ok().map(Arc::new),
             settling: Arc::default(),
-            reads: Arc::default(),
         }
     }
 

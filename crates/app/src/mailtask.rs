@@ -11,7 +11,6 @@ use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::task;
 use dsrflow_store::requests::RequestRecord;
 use dsrflow_store::tasks as tq;
-use sea_orm::ConnectionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -54,10 +53,11 @@ fn identifiers(rec: &RequestRecord) -> Vec<Identifier> {
     out
 }
 
-/// Queues the mail `out` for task `t` and updates the task; returns the audit event.
-pub async fn send(
+/// Renders the mail `out` for task `t` into `mail` (the rows to queue with the task's update)
+/// and updates the task; returns the audit event.
+pub fn send(
     app: &App,
-    conn: &impl ConnectionTrait,
+    mail: &mut Vec<dsrflow_store::entity::outbox::Model>,
     t: &mut task::Model,
     rec: &RequestRecord,
     out: &MailOut,
@@ -71,9 +71,8 @@ pub async fn send(
     let queue = |msg_name: &'static str| format!("{msg_name}:{}", t.id);
     match out.kind {
         MailKind::Request => {
-            notify::queue(
+            mail.push(notify::row(
                 app,
-                conn,
                 &m::ProcessorRequest {
                     reference: req.reference.clone(),
                     kind: req.kind,
@@ -90,17 +89,15 @@ pub async fn send(
                 Some(req),
                 Some(t.id),
                 Some(queue("processor_request")),
-            )
-            .await?;
+            )?);
             t.status = TaskStatus::Running;
             t.external_ref = Some("mail:0".to_owned());
             t.lease_until = Some(lease);
             Ok(("task.mail_sent", json!({"mail": "request"})))
         }
         MailKind::Reminder(n) => {
-            notify::queue(
+            mail.push(notify::row(
                 app,
-                conn,
                 &m::ProcessorReminder {
                     reference: req.reference.clone(),
                     kind: req.kind,
@@ -117,8 +114,7 @@ pub async fn send(
                 Some(req),
                 Some(t.id),
                 Some(format!("processor_reminder:{}:{n}", t.id)),
-            )
-            .await?;
+            )?);
             t.status = TaskStatus::Running;
             t.external_ref = Some(format!("mail:{n}"));
             t.lease_until = Some(lease);
@@ -134,9 +130,8 @@ pub async fn send(
                 out.name
             ));
             if let Some(officer) = &app.settings.officer_address {
-                notify::queue(
+                mail.push(notify::row(
                     app,
-                    conn,
                     &m::Escalation {
                         reference: req.reference.clone(),
                         kind: req.kind,
@@ -154,8 +149,7 @@ pub async fn send(
                     Some(req),
                     Some(t.id),
                     Some(queue("escalation:processor")),
-                )
-                .await?;
+                )?);
             }
             Ok(("task.escalated", json!({"reminders": reminders})))
         }
@@ -165,9 +159,8 @@ pub async fn send(
                 dsrflow_domain::RequestKind::Restriction => m::NoticeAction::Restriction,
                 _ => m::NoticeAction::Erasure,
             };
-            notify::queue(
+            mail.push(notify::row(
                 app,
-                conn,
                 &m::RecipientNotice {
                     reference: req.reference.clone(),
                     action,
@@ -184,8 +177,7 @@ pub async fn send(
                 Some(req),
                 Some(t.id),
                 Some(queue("recipient_notice")),
-            )
-            .await?;
+            )?);
             let report = Report {
                 items: vec![Item {
                     target: out.name.clone(),

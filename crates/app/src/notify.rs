@@ -76,6 +76,34 @@ pub fn prepare<E: Email>(
     })
 }
 
+/// Renders `msg` for `to` as the outbox row to queue (for a write that queues it with others).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site shape for every message"
+)]
+pub fn row<E: Email>(
+    app: &App,
+    msg: &E,
+    lang: Language,
+    audience: Audience,
+    to: &str,
+    req: Option<&request::Model>,
+    task_id: Option<Uuid>,
+    dedupe_key: Option<String>,
+) -> Result<dsrflow_store::entity::outbox::Model, AppError> {
+    let m = prepare(
+        app,
+        msg,
+        lang,
+        audience,
+        to,
+        req.map(|r| r.id),
+        task_id,
+        dedupe_key,
+    )?;
+    outbox::row(app, m, req.map(|r| r.reference.as_str()))
+}
+
 /// Renders `msg` and queues it for `to`.
 #[expect(
     clippy::too_many_arguments,

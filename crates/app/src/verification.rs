@@ -33,6 +33,7 @@ use dsrflow_domain::lifecycle::{Event, Reason};
 use dsrflow_domain::{RequestKind, RequestStatus, TaskAction};
 use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::{request, request_subject, verification};
+use dsrflow_store::intake::NewLink;
 use dsrflow_store::verifications as vq;
 use rand::RngCore;
 use serde_json::json;
@@ -165,18 +166,12 @@ pub async fn store_link(
     crate::outbox::enqueue(app, conn, link.mail.clone(), Some(&link.reference)).await
 }
 
-/// The inserts of [`store_link`] added to `batch`; the id of the link's mail.
-pub(crate) fn batch_link(
-    app: &App,
-    batch: &mut dsrflow_store::batch::Batch,
-    link: &PreparedLink,
-) -> Result<Uuid, AppError> {
-    let backend = app.store.backend();
-    batch.push(vq::insert_statement(backend, link.row.clone()));
-    let mail = crate::outbox::row(app, link.mail.clone(), Some(&link.reference))?;
-    let id = mail.id;
-    batch.push(dsrflow_store::outbox::insert_statement(backend, mail));
-    Ok(id)
+/// The rows of a prepared link: the link and its mail.
+pub(crate) fn link_rows(app: &App, link: &PreparedLink) -> Result<NewLink, AppError> {
+    Ok(NewLink {
+        row: link.row.clone(),
+        mail: crate::outbox::row(app, link.mail.clone(), Some(&link.reference))?,
+    })
 }
 
 /// What a link stands for now.

@@ -31,6 +31,27 @@ pub struct PausePeriod {
     pub answered: NaiveDate,
 }
 
+/// How the days a requester took to identify themselves count, by regime: the closed and open
+/// waits (`asked`..`answered`, an open one answered today) become the input's `pauses` and
+/// `identity_received`.
+///
+/// - `gdpr`: each wait suspends the clock (EDPB Guidelines 01/2022 §5.3).
+/// - `uk-gdpr`: the clock starts when the identity information arrives (Art. 12A): the last
+///   answer restarts it.
+/// - The calendar-day regimes: verification does not stop the clock.
+pub fn identity_waits(
+    regime: Regime,
+    waits: Vec<PausePeriod>,
+) -> (Vec<PausePeriod>, Option<NaiveDate>) {
+    match regime {
+        Regime::Gdpr => (waits, None),
+        Regime::UkGdpr => (Vec::new(), waits.iter().map(|p| p.answered).max()),
+        Regime::Ccpa | Regime::Vcdpa | Regime::Lgpd | Regime::Nfadp | Regime::Quebec => {
+            (Vec::new(), None)
+        }
+    }
+}
+
 /// Everything the deadline of one request depends on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeadlineInput {

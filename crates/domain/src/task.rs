@@ -200,6 +200,46 @@ impl fmt::Display for TaskAction {
     }
 }
 
+/// How a task is taken up by a worker, when it is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// A new attempt (pending, or retrying and its time has come): the attempt is counted.
+    Attempt,
+    /// It was running with a processor's reference and the lease expired: the processor is
+    /// asked again (the attempt is not counted).
+    Poll,
+    /// It was running without one and the lease expired: the worker that held it died mid-call
+    /// (an interrupted attempt, counted anew).
+    Interrupted,
+}
+
+/// Whether a task may be claimed at `now`, and how: pending or retrying once its next attempt
+/// time has passed, running once its lease expired; never while its request is final. The
+/// PostgreSQL claim (`store::tasks::claim_many`) states the same rule in SQL.
+pub fn claim(
+    status: TaskStatus,
+    next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    lease_until: Option<chrono::DateTime<chrono::Utc>>,
+    has_external_ref: bool,
+    request_final: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Claim> {
+    if request_final {
+        return None;
+    }
+    match status {
+        TaskStatus::Pending | TaskStatus::Retrying => next_attempt_at
+            .is_none_or(|at| at <= now)
+            .then_some(Claim::Attempt),
+        TaskStatus::Running if lease_until.is_none_or(|l| l <= now) => Some(if has_external_ref {
+            Claim::Poll
+        } else {
+            Claim::Interrupted
+        }),
+        _ => None,
+    }
+}
+
 /// Capped exponential backoff for transient failures: 30 s, 1 min, 2 min … up to 1 h, or longer
 /// when the processor asked for it (`Retry-After`).
 pub fn retry_delay_secs(attempt: u32, retry_after_secs: Option<u64>) -> u64 {
@@ -211,6 +251,7 @@ pub fn retry_delay_secs(attempt: u32, retry_after_secs: Option<u64>) -> u64 {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 
@@ -232,6 +273,45 @@ mod tests {
         );
         assert!(!TaskStatus::Failed.is_success());
         assert!(TaskStatus::Retained.is_success());
+    }
+
+    #[test]
+    fn a_task_is_claimed_when_due_and_never_for_a_final_request() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let past = Some(now - chrono::TimeDelta::seconds(1));
+        let future = Some(now + chrono::TimeDelta::seconds(1));
+        use TaskStatus::*;
+        assert_eq!(
+            claim(Pending, None, None, false, false, now),
+            Some(Claim::Attempt)
+        );
+        assert_eq!(
+            claim(Retrying, past, None, false, false, now),
+            Some(Claim::Attempt)
+        );
+        assert_eq!(claim(Retrying, future, None, false, false, now), None);
+        assert_eq!(claim(Running, None, future, false, false, now), None);
+        assert_eq!(
+            claim(Running, None, past, true, false, now),
+            Some(Claim::Poll)
+        );
+        assert_eq!(
+            claim(Running, None, past, false, false, now),
+            Some(Claim::Interrupted)
+        );
+        assert_eq!(claim(Pending, None, None, false, true, now), None);
+        for s in [
+            AwaitingManual,
+            Succeeded,
+            NotFound,
+            Retained,
+            Failed,
+            Skipped,
+        ] {
+            assert_eq!(claim(s, None, None, false, false, now), None, "{s}");
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ fn remember_head(seq: i64, hash: &str) {
 /// go into a [`crate::batch::Batch`] with other writes; each insert checks the guess in the
 /// same statement (a wrong guess inserts nothing, and the batch fails as a whole).
 #[derive(Debug, Clone)]
-pub struct Guess {
+pub(crate) struct Guess {
     seq: i64,
     hash: String,
 }

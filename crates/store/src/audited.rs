@@ -54,7 +54,7 @@ impl Store {
     /// version-checked update), and appends `event` after it if it did; committed on its own
     /// (see the module documentation). [`StoreError::Concurrent`] when the update changed
     /// nothing; then nothing is appended.
-    pub async fn audited_change(
+    pub(crate) async fn audited_change(
         &self,
         key: Uuid,
         change: Statement,
@@ -69,7 +69,7 @@ impl Store {
     /// insert that inserts nothing on a conflict (`ON CONFLICT DO NOTHING`): it took effect when
     /// it inserted a row. On SQLite `also` must be empty (fan-out writes there in its own
     /// transaction).
-    pub async fn audited_change_with(
+    pub(crate) async fn audited_change_with(
         &self,
         key: Uuid,
         change: Statement,

@@ -33,11 +33,6 @@ impl Batch {
         self.statements.push(stmt);
     }
 
-    /// Whether nothing was added.
-    pub fn is_empty(&self) -> bool {
-        self.statements.is_empty()
-    }
-
     /// Runs the statements in one round trip, in the caller's write transaction; the rows they
     /// changed, in all. If one fails on SQLite, those before it have taken effect: the caller
     /// drops the transaction.

@@ -95,7 +95,7 @@ impl Store {
     /// Runs `f` in a write transaction shared with other grouped writes made at the same time
     /// (see the module documentation). `f` may run twice: once in a batch that another item
     /// spoiled, then alone.
-    pub async fn grouped<R, E, F>(&self, f: F) -> Result<R, E>
+    pub(crate) async fn grouped<R, E, F>(&self, f: F) -> Result<R, E>
     where
         R: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -187,5 +187,92 @@ impl Store {
             };
             item.finish(committed);
         }
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    /// Grouped writes share a transaction; one that fails or asks to be undone does not take the
+    /// others with it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn grouped_writes_commit_together_and_a_spoiled_item_does_not_sink_the_batch() {
+        use crate::audit::{self, NewEvent};
+        use dsrflow_domain::Actor;
+        use serde_json::{Value, json};
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("g.db").display()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-02-10T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        // Hold the write lock so that every write below queues and they all run as one batch.
+        let blocker = store.write().await.unwrap();
+        let mut handles = Vec::new();
+        for n in 0..20_u32 {
+            let store = store.clone();
+            handles.push(tokio::spawn(async move {
+                store
+                    .grouped(
+                        move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<u32>, StoreError>> {
+                            Box::pin(async move {
+                                audit::append(
+                                    tx,
+                                    NewEvent {
+                                        request_id: None,
+                                        actor: Actor::Cli,
+                                        action: "test.grouped",
+                                        data: json!({ "n": n }),
+                                        at,
+                                    },
+                                )
+                                .await?;
+                                match n {
+                                    5 => Err(StoreError::Corrupt("item 5 fails".to_owned())),
+                                    7 | 13 => Ok(Step::Rollback(n)),
+                                    _ => Ok(Step::Commit(n)),
+                                }
+                            })
+                        },
+                    )
+                    .await
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        drop(blocker);
+        for (n, h) in handles.into_iter().enumerate() {
+            let out = h.await.unwrap();
+            if n == 5 {
+                assert!(matches!(out, Err(StoreError::Corrupt(_))), "{out:?}");
+            } else {
+                assert_eq!(out.unwrap(), n as u32);
+            }
+        }
+        let mut kept: Vec<u64> = {
+            use crate::entity::audit_event;
+            use sea_orm::EntityTrait;
+            audit_event::Entity::find()
+                .all(store.db())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| {
+                    serde_json::from_str::<Value>(&e.data).unwrap()["n"]
+                        .as_u64()
+                        .unwrap()
+                })
+                .collect()
+        };
+        kept.sort_unstable();
+        let expected: Vec<u64> = (0..20).filter(|n| ![5, 7, 13].contains(n)).collect();
+        assert_eq!(kept, expected);
+        let report = audit::verify(store.db()).await.unwrap();
+        assert_eq!(report.first_break, None);
+        assert_eq!(report.events, 17);
     }
 }

@@ -6,12 +6,13 @@
 
 pub mod audit;
 mod audited;
-pub mod batch;
-pub mod coalesce;
+mod batch;
+mod coalesce;
 pub mod entity;
 pub mod error;
-pub mod group;
+mod group;
 pub mod inbox;
+pub mod intake;
 pub mod outbox;
 pub mod packages;
 pub mod requests;
@@ -19,6 +20,7 @@ pub mod suppressions;
 pub mod tasks;
 pub mod tokens;
 pub mod verifications;
+pub mod work;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +55,8 @@ pub struct Store {
     /// Audited changes with companion statements (fan-outs), batched apart from the others:
     /// mixed, every batch would be a statement of a new shape, prepared and planned anew.
     audited_with: Arc<audited::Batcher>,
+    /// Reads that workers make at the same moment ([`work`]).
+    reads: Arc<work::Reads>,
 }
 
 impl Store {
@@ -114,6 +118,7 @@ impl Store {
             group: Arc::default(),
             audited: Arc::default(),
             audited_with: Arc::default(),
+            reads: Arc::default(),
         })
     }
 

@@ -27,7 +27,10 @@ pub async fn insert(conn: &impl ConnectionTrait, m: outbox::Model) -> Result<boo
 
 /// The insert of [`insert`] (nothing inserted when the dedupe key is taken), to run in a
 /// [`crate::batch::Batch`].
-pub fn insert_statement(backend: sea_orm::DbBackend, m: outbox::Model) -> sea_orm::Statement {
+pub(crate) fn insert_statement(
+    backend: sea_orm::DbBackend,
+    m: outbox::Model,
+) -> sea_orm::Statement {
     use sea_orm::QueryTrait;
     use sea_orm::sea_query::OnConflict;
     outbox::Entity::insert(m.into_active_model())
@@ -77,7 +80,7 @@ pub async fn update(
 }
 
 /// Like [`update`], with the audit event that records the change, committed on its own
-/// ([`crate::Store::audited_change`]: batched with the others recorded at the same moment).
+/// (`crate::Store::audited_change`: batched with the others recorded at the same moment).
 pub async fn update_audited_alone(
     store: &crate::Store,
     mut m: outbox::Model,

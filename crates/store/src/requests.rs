@@ -45,7 +45,7 @@ pub async fn insert(
 }
 
 /// The inserts of [`insert`], to run in a [`crate::batch::Batch`].
-pub fn insert_statements(
+pub(crate) fn insert_statements(
     backend: sea_orm::DbBackend,
     req: request::Model,
     subject: request_subject::Model,
@@ -58,7 +58,7 @@ pub fn insert_statements(
 }
 
 /// The insert of [`open_pause`], to run in a [`crate::batch::Batch`].
-pub fn open_pause_statement(
+pub(crate) fn open_pause_statement(
     backend: sea_orm::DbBackend,
     request_id: Uuid,
     reason: &str,

@@ -28,7 +28,7 @@ pub async fn add(
 
 /// The statement of [`add`], to run in a [`crate::batch::Batch`]: one insert that, when the
 /// address is already listed, only widens `marketing` to `all`.
-pub fn add_statement(
+pub(crate) fn add_statement(
     backend: sea_orm::DbBackend,
     hash: &str,
     scope: &str,

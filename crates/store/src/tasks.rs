@@ -36,7 +36,7 @@ pub async fn insert_many(
 
 /// The insert of [`insert_many`], to run in a [`crate::batch::Batch`] (a unique violation
 /// there means the request's tasks exist already).
-pub fn insert_many_statement(
+pub(crate) fn insert_many_statement(
     backend: sea_orm::DbBackend,
     tasks: Vec<task::Model>,
 ) -> Option<Statement> {
@@ -47,7 +47,7 @@ pub fn insert_many_statement(
 /// An insert of a request's tasks that inserts nothing where the request has the task already
 /// (same system and action), for [`crate::Store::audited_change_with`] on PostgreSQL: it took
 /// effect when it inserted a row.
-pub fn insert_new_statement(
+pub(crate) fn insert_new_statement(
     backend: sea_orm::DbBackend,
     tasks: Vec<task::Model>,
 ) -> Option<Statement> {
@@ -121,7 +121,7 @@ pub async fn update(
 
 /// Like [`update`], with the audit event that records the change appended after it (on SQLite
 /// in the same round trip, see [`crate::audit::append_after`]).
-pub async fn update_audited(
+pub(crate) async fn update_audited(
     conn: &impl ConnectionTrait,
     mut updated: task::Model,
     event: crate::audit::NewEvent,
@@ -133,7 +133,7 @@ pub async fn update_audited(
 
 /// Like [`update_audited`], committed on its own: batched with the outcomes other workers record
 /// at the same moment ([`crate::Store::audited_change`]).
-pub async fn update_audited_alone(
+pub(crate) async fn update_audited_alone(
     store: &crate::Store,
     mut updated: task::Model,
     event: crate::audit::NewEvent,
@@ -156,7 +156,7 @@ fn versioned_update(backend: sea_orm::DbBackend, updated: &mut task::Model) -> S
         .build(backend)
 }
 
-/// A task claimed by [`claim_many`], with what its worker needs.
+/// A task claimed by `claim_many`, with what its worker needs.
 #[derive(Debug, Clone)]
 pub struct ClaimedTask {
     /// The task as claimed (`running`, attempt counted, lease set, version bumped).
@@ -182,7 +182,7 @@ pub struct ClaimedTask {
 /// The tasks are found by primary key only: the status conditions are written as a `CASE` so
 /// that the planner, whose statistics lag behind statuses that change thousands of times a
 /// minute, never walks the status index instead (measured: 14 ms a claim, growing with churn).
-pub async fn claim_many(
+pub(crate) async fn claim_many(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
     now: DateTime<Utc>,
@@ -299,7 +299,7 @@ pub async fn find_with_request(
 
 /// Several tasks with their requests and subjects, in one query (the claims of a fetch); tasks
 /// not found are absent.
-pub async fn find_many_with_request(
+pub(crate) async fn find_many_with_request(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, (task::Model, request::Model, request_subject::Model)>, StoreError> {
@@ -408,7 +408,7 @@ pub async fn open_count(conn: &impl ConnectionTrait, request_id: Uuid) -> Result
 }
 
 /// How many tasks of each request are not final, in one query; requests with none are absent.
-pub async fn open_counts(
+pub(crate) async fn open_counts(
     conn: &impl ConnectionTrait,
     request_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, u64>, StoreError> {
@@ -470,7 +470,7 @@ pub async fn skip_open(
 }
 
 /// Stores the sealed data an access task collected (replacing an earlier attempt's).
-pub async fn put_result(
+pub(crate) async fn put_result(
     conn: &impl ConnectionTrait,
     task_id: Uuid,
     data: Vec<u8>,

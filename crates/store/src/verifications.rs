@@ -30,7 +30,10 @@ pub async fn insert(conn: &impl ConnectionTrait, m: verification::Model) -> Resu
 }
 
 /// The insert of [`insert`], to run in a [`crate::batch::Batch`].
-pub fn insert_statement(backend: sea_orm::DbBackend, m: verification::Model) -> sea_orm::Statement {
+pub(crate) fn insert_statement(
+    backend: sea_orm::DbBackend,
+    m: verification::Model,
+) -> sea_orm::Statement {
     use sea_orm::QueryTrait;
     verification::Entity::insert(m.into_active_model()).build(backend)
 }

@@ -2,6 +2,8 @@
 //! acknowledgement rendered outside any transaction, then stored with its audit events and
 //! mail in one.
 
+use dsrflow_store::intake::{Intakes, NewIntake};
+
 use super::*;
 
 /// A request ready to store: validated, its deadline computed, its acknowledgement rendered
@@ -48,19 +50,10 @@ pub async fn create_batch(
     new: Vec<NewRequest>,
 ) -> Result<Vec<RequestDetails>, AppError> {
     let group = prepare_group(app, caller, new)?;
-    // Stored with whatever other intakes are being stored at the same moment (group commit):
-    // on SQLite one turn of the single writer, on PostgreSQL one commit, for all of them. The
-    // closure may run twice (alone, if another intake spoils the batch), so it works on copies.
-    let shared = (app.clone(), group.clone());
-    let mail = app
-        .store
-        .grouped(
-            move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Vec<Uuid>>, AppError>> {
-                let (app, group) = shared.clone();
-                Box::pin(async move { store_group(&app, tx, &group).await.map(Step::Commit) })
-            },
-        )
-        .await?;
+    // Stored with whatever other intakes are being stored at the same moment (group commit).
+    let rows = rows(app, &group)?;
+    let mail = rows.mail();
+    app.store.create_requests(rows).await?;
     after_commit_group(app, &group, mail).await;
     let mut out = Vec::with_capacity(group.items.len());
     for p in group.items {
@@ -137,116 +130,33 @@ pub async fn store_group(
     conn: &impl sea_orm::ConnectionTrait,
     g: &Group,
 ) -> Result<Vec<Uuid>, AppError> {
-    if let Some(mail) = store_group_at_once(app, conn, g).await? {
-        return Ok(mail);
-    }
-    let mut mail = Vec::new();
-    for p in &g.items {
-        if let Some(m) = store_prepared(app, conn, p).await? {
-            mail.push(m);
-        }
-    }
-    if let Some(link) = &g.link
-        && let Some(m) = crate::verification::store_link(app, conn, link).await?
-    {
-        mail.push(m);
-    }
-    Ok(mail)
+    let rows = rows(app, g)?;
+    dsrflow_store::intake::insert(conn, &rows).await?;
+    Ok(rows.mail())
 }
 
-/// Every row of the group in few round trips ([`dsrflow_store::batch::Batch`]): the requests,
-/// their subjects, pauses and acknowledgements, the identity link and its mail in one, and the
-/// `request.created` events.
-///
-/// - **SQLite**: the events go first, in one round trip, chained to the head this process
-///   wrote last ([`audit::Guess`]: each insert checks the head in the same statement); None
-///   when there is no head remembered yet or the guess went stale (another process wrote):
-///   nothing was written, and [`store_group`] writes the rows one by one.
-/// - **PostgreSQL**: the rows in one statement, then each event in one statement of its own
-///   (the audit head's lock is taken last and held only until the commit).
-pub(super) async fn store_group_at_once(
-    app: &App,
-    conn: &impl sea_orm::ConnectionTrait,
-    g: &Group,
-) -> Result<Option<Vec<Uuid>>, AppError> {
-    let backend = conn.get_database_backend();
-    let sqlite = match backend {
-        sea_orm::DbBackend::Sqlite => true,
-        sea_orm::DbBackend::Postgres => false,
-        _ => return Ok(None),
-    };
-    let guess = if sqlite {
-        let Some(mut head) = audit::Guess::current(backend) else {
-            return Ok(None);
-        };
-        let mut events = dsrflow_store::batch::Batch::default();
-        for p in &g.items {
-            events.push(head.append(&created_event(p)));
-        }
-        // A stale guess inserts nothing (and the events after it follow it): nothing is
-        // written.
-        let appended = events.run(conn).await?;
-        if appended == 0 {
-            return Ok(None);
-        }
-        if appended != g.items.len() as u64 {
-            return Err(AppError::Internal(
-                "the audit chain moved while events were appended".to_owned(),
-            ));
-        }
-        Some(head)
-    } else {
-        None
-    };
-    let mut rows = dsrflow_store::batch::Batch::default();
-    let mut mail = Vec::new();
-    for p in &g.items {
-        let row = &p.row;
-        for stmt in q::insert_statements(backend, row.clone(), p.subject.clone()) {
-            rows.push(stmt);
-        }
-        if p.paused {
-            rows.push(q::open_pause_statement(
-                backend,
-                row.id,
-                "identity",
-                row.created_at,
-            ));
-        }
-        let ack = crate::outbox::row(app, p.ack.clone(), Some(&row.reference))?;
-        mail.push(ack.id);
-        rows.push(dsrflow_store::outbox::insert_statement(backend, ack));
-    }
-    if let Some(link) = &g.link {
-        mail.push(crate::verification::batch_link(app, &mut rows, link)?);
-    }
-    let written = rows.run(conn).await.map_err(|e| match e {
-        dsrflow_store::StoreError::Db(db)
-            if dsrflow_store::StoreError::is_unique_violation(&db) =>
-        {
-            dsrflow_store::StoreError::Conflict("a request with this id or reference")
-        }
-        e => e,
-    })?;
-    let expected = g.items.iter().map(|p| 3 + u64::from(p.paused)).sum::<u64>()
-        + if g.link.is_some() { 2 } else { 0 };
-    if written != expected {
-        // A message's dedupe key was taken: never for a new request's messages, whose keys
-        // name the request. Refuse rather than report mail that is not queued.
-        return Err(AppError::Internal(format!(
-            "an intake wrote {written} rows where {expected} were expected"
-        )));
-    }
-    match guess {
-        // The events are in the transaction; remember where the chain's head is now.
-        Some(head) => head.keep(),
-        None => {
-            for p in &g.items {
-                audit::append(conn, created_event(p)).await?;
-            }
-        }
-    }
-    Ok(Some(mail))
+/// The rows that store a group: each request with its subject, pause, acknowledgement and
+/// event, and the identity link with its mail.
+fn rows(app: &App, g: &Group) -> Result<Intakes, AppError> {
+    let items = g
+        .items
+        .iter()
+        .map(|p| {
+            Ok(NewIntake {
+                request: p.row.clone(),
+                subject: p.subject.clone(),
+                pause: p.paused.then_some("identity"),
+                ack: crate::outbox::row(app, p.ack.clone(), Some(&p.row.reference))?,
+                event: created_event(p),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let link = g
+        .link
+        .as_ref()
+        .map(|l| crate::verification::link_rows(app, l))
+        .transpose()?;
+    Ok(Intakes { items, link })
 }
 
 /// The `request.created` event of a prepared request: kind, channel, regime, status, receipt
@@ -273,7 +183,7 @@ pub(super) fn created_event(p: &Prepared) -> NewEvent {
 /// Wakes the work stored requests need, once their transaction committed.
 pub async fn after_commit_group(app: &App, g: &Group, mail: Vec<Uuid>) {
     for p in &g.items {
-        after_commit(app, p, None).await;
+        after_commit(app, p).await;
     }
     for m in mail {
         app.wake(Job::Deliver(m), None).await;
@@ -436,32 +346,11 @@ pub fn prepare(app: &App, caller: &Caller, new: NewRequest) -> Result<Prepared, 
     })
 }
 
-/// Stores a prepared request in the caller's write transaction: the rows, the queued
-/// acknowledgement, and last the audit event (which takes the chain's lock, held until the
-/// commit, for as short a time as possible). Returns the acknowledgement's outbox id.
-pub async fn store_prepared(
-    app: &App,
-    conn: &impl sea_orm::ConnectionTrait,
-    p: &Prepared,
-) -> Result<Option<Uuid>, AppError> {
-    let row = &p.row;
-    q::insert(conn, row.clone(), p.subject.clone()).await?;
-    if p.paused {
-        q::open_pause(conn, row.id, "identity", row.created_at).await?;
-    }
-    let ack = crate::outbox::enqueue(app, conn, p.ack.clone(), Some(&row.reference)).await?;
-    audit::append(conn, created_event(p)).await?;
-    Ok(ack)
-}
-
 /// Wakes the work a stored request needs, once its transaction committed.
-pub async fn after_commit(app: &App, p: &Prepared, ack: Option<Uuid>) {
+pub async fn after_commit(app: &App, p: &Prepared) {
     let row = &p.row;
     tracing::info!(request = %row.id, kind = %row.kind, status = %row.status, "request created");
     if row.status == RequestStatus::InProgress {
         app.wake(Job::Fanout(row.id), None).await;
-    }
-    if let Some(m) = ack {
-        app.wake(Job::Deliver(m), None).await;
     }
 }

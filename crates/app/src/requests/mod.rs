@@ -11,11 +11,9 @@ use dsrflow_domain::{
 };
 use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::{request, request_pause, request_subject, task};
-use dsrflow_store::group::{Step, TxFuture};
 use dsrflow_store::requests::{self as q};
 pub use dsrflow_store::requests::{DueBefore, ListFilter, RequestRecord};
 use rand::Rng;
-use sea_orm::DatabaseTransaction;
 use sea_orm::prelude::Uuid;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -156,14 +154,7 @@ pub fn compute_deadline(
                 .max(local(p.started_at).max(row.receipt_day)),
         })
         .collect();
-    let (pauses, identity_received) = match row.regime {
-        // EU: identity pauses suspend the clock (EDPB 01/2022 §5.3).
-        Regime::Gdpr => (periods, None),
-        // UK: the clock starts when the identity information arrives (Art. 12A).
-        Regime::UkGdpr => (Vec::new(), periods.iter().map(|p| p.answered).max()),
-        // Calendar-day regimes: verification does not stop the clock.
-        _ => (Vec::new(), None),
-    };
+    let (pauses, identity_received) = deadline::identity_waits(row.regime, periods);
     let calendar = row
         .calendar
         .map(|code| controller.calendar_with_extras(code));

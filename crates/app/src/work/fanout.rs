@@ -1,28 +1,19 @@
 //! Fan-out: a request in progress becomes one task per system of its plan (once), and the
 //! tasks are woken.
 
+use dsrflow_store::work::{FanOut, FannedOut, Suppress};
+
 use super::*;
 
 /// Creates the tasks of a request that is in progress (once), then wakes them.
 ///
 /// The tasks and, at once rather than when every system has answered, the suppression entry
 /// (an objection to direct marketing is absolute, Art. 21(3), and an erased subject must not be
-/// re-imported meanwhile) are written with the `request.fanned_out` event. On SQLite that is
-/// one write transaction (the request read in it, the two inserts in one round trip). On
-/// PostgreSQL it is one statement, batched with the other audited changes of the moment
-/// ([`dsrflow_store::Store::audited_change_with`]), after a read outside any transaction.
+/// re-imported meanwhile) are written with the `request.fanned_out` event, in one store write
+/// ([`dsrflow_store::work::fan_out`]).
 pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
     let now = app.clock.now();
-    let backend = app.store.backend();
-    let tx = match backend {
-        sea_orm::DbBackend::Postgres => None,
-        _ => Some(app.store.write().await?),
-    };
-    let found = match &tx {
-        Some(tx) => rq::find_with_subject(&**tx, request_id).await?,
-        None => rq::find_with_subject(app.store.db(), request_id).await?,
-    };
-    let Some((request, subject)) = found else {
+    let Some((request, subject)) = rq::find_with_subject(app.store.db(), request_id).await? else {
         return Ok(());
     };
     if request.status != RequestStatus::InProgress {
@@ -35,15 +26,6 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
         .collect();
     let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
     let suppressed = crate::suppression::scope_for(request.kind);
-    let suppress = suppressed.map(|scope| {
-        dsrflow_store::suppressions::add_statement(
-            backend,
-            &crate::suppression::hash(app, &subject.email),
-            scope,
-            Some(request_id),
-            now,
-        )
-    });
     let event = NewEvent {
         request_id: Some(request_id),
         actor: Actor::System,
@@ -54,51 +36,26 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
         }),
         at: now,
     };
-    // "The request has its tasks already" is a replayed job, a request sent back to work, or
-    // another worker fanning it out at the same moment: its tasks stand, and are woken.
-    match tx {
-        Some(tx) => {
-            let mut writes = dsrflow_store::batch::Batch::default();
-            writes.extend(tq::insert_many_statement(backend, tasks));
-            writes.extend(suppress);
-            match writes.run(&*tx).await {
-                Ok(_) => {}
-                Err(dsrflow_store::StoreError::Db(e))
-                    if dsrflow_store::StoreError::is_unique_violation(&e) =>
-                {
-                    drop(tx);
-                    return wake_existing(app, request_id).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-            audit::append(&*tx, event).await?;
-            tx.commit().await?;
-        }
-        None => {
-            let Some(insert) = tq::insert_new_statement(backend, tasks) else {
-                // No system holds this kind of request: only the event and the suppression.
-                let tx = app.store.write().await?;
-                let mut writes = dsrflow_store::batch::Batch::default();
-                writes.extend(suppress);
-                writes.run(&*tx).await?;
-                audit::append(&*tx, event).await?;
-                tx.commit().await?;
-                app.wake(Job::Settle(request_id), None).await;
-                return Ok(());
-            };
-            let also: Vec<_> = suppress.into_iter().collect();
-            match app
-                .store
-                .audited_change_with(request_id, insert, also, event)
-                .await
-            {
-                Ok(()) => {}
-                Err(dsrflow_store::StoreError::Concurrent) => {
-                    return wake_existing(app, request_id).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+    let written = dsrflow_store::work::fan_out(
+        &app.store,
+        FanOut {
+            request_id,
+            status: request.status,
+            tasks,
+            suppress: suppressed.map(|scope| Suppress {
+                hash: crate::suppression::hash(app, &subject.email),
+                scope,
+            }),
+            event,
+        },
+    )
+    .await?;
+    match written {
+        FannedOut::Written => {}
+        FannedOut::Moved => return Ok(()),
+        // A replayed job, a request sent back to work, or another worker fanning it out at the
+        // same moment: its tasks stand, and are woken.
+        FannedOut::Existing => return wake_existing(app, request_id).await,
     }
     tracing::info!(request = %request_id, tasks = ids.len(), "fanned out");
     if ids.is_empty() {

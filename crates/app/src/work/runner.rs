@@ -71,122 +71,29 @@ pub(super) struct Claimed {
     pub(super) interrupted: bool,
 }
 
-/// Reads that workers make at the same moment, answered by one query each time
-/// ([`dsrflow_store::coalesce`]): the claims of the tasks of a fetch, and the open-task counts
-/// that decide whether a request is ready to settle.
-#[derive(Debug, Default)]
-pub struct Reads {
-    pub(super) claims: Coalesced<Uuid, (task::Model, request::Model, request_subject::Model)>,
-    pub(super) pg_claims: Coalesced<Uuid, tq::ClaimedTask>,
-    pub(super) open_tasks: Coalesced<Uuid, u64>,
-}
-
+/// Claims the task if it is due ([`dsrflow_store::work::claim`]).
 pub(super) async fn claim(
     app: &App,
     task_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<Claimed>, AppError> {
-    if app.store.backend() == DbBackend::Postgres {
-        // One statement reads, checks and claims the tasks that workers are claiming at this
-        // moment (`tasks::claim_many`), committed on its own.
-        let db = app.store.db();
-        let lease_until = after(now, app.settings.work.lease);
-        let Some(c) = app
-            .reads
-            .pg_claims
-            .take(task_id, |ids| async move {
-                tq::claim_many(db, &ids, now, lease_until).await
-            })
-            .await?
-        else {
-            return Ok(None);
-        };
-        return Ok(Some(Claimed {
-            subject: Subject {
-                email: c.subject.email,
-                name: c.subject.name,
-                account_id: c.subject.account_id,
-                phone: c.subject.phone,
-            },
-            kind: c.request.kind,
-            regime: c.request.regime,
-            received_at: c.request.received_at,
-            reference: c.request.reference,
-            interrupted: c.interrupted,
-            task: c.task,
-        }));
-    }
-    // SQLite: reads outside the write transaction (on SQLite it is exclusive); the conditional update
-    // below (version check) is what makes the claim safe.
-    let db = app.store.db();
-    let Some((t, request, s)) = app
-        .reads
-        .claims
-        .get(task_id, |ids| async move {
-            tq::find_many_with_request(db, &ids).await
-        })
-        .await?
-    else {
-        return Ok(None);
-    };
-    let due = match t.status {
-        TaskStatus::Pending | TaskStatus::Retrying => t.next_attempt_at.is_none_or(|at| at <= now),
-        TaskStatus::Running => t.lease_until.is_none_or(|l| l <= now),
-        _ => false,
-    };
-    if !due {
-        return Ok(None);
-    }
-    if request.status.is_final() {
-        return Ok(None);
-    }
-    // A running task whose lease expired either waits at a processor (it has an external
-    // reference: ask again) or was held by a worker that died (an interrupted attempt).
-    let polling = t.status == TaskStatus::Running && t.external_ref.is_some();
-    let interrupted = t.status == TaskStatus::Running && t.external_ref.is_none();
-    let mut next = t.clone();
-    next.status = TaskStatus::Running;
-    if !polling {
-        next.attempts += 1;
-    }
-    next.lease_until = Some(after(now, app.settings.work.lease));
-    next.next_attempt_at = None;
-    next.started_at = next.started_at.or(Some(now));
-    next.updated_at = now;
-    // One version-checked UPDATE, committed with whatever other claims and outcomes are being
-    // written at the same moment (group commit): one turn of the single writer for all.
-    let next = {
-        app.store
-        .grouped(
-            move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Option<task::Model>>, AppError>> {
-                let next = next.clone();
-                Box::pin(async move {
-                    match tq::update(tx, next).await {
-                        Ok(n) => Ok(Step::Commit(Some(n))),
-                        Err(dsrflow_store::StoreError::Concurrent) => Ok(Step::Rollback(None)),
-                        Err(e) => Err(e.into()),
-                    }
-                })
-            },
-        )
-        .await?
-    };
-    let Some(next) = next else {
+    let lease_until = after(now, app.settings.work.lease);
+    let Some(c) = dsrflow_store::work::claim(&app.store, task_id, now, lease_until).await? else {
         return Ok(None);
     };
     Ok(Some(Claimed {
-        task: next,
         subject: Subject {
-            email: s.email,
-            name: s.name,
-            account_id: s.account_id,
-            phone: s.phone,
+            email: c.subject.email,
+            name: c.subject.name,
+            account_id: c.subject.account_id,
+            phone: c.subject.phone,
         },
-        kind: request.kind,
-        regime: request.regime,
-        received_at: request.received_at,
-        reference: request.reference,
-        interrupted,
+        kind: c.request.kind,
+        regime: c.request.regime,
+        received_at: c.request.received_at,
+        reference: c.request.reference,
+        interrupted: c.interrupted,
+        task: c.task,
     }))
 }
 
@@ -199,14 +106,18 @@ pub(super) struct StoredOutcome {
     pub(super) decision: Option<String>,
 }
 
-/// What recording an outcome left to do once committed.
-pub(super) struct Recorded {
-    pub(super) task: task::Model,
+/// An outcome as decided, and what it leaves to do once committed.
+pub(super) struct Decided {
+    pub(super) write: dsrflow_store::work::Outcome,
     pub(super) wake_at: Option<DateTime<Utc>>,
     pub(super) settle: bool,
     pub(super) mailed: bool,
 }
 
+/// Records a connector's outcome: decides the task's next state and its event (with the data
+/// collected, sealed, and any mail), then one store write ([`dsrflow_store::work::record`]),
+/// then wakes what follows. Nothing is written when the task changed since it was claimed
+/// (the request closed, an officer completed it): theirs wins.
 pub(super) async fn record(
     app: &App,
     claimed: task::Model,
@@ -214,58 +125,27 @@ pub(super) async fn record(
     interrupted: bool,
 ) -> Result<(), AppError> {
     let now = app.clock.now();
-    // On PostgreSQL an outcome that writes only the task row and its event is one statement
-    // (`tasks::update_audited`), atomic without a transaction.
-    let one_statement = app.store.backend() == DbBackend::Postgres
-        && match &result {
-            Ok(Outcome::Done(report)) => report.data.is_empty(),
-            Ok(Outcome::Mail(_)) => false,
-            Ok(Outcome::Pending { .. } | Outcome::Manual { .. }) | Err(_) => true,
-        };
-    let recorded = if one_statement {
-        let recorded =
-            record_in(app, app.store.db(), true, claimed, result, interrupted, now).await?;
-        match recorded {
-            Step::Commit(r) | Step::Rollback(r) => r,
-        }
-    } else {
-        // Outcomes recorded at the same time by other workers share the transaction (group
-        // commit); `record_in` may run twice if another item spoils the batch, so it gets
-        // copies.
-        let shared = app.clone();
-        app.store
-            .grouped(move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<Option<Recorded>>, AppError>> {
-                let app = shared.clone();
-                let claimed = claimed.clone();
-                let result = result.clone();
-                Box::pin(async move { record_in(&app, tx, false, claimed, result, interrupted, now).await })
-            })
-            .await?
+    // Mail names the request: loaded first.
+    let request = match &result {
+        Ok(Outcome::Mail(_)) => match rq::find(app.store.db(), claimed.request_id).await? {
+            Some(r) => Some(r),
+            None => return Ok(()),
+        },
+        _ => None,
     };
-    let Some(Recorded {
-        task: t,
+    let Decided {
+        write,
         wake_at,
         settle,
         mailed,
-    }) = recorded
-    else {
+    } = decide(app, claimed, result, interrupted, request.as_ref(), now)?;
+    let Some(t) = dsrflow_store::work::record(&app.store, write).await? else {
         return Ok(());
     };
     tracing::info!(task = %t.id, system = %t.system, action = %t.action, status = %t.status, "task recorded");
-    // After the commit (reads, outside the exclusive transaction): only the last task to finish
-    // wakes the settling — one settle per request, not per task. Two tasks finishing together
-    // may both see zero and both wake it; settling is idempotent.
-    let settle = settle && {
-        let db = app.store.db();
-        let open = app
-            .reads
-            .open_tasks
-            .get(t.request_id, |ids| async move {
-                tq::open_counts(db, &ids).await
-            })
-            .await?;
-        open.unwrap_or(0) == 0
-    };
+    // Only the last task to finish wakes the settling — one settle per request, not per task.
+    // Two tasks finishing together may both see zero and both wake it; settling is idempotent.
+    let settle = settle && dsrflow_store::work::open_tasks(&app.store, t.request_id).await? == 0;
     let mails = if mailed {
         dsrflow_store::outbox::for_task_pending(app.store.db(), t.id).await?
     } else {
@@ -283,26 +163,23 @@ pub(super) async fn record(
     Ok(())
 }
 
-/// Records a connector's outcome in `tx`: the task row (version-checked against the claim) and
-/// its audit event. `Rollback` when there is nothing to record any more. `alone`: `tx` is the
-/// pool, and the outcome writes only the task row and its event, committed on its own
-/// (`tasks::update_audited_alone`).
-pub(super) async fn record_in(
+/// Decides what a connector's outcome makes of the claimed task: its next row (to be
+/// version-checked against the claim), its event, the data to keep, the mail to queue.
+pub(super) fn decide(
     app: &App,
-    tx: &impl ConnectionTrait,
-    alone: bool,
     claimed: task::Model,
     result: Result<Outcome, ConnectorError>,
     interrupted: bool,
+    request: Option<&dsrflow_store::requests::RequestRecord>,
     now: DateTime<Utc>,
-) -> Result<Step<Option<Recorded>>, AppError> {
-    // The update below only succeeds if the task is still as claimed: if it changed meanwhile
-    // (request closed, officer completed it), theirs wins.
+) -> Result<Decided, AppError> {
     let mut t = claimed;
     t.updated_at = now;
     let mut wake_at = None;
     let mut settle = false;
     let mut mailed = false;
+    let mut sealed = None;
+    let mut mail = Vec::new();
     let event: (&'static str, serde_json::Value);
     match result {
         Ok(Outcome::Done(mut report)) => {
@@ -318,8 +195,7 @@ pub(super) async fn record_in(
             if !report.data.is_empty() {
                 let plain = serde_json::to_vec(&report.data)
                     .map_err(|e| AppError::Internal(format!("serialise collected data: {e}")))?;
-                let sealed = app.settings.data_key.seal(t.id.as_bytes(), &plain);
-                tq::put_result(tx, t.id, sealed, now).await?;
+                sealed = Some(app.settings.data_key.seal(t.id.as_bytes(), &plain));
             }
             t.status = status;
             t.outcome = Some(
@@ -351,24 +227,25 @@ pub(super) async fn record_in(
             wake_at = t.lease_until;
             if !first {
                 // Still working at the processor: only the lease moves; nothing to audit.
-                return Ok(match tq::update(tx, t).await {
-                    Ok(t) => Step::Commit(Some(Recorded {
+                return Ok(Decided {
+                    write: dsrflow_store::work::Outcome {
                         task: t,
-                        wake_at,
-                        settle: false,
-                        mailed: false,
-                    })),
-                    Err(dsrflow_store::StoreError::Concurrent) => Step::Rollback(None),
-                    Err(e) => return Err(e.into()),
+                        event: None,
+                        result: None,
+                        mail,
+                    },
+                    wake_at,
+                    settle: false,
+                    mailed: false,
                 });
             }
             event = ("task.accepted_by_processor", json!({}));
         }
         Ok(Outcome::Mail(out)) => {
-            let Some(rec) = rq::find(tx, t.request_id).await? else {
-                return Ok(Step::Rollback(None));
-            };
-            let sent = crate::mailtask::send(app, tx, &mut t, &rec, &out, now).await?;
+            let rec = request.ok_or_else(|| {
+                AppError::Internal("a mail outcome decided without its request".to_owned())
+            })?;
+            let sent = crate::mailtask::send(app, &mut mail, &mut t, rec, &out, now)?;
             mailed = true;
             wake_at = t.lease_until;
             settle = t.status.is_final();
@@ -433,20 +310,15 @@ pub(super) async fn record_in(
         data,
         at: now,
     };
-    let updated = if alone {
-        tq::update_audited_alone(&app.store, t, event).await
-    } else {
-        tq::update_audited(tx, t, event).await
-    };
-    let t = match updated {
-        Ok(t) => t,
-        Err(dsrflow_store::StoreError::Concurrent) => return Ok(Step::Rollback(None)),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(Step::Commit(Some(Recorded {
-        task: t,
+    Ok(Decided {
+        write: dsrflow_store::work::Outcome {
+            task: t,
+            event: Some(event),
+            result: sealed,
+            mail,
+        },
         wake_at,
         settle,
         mailed,
-    })))
+    })
 }

@@ -270,95 +270,12 @@ async fn sqlite_appends_stay_linear_when_the_remembered_head_is_stale() {
     }
 }
 
-/// Grouped writes share a transaction; one that fails or asks to be undone does not take the
-/// others with it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn grouped_writes_commit_together_and_a_spoiled_item_does_not_sink_the_batch() {
-    use dsrflow_app::Store;
-    use dsrflow_domain::Actor;
-    use dsrflow_store::StoreError;
-    use dsrflow_store::audit::NewEvent;
-    use dsrflow_store::group::{Step, TxFuture};
-    use dsrflow_store::sea_orm::DatabaseTransaction;
-
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("g.db").display()))
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    let at = crate::support::t("2026-02-10T09:00:00Z");
-    // Hold the write lock so that every write below queues and they all run as one batch.
-    let blocker = store.write().await.unwrap();
-    let mut handles = Vec::new();
-    for n in 0..20_u32 {
-        let store = store.clone();
-        handles.push(tokio::spawn(async move {
-            store
-                .grouped(
-                    move |tx: &DatabaseTransaction| -> TxFuture<'_, Result<Step<u32>, StoreError>> {
-                        Box::pin(async move {
-                            audit::append(
-                                tx,
-                                NewEvent {
-                                    request_id: None,
-                                    actor: Actor::Cli,
-                                    action: "test.grouped",
-                                    data: json!({ "n": n }),
-                                    at,
-                                },
-                            )
-                            .await?;
-                            match n {
-                                5 => Err(StoreError::Corrupt("item 5 fails".to_owned())),
-                                7 | 13 => Ok(Step::Rollback(n)),
-                                _ => Ok(Step::Commit(n)),
-                            }
-                        })
-                    },
-                )
-                .await
-        }));
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    drop(blocker);
-    for (n, h) in handles.into_iter().enumerate() {
-        let out = h.await.unwrap();
-        if n == 5 {
-            assert!(matches!(out, Err(StoreError::Corrupt(_))), "{out:?}");
-        } else {
-            assert_eq!(out.unwrap(), n as u32);
-        }
-    }
-    let mut kept: Vec<u64> = {
-        use dsrflow_store::entity::audit_event;
-        use dsrflow_store::sea_orm::EntityTrait;
-        audit_event::Entity::find()
-            .all(store.db())
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| {
-                serde_json::from_str::<Value>(&e.data).unwrap()["n"]
-                    .as_u64()
-                    .unwrap()
-            })
-            .collect()
-    };
-    kept.sort_unstable();
-    let expected: Vec<u64> = (0..20).filter(|n| ![5, 7, 13].contains(n)).collect();
-    assert_eq!(kept, expected);
-    let report = audit::verify(store.db()).await.unwrap();
-    assert_eq!(report.first_break, None);
-    assert_eq!(report.events, 17);
-}
-
 on_both!(
     audited_changes_made_together_are_chained_in_order_and_a_stale_one_changes_nothing,
     "2026-02-10T09:00:00Z",
     |t| {
         use dsrflow_domain::Actor;
         use dsrflow_domain::{TaskAction, TaskStatus};
-        use dsrflow_store::StoreError;
         use dsrflow_store::audit::NewEvent;
         use dsrflow_store::entity::task;
         use dsrflow_store::tasks as tq;
@@ -407,15 +324,19 @@ on_both!(
                 }
                 next.status = TaskStatus::Succeeded;
                 next.finished_at = Some(at);
-                tq::update_audited_alone(
+                dsrflow_store::work::record(
                     &store,
-                    next,
-                    NewEvent {
-                        request_id: Some(request_id),
-                        actor: Actor::System,
-                        action: "task.finished",
-                        data: json!({ "i": i }),
-                        at,
+                    dsrflow_store::work::Outcome {
+                        task: next,
+                        event: Some(NewEvent {
+                            request_id: Some(request_id),
+                            actor: Actor::System,
+                            action: "task.finished",
+                            data: json!({ "i": i }),
+                            at,
+                        }),
+                        result: None,
+                        mail: Vec::new(),
                     },
                 )
                 .await
@@ -424,9 +345,9 @@ on_both!(
         for (i, h) in handles.into_iter().enumerate() {
             let out = h.await.unwrap();
             if i == 4 {
-                assert!(matches!(out, Err(StoreError::Concurrent)), "{out:?}");
+                assert!(matches!(out, Ok(None)), "{out:?}");
             } else {
-                assert_eq!(out.unwrap().version, 1, "task {i}");
+                assert_eq!(out.unwrap().unwrap().version, 1, "task {i}");
             }
         }
 

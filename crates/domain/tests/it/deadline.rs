@@ -914,3 +914,42 @@ proptest! {
         }
     }
 }
+
+/// The days a requester took to identify themselves: they suspend the EU clock, restart the UK
+/// one at the last answer, and do not count under the calendar-day regimes.
+#[test]
+fn identity_waits_count_by_regime() {
+    use dsrflow_domain::deadline::identity_waits;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let waits = vec![
+        PausePeriod {
+            asked: d("2026-03-02"),
+            answered: d("2026-03-05"),
+        },
+        PausePeriod {
+            asked: d("2026-03-09"),
+            answered: d("2026-03-10"),
+        },
+    ];
+    assert_eq!(
+        identity_waits(Regime::Gdpr, waits.clone()),
+        (waits.clone(), None)
+    );
+    assert_eq!(
+        identity_waits(Regime::UkGdpr, waits.clone()),
+        (Vec::new(), Some(d("2026-03-10")))
+    );
+    for regime in [
+        Regime::Ccpa,
+        Regime::Vcdpa,
+        Regime::Lgpd,
+        Regime::Nfadp,
+        Regime::Quebec,
+    ] {
+        assert_eq!(
+            identity_waits(regime, waits.clone()),
+            (Vec::new(), None),
+            "{regime}"
+        );
+    }
+}
