@@ -7,6 +7,7 @@
 //! UID, recorded in the same transaction as the requests it creates.
 
 use dsrflow_domain::Actor;
+use dsrflow_domain::AuditAction;
 use dsrflow_domain::RequestKind;
 use dsrflow_domain::channel::Channel;
 use dsrflow_mail::inbound::{self, Classification};
@@ -20,6 +21,7 @@ use uuid::Uuid;
 
 use crate::requests::{Caller, NewRequest, after_commit_group, prepare_group, store_group};
 use crate::{App, AppError, FieldError};
+use dsrflow_domain::inbox::{InboxOutcome, ReviewStatus};
 
 /// What became of a message (the JSON shape of `dsrflow ingest-mail --json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,35 +95,28 @@ pub async fn ingest(
     let msg = match parsed {
         Ok(m) => m,
         Err(e) => {
-            return review(
-                app,
+            let received = Received {
                 raw,
-                &message_id,
+                message_id: &message_id,
                 source,
-                internal_date.unwrap_or(now),
-                "***",
-                &e.to_string(),
-            )
-            .await;
+                received_at: internal_date.unwrap_or(now),
+                from_masked: "***".to_owned(),
+            };
+            return review(app, &received, &e.to_string()).await;
         }
     };
     // When the mail reached the mailbox, never later than now.
     let received_at = msg.received_at().unwrap_or(now).min(now);
+    let received = Received {
+        raw,
+        message_id: &message_id,
+        source,
+        received_at,
+        from_masked: masked_from(&msg),
+    };
     match inbound::classify(&msg) {
         Classification::AutoReply { reason } => {
-            record(
-                app,
-                raw,
-                &message_id,
-                source,
-                received_at,
-                &masked_from(&msg),
-                "ignored",
-                Some(reason),
-                &[],
-                None,
-            )
-            .await?;
+            record(app, &received, Filed::Ignored { reason }).await?;
             Ok(Ingested::Ignored {
                 reason: reason.to_owned(),
             })
@@ -153,33 +148,10 @@ pub async fn ingest(
             }
             match request_id {
                 Some(rid) => {
-                    record(
-                        app,
-                        raw,
-                        &message_id,
-                        source,
-                        received_at,
-                        &masked_from(&msg),
-                        "attached",
-                        None,
-                        &[rid],
-                        Some(rid),
-                    )
-                    .await?;
+                    record(app, &received, Filed::Attached { request: rid }).await?;
                     Ok(Ingested::Attached { request_id: rid })
                 }
-                None => {
-                    review(
-                        app,
-                        raw,
-                        &message_id,
-                        source,
-                        received_at,
-                        &masked_from(&msg),
-                        "a reply to a request dsrflow does not know",
-                    )
-                    .await
-                }
+                None => review(app, &received, "a reply to a request dsrflow does not know").await,
             }
         }
         Classification::Request {
@@ -218,11 +190,7 @@ pub async fn ingest(
                     let why = FieldError::join(&fields);
                     return review(
                         app,
-                        raw,
-                        &message_id,
-                        source,
-                        received_at,
-                        &masked_from(&msg),
+                        &received,
                         &format!("the request could not be taken in ({why})"),
                     )
                     .await;
@@ -232,20 +200,7 @@ pub async fn ingest(
             let ids = group.ids();
             let tx = app.store.write().await?;
             let mail = store_group(app, &*tx, &group).await?;
-            insert_row(
-                app,
-                &*tx,
-                raw,
-                &message_id,
-                source,
-                received_at,
-                &masked_from(&msg),
-                "created",
-                None,
-                &ids,
-                None,
-            )
-            .await?;
+            insert_row(app, &*tx, &received, Filed::Created { requests: &ids }).await?;
             tx.commit().await?;
             after_commit_group(app, &group, mail).await;
             Ok(Ingested::Created {
@@ -259,73 +214,106 @@ pub async fn ingest(
                     .collect(),
             })
         }
-        Classification::Unclassified { reason } => {
-            review(
-                app,
-                raw,
-                &message_id,
-                source,
-                received_at,
-                &masked_from(&msg),
-                &reason,
-            )
-            .await
+        Classification::Unclassified { reason } => review(app, &received, &reason).await,
+    }
+}
+
+/// A received message, as it is filed.
+struct Received<'a> {
+    raw: &'a [u8],
+    message_id: &'a str,
+    /// The mailbox copy (`imap:INBOX:<uidvalidity>:<uid>`), None for a file.
+    source: Option<String>,
+    received_at: chrono::DateTime<chrono::Utc>,
+    from_masked: String,
+}
+
+/// What became of a received message.
+#[derive(Debug, Clone, Copy)]
+enum Filed<'a> {
+    /// It became these requests.
+    Created { requests: &'a [Uuid] },
+    /// A reply, attached to its request.
+    Attached { request: Uuid },
+    /// Nothing to do, for this reason.
+    Ignored { reason: &'a str },
+    /// Waits for the officer, for this reason.
+    Review { reason: &'a str },
+}
+
+impl Filed<'_> {
+    fn outcome(self) -> InboxOutcome {
+        match self {
+            Filed::Created { .. } => InboxOutcome::Created,
+            Filed::Attached { .. } => InboxOutcome::Attached,
+            Filed::Ignored { .. } => InboxOutcome::Ignored,
+            Filed::Review { .. } => InboxOutcome::Review,
         }
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "the row's columns")]
+/// Files a received message in the caller's transaction, with its audit event; returns the
+/// row's id (a review item's id).
 async fn insert_row(
     app: &App,
     conn: &impl sea_orm::ConnectionTrait,
-    raw: &[u8],
-    message_id: &str,
-    source: Option<String>,
-    received_at: chrono::DateTime<chrono::Utc>,
-    from_masked: &str,
-    outcome: &str,
-    reason: Option<&str>,
-    request_ids: &[Uuid],
-    attached_to: Option<Uuid>,
+    msg: &Received<'_>,
+    filed: Filed<'_>,
 ) -> Result<Uuid, AppError> {
     let now = app.clock.now();
     let id = Uuid::now_v7();
+    let (reason, request_ids, attached_to, action, data) = match filed {
+        Filed::Created { requests } => (
+            None,
+            requests.to_vec(),
+            None,
+            AuditAction::InboxRequestsCreated,
+            json!({"inbound_id": id, "requests": requests}),
+        ),
+        Filed::Attached { request } => (
+            None,
+            vec![request],
+            Some(request),
+            AuditAction::InboxReplyAttached,
+            json!({"inbound_id": id}),
+        ),
+        Filed::Ignored { reason } => (
+            Some(reason),
+            Vec::new(),
+            None,
+            AuditAction::InboxMessageIgnored,
+            json!({"inbound_id": id, "reason": reason}),
+        ),
+        Filed::Review { reason } => (
+            Some(reason),
+            Vec::new(),
+            None,
+            AuditAction::InboxReviewQueued,
+            json!({"inbound_id": id, "reason": reason}),
+        ),
+    };
+    let outcome = filed.outcome();
     // The original is kept (sealed) for review and as the request's correspondence; an ignored
     // auto-reply is not kept.
-    let keep = outcome != "ignored";
+    let keep = outcome != InboxOutcome::Ignored;
     iq::insert(
         conn,
         inbound_message::Model {
             id,
-            message_id: message_id.chars().take(998).collect(),
-            source,
-            received_at,
-            from_masked: from_masked.to_owned(),
-            outcome: outcome.to_owned(),
+            message_id: msg.message_id.chars().take(998).collect(),
+            source: msg.source.clone(),
+            received_at: msg.received_at,
+            from_masked: msg.from_masked.clone(),
+            outcome,
             reason: reason.map(str::to_owned),
-            request_ids: serde_json::to_string(request_ids).unwrap_or_else(|_| "[]".to_owned()),
-            raw: keep.then(|| app.settings.data_key.seal(id.as_bytes(), raw)),
-            review_status: (outcome == "review").then(|| "open".to_owned()),
+            request_ids: serde_json::to_string(&request_ids).unwrap_or_else(|_| "[]".to_owned()),
+            raw: keep.then(|| app.settings.data_key.seal(id.as_bytes(), msg.raw)),
+            review_status: (outcome == InboxOutcome::Review).then_some(ReviewStatus::Open),
             created_at: now,
             updated_at: now,
         },
     )
     .await?;
-    let (action, data) = match outcome {
-        "created" => (
-            "inbox.requests_created",
-            json!({"inbound_id": id, "requests": request_ids}),
-        ),
-        "attached" => ("inbox.reply_attached", json!({"inbound_id": id})),
-        "review" => (
-            "inbox.review_queued",
-            json!({"inbound_id": id, "reason": reason}),
-        ),
-        _ => (
-            "inbox.message_ignored",
-            json!({"inbound_id": id, "reason": reason}),
-        ),
-    };
     audit::append(
         conn,
         NewEvent {
@@ -340,60 +328,17 @@ async fn insert_row(
     Ok(id)
 }
 
-#[expect(clippy::too_many_arguments, reason = "the row's columns")]
-async fn record(
-    app: &App,
-    raw: &[u8],
-    message_id: &str,
-    source: Option<String>,
-    received_at: chrono::DateTime<chrono::Utc>,
-    from_masked: &str,
-    outcome: &str,
-    reason: Option<&str>,
-    request_ids: &[Uuid],
-    attached_to: Option<Uuid>,
-) -> Result<Uuid, AppError> {
+/// Files a received message in a transaction of its own.
+async fn record(app: &App, msg: &Received<'_>, filed: Filed<'_>) -> Result<Uuid, AppError> {
     let tx = app.store.write().await?;
-    let id = insert_row(
-        app,
-        &*tx,
-        raw,
-        message_id,
-        source,
-        received_at,
-        from_masked,
-        outcome,
-        reason,
-        request_ids,
-        attached_to,
-    )
-    .await?;
+    let id = insert_row(app, &*tx, msg, filed).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-async fn review(
-    app: &App,
-    raw: &[u8],
-    message_id: &str,
-    source: Option<String>,
-    received_at: chrono::DateTime<chrono::Utc>,
-    from_masked: &str,
-    reason: &str,
-) -> Result<Ingested, AppError> {
-    let id = record(
-        app,
-        raw,
-        message_id,
-        source,
-        received_at,
-        from_masked,
-        "review",
-        Some(reason),
-        &[],
-        None,
-    )
-    .await?;
+/// Puts a received message in the officer's review queue.
+async fn review(app: &App, msg: &Received<'_>, reason: &str) -> Result<Ingested, AppError> {
+    let id = record(app, msg, Filed::Review { reason }).await?;
     Ok(Ingested::Review {
         review_item_id: id,
         reason: reason.to_owned(),
@@ -441,7 +386,7 @@ async fn open_item(
 ) -> Result<(inbound_message::Model, Option<inbound::Inbound>), AppError> {
     let m = iq::find(app.store.db(), id)
         .await?
-        .filter(|m| m.review_status.as_deref() == Some("open"))
+        .filter(|m| m.review_status == Some(ReviewStatus::Open))
         .ok_or(AppError::NotFound("review item"))?;
     let parsed = m
         .raw
@@ -521,7 +466,7 @@ pub async fn resolve_as_requests(
         NewEvent {
             request_id: None,
             actor: caller.actor.clone(),
-            action: "inbox.review_resolved",
+            action: AuditAction::InboxReviewResolved,
             data: json!({"inbound_id": id, "requests": ids}),
             at: app.clock.now(),
         },
@@ -550,7 +495,7 @@ pub async fn dismiss(app: &App, caller: &Caller, id: Uuid) -> Result<(), AppErro
         NewEvent {
             request_id: None,
             actor: caller.actor.clone(),
-            action: "inbox.review_dismissed",
+            action: AuditAction::InboxReviewDismissed,
             data: json!({"inbound_id": id}),
             at: app.clock.now(),
         },

@@ -5,7 +5,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use dsrflow_connectors::{Effect, Item, MailKind, MailOut, Report};
 use dsrflow_domain::Actor;
-use dsrflow_domain::{TaskAction, TaskStatus};
+use dsrflow_domain::AuditAction;
+use dsrflow_domain::{RequestKind, TaskAction, TaskStatus};
 use dsrflow_mail::messages::{self as m, Identifier, IdentifierKind};
 use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::task;
@@ -62,7 +63,7 @@ pub fn send(
     rec: &RequestRecord,
     out: &MailOut,
     now: DateTime<Utc>,
-) -> Result<(&'static str, serde_json::Value), AppError> {
+) -> Result<(AuditAction, serde_json::Value), AppError> {
     let req = &rec.request;
     let confirm_url = notify::link(app, &format!("/confirm/{}", confirm_token(app, t.id)));
     let first_sent = t.started_at.unwrap_or(now).date_naive();
@@ -93,7 +94,7 @@ pub fn send(
             t.status = TaskStatus::Running;
             t.external_ref = Some("mail:0".to_owned());
             t.lease_until = Some(lease);
-            Ok(("task.mail_sent", json!({"mail": "request"})))
+            Ok((AuditAction::TaskMailSent, json!({"mail": "request"})))
         }
         MailKind::Reminder(n) => {
             mail.push(notify::row(
@@ -118,7 +119,10 @@ pub fn send(
             t.status = TaskStatus::Running;
             t.external_ref = Some(format!("mail:{n}"));
             t.lease_until = Some(lease);
-            Ok(("task.mail_sent", json!({"mail": "reminder", "number": n})))
+            Ok((
+                AuditAction::TaskMailSent,
+                json!({"mail": "reminder", "number": n}),
+            ))
         }
         MailKind::Escalate => {
             let reminders =
@@ -151,13 +155,19 @@ pub fn send(
                     Some(queue("escalation:processor")),
                 )?);
             }
-            Ok(("task.escalated", json!({"reminders": reminders})))
+            Ok((AuditAction::TaskEscalated, json!({"reminders": reminders})))
         }
         MailKind::Notice => {
+            // Art. 19 covers rectification, erasure and restriction; the data map plans
+            // recipient notices for those kinds only, and any other is told as an erasure.
             let action = match req.kind {
-                dsrflow_domain::RequestKind::Rectification => m::NoticeAction::Rectification,
-                dsrflow_domain::RequestKind::Restriction => m::NoticeAction::Restriction,
-                _ => m::NoticeAction::Erasure,
+                RequestKind::Rectification => m::NoticeAction::Rectification,
+                RequestKind::Restriction => m::NoticeAction::Restriction,
+                RequestKind::Erasure
+                | RequestKind::Access
+                | RequestKind::Objection
+                | RequestKind::Portability
+                | RequestKind::ConsentWithdrawal => m::NoticeAction::Erasure,
             };
             mail.push(notify::row(
                 app,
@@ -193,7 +203,7 @@ pub fn send(
             t.finished_at = Some(now);
             t.lease_until = None;
             Ok((
-                "task.finished",
+                AuditAction::TaskFinished,
                 json!({"status": "succeeded", "effects": [{"target": out.name, "effect": "notified", "count": 1}]}),
             ))
         }
@@ -287,7 +297,7 @@ pub async fn confirm(app: &App, token: &str) -> Result<Pending, AppError> {
         NewEvent {
             request_id: Some(t.request_id),
             actor: Actor::System,
-            action: "task.confirmed_by_processor",
+            action: AuditAction::TaskConfirmedByProcessor,
             data: json!({"task_id": t.id, "system": t.system, "action": t.action}),
             at: now,
         },

@@ -2,6 +2,7 @@
 //! transaction (so a committed change always has its message, and a rolled-back one never).
 
 use dsrflow_domain::channel::Language;
+use dsrflow_domain::kind::Answer;
 use dsrflow_mail::Email;
 use dsrflow_mail::messages::{Controller, SupervisoryAuthority};
 use dsrflow_store::entity::{request, request_subject};
@@ -264,8 +265,8 @@ pub async fn on_transition(
                 .filter(|t| t.action == dsrflow_domain::TaskAction::Notify && t.status.is_success())
                 .map(|t| t.system.clone())
                 .collect();
-            match (after.kind, download) {
-                (dsrflow_domain::RequestKind::Access | dsrflow_domain::RequestKind::Portability, Some((url, expires_at, sha))) => {
+            match (after.kind.answer(), download) {
+                (Answer::Package, Some((url, expires_at, sha))) => {
                     to_subject(
                         app,
                         conn,
@@ -285,7 +286,7 @@ pub async fn on_transition(
                     )
                     .await
                 }
-                (dsrflow_domain::RequestKind::Erasure, _) => {
+                (Answer::Erasure, _) => {
                     let systems = tasks
                         .iter()
                         .filter(|t| t.action == dsrflow_domain::TaskAction::Erase)
@@ -309,7 +310,7 @@ pub async fn on_transition(
                     )
                     .await
                 }
-                _ => {
+                (Answer::Package, None) | (Answer::Confirmation, _) => {
                     let systems: Vec<String> = tasks
                         .iter()
                         .filter(|t| t.status.is_success() && t.action != dsrflow_domain::TaskAction::Notify)

@@ -5,6 +5,7 @@
 //! worker that dies after the server accepted a message but before recording it may send it
 //! once more after its lease expires; the window is one SMTP transaction.
 
+use dsrflow_domain::AuditAction;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -22,29 +23,7 @@ use uuid::Uuid;
 use crate::jobs::Job;
 use crate::{App, AppError};
 
-/// Who a message is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    /// The data subject.
-    Subject,
-    /// A processor asked to act (`email` connector).
-    Processor,
-    /// A recipient told under Art. 19.
-    Recipient,
-    /// The compliance officer.
-    Officer,
-}
-
-impl Audience {
-    fn as_str(self) -> &'static str {
-        match self {
-            Audience::Subject => "subject",
-            Audience::Processor => "processor",
-            Audience::Recipient => "recipient",
-            Audience::Officer => "officer",
-        }
-    }
-}
+pub use dsrflow_domain::message::{Audience, MailStatus};
 
 /// A rendered message to queue.
 #[derive(Debug, Clone)]
@@ -175,14 +154,14 @@ pub(crate) fn row(
         task_id: msg.task_id,
         template: msg.template.to_owned(),
         language: msg.language.as_str().to_owned(),
-        audience: msg.audience.as_str().to_owned(),
+        audience: msg.audience,
         to_masked: mask(&msg.to),
         to_address: Some(msg.to),
         subject: msg.subject,
         body: Some(app.settings.data_key.seal(id.as_bytes(), &body)),
         message_id: message_id(app, id),
         in_reply_to: msg.in_reply_to,
-        status: "pending".to_owned(),
+        status: MailStatus::Pending,
         attempts: 0,
         last_error: None,
         next_attempt_at: None,
@@ -222,15 +201,15 @@ pub async fn deliver(app: &App, id: Uuid) -> Result<(), AppError> {
     let Some(mut m) = oq::find(db, id).await? else {
         return Ok(());
     };
-    let due = match m.status.as_str() {
-        "pending" => m.next_attempt_at.is_none_or(|t| t <= now),
-        "sending" => m.lease_until.is_none_or(|t| t <= now),
-        _ => false,
+    let due = match m.status {
+        MailStatus::Pending => m.next_attempt_at.is_none_or(|t| t <= now),
+        MailStatus::Sending => m.lease_until.is_none_or(|t| t <= now),
+        MailStatus::Sent | MailStatus::Failed => false,
     };
     if !due {
         return Ok(());
     }
-    m.status = "sending".to_owned();
+    m.status = MailStatus::Sending;
     m.attempts += 1;
     m.lease_until = Some(now + TimeDelta::from_std(LEASE).unwrap_or(TimeDelta::minutes(2)));
     m.updated_at = now;
@@ -294,7 +273,7 @@ async fn finish(
     let mut wake_at = None;
     let (action, data) = match result {
         Ok(()) => {
-            m.status = "sent".to_owned();
+            m.status = MailStatus::Sent;
             m.sent_at = Some(now);
             // Data minimisation: the proof is the row, not the content.
             m.to_address = None;
@@ -302,29 +281,29 @@ async fn finish(
             m.last_error = None;
             m.lease_until = None;
             (
-                "mail.sent",
+                AuditAction::MailSent,
                 json!({"outbox_id": m.id, "template": m.template, "audience": m.audience, "to": m.to_masked}),
             )
         }
         Err(SendError::Transient(e)) if m.attempts < MAX_ATTEMPTS => {
             let delay = retry_delay_secs(u32::try_from(m.attempts).unwrap_or(1), None);
-            m.status = "pending".to_owned();
+            m.status = MailStatus::Pending;
             m.last_error = Some(e);
             m.lease_until = None;
             m.next_attempt_at =
                 Some(now + TimeDelta::seconds(i64::try_from(delay).unwrap_or(3600)));
             wake_at = m.next_attempt_at;
             (
-                "mail.retry_scheduled",
+                AuditAction::MailRetryScheduled,
                 json!({"outbox_id": m.id, "attempts": m.attempts}),
             )
         }
         Err(SendError::Transient(e) | SendError::Permanent(e)) => {
-            m.status = "failed".to_owned();
+            m.status = MailStatus::Failed;
             m.last_error = Some(e);
             m.lease_until = None;
             (
-                "mail.failed",
+                AuditAction::MailFailed,
                 json!({"outbox_id": m.id, "template": m.template, "audience": m.audience, "attempts": m.attempts}),
             )
         }
@@ -396,13 +375,13 @@ pub struct MailView {
     /// The template's name (what kind of message).
     pub template: String,
     /// Who it is for: subject, processor, recipient or officer.
-    pub audience: String,
+    pub audience: Audience,
     /// The address, masked.
     pub to: String,
     /// The subject line.
     pub subject: String,
     /// `pending`, `sending`, `sent` or `failed`.
-    pub status: String,
+    pub status: MailStatus,
     /// Delivery attempts so far.
     pub attempts: i32,
     /// Why the last attempt failed (addresses masked).
@@ -453,24 +432,31 @@ pub fn mask_addresses(text: &str) -> String {
         .collect()
 }
 
-/// The statuses a message can have, for filters.
-pub const MAIL_STATUSES: [&str; 4] = ["pending", "sending", "sent", "failed"];
-
-/// One page of the outbox, newest first, optionally only one status (see [`MAIL_STATUSES`]).
+/// One page of the outbox, newest first, optionally only one status (its name, as a filter
+/// given by a person: an unknown one is refused with the list of names).
 pub async fn list(
     app: &App,
     status: Option<&str>,
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<MailView>, u64), AppError> {
-    if let Some(s) = status
-        && !MAIL_STATUSES.contains(&s)
-    {
-        return Err(AppError::Validation(vec![crate::FieldError::new(
-            "status",
-            format!("must be one of {}", MAIL_STATUSES.join(", ")),
-        )]));
-    }
+    let status = status
+        .map(|s| {
+            s.parse::<MailStatus>().map_err(|_| {
+                AppError::Validation(vec![crate::FieldError::new(
+                    "status",
+                    format!(
+                        "must be one of {}",
+                        MailStatus::ALL
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )])
+            })
+        })
+        .transpose()?;
     let (rows, total) = oq::list(app.store.db(), status, page, per_page).await?;
     Ok((rows.into_iter().map(MailView::from).collect(), total))
 }
@@ -483,7 +469,7 @@ pub async fn resend(app: &App, actor: Actor, id: Uuid) -> Result<MailView, AppEr
     let mut m = oq::find(app.store.db(), id)
         .await?
         .ok_or(AppError::NotFound("message"))?;
-    if m.status != "failed" {
+    if m.status != MailStatus::Failed {
         return Err(AppError::Conflict(format!(
             "only a failed message can be resent; this one is {}",
             m.status
@@ -494,7 +480,7 @@ pub async fn resend(app: &App, actor: Actor, id: Uuid) -> Result<MailView, AppEr
             "this message's address or body is no longer kept; it cannot be resent".to_owned(),
         ));
     }
-    m.status = "pending".to_owned();
+    m.status = MailStatus::Pending;
     m.attempts = 0;
     m.next_attempt_at = None;
     m.lease_until = None;
@@ -502,7 +488,7 @@ pub async fn resend(app: &App, actor: Actor, id: Uuid) -> Result<MailView, AppEr
     let event = NewEvent {
         request_id: m.request_id,
         actor,
-        action: "mail.resend",
+        action: AuditAction::MailResend,
         data: json!({"outbox_id": m.id, "template": m.template, "audience": m.audience, "to": m.to_masked}),
         at: now,
     };

@@ -8,12 +8,13 @@
 //! packaged. Chunks are bound to their package, position and "last" flag, so they cannot be
 //! reordered, swapped or truncated unnoticed.
 
+use dsrflow_domain::AuditAction;
 use std::io::{Read, Seek, SeekFrom, Write};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dsrflow_connectors::Dataset;
 use dsrflow_domain::Actor;
-use dsrflow_domain::{RequestKind, TaskStatus};
+use dsrflow_domain::TaskStatus;
 use dsrflow_store::audit::{self, NewEvent};
 use dsrflow_store::entity::{access_package, download_token, task};
 use dsrflow_store::packages as pq;
@@ -48,11 +49,6 @@ fn chunk_context(package_id: Uuid, idx: i32, last: bool) -> Vec<u8> {
     c
 }
 
-/// Whether a request kind produces a package.
-pub fn produces_package(kind: RequestKind) -> bool {
-    matches!(kind, RequestKind::Access | RequestKind::Portability)
-}
-
 #[derive(Serialize)]
 struct Found {
     name: String,
@@ -84,7 +80,7 @@ pub async fn build(
     tasks: &[task::Model],
 ) -> Result<Option<access_package::Model>, AppError> {
     let req = &rec.request;
-    if !produces_package(req.kind) {
+    if !req.kind.produces_package() {
         return Ok(None);
     }
     if let Some(existing) = pq::for_request(app.store.db(), req.id).await? {
@@ -290,7 +286,7 @@ pub async fn build(
         NewEvent {
             request_id: Some(req.id),
             actor: Actor::System,
-            action: "package.built",
+            action: AuditAction::PackageBuilt,
             data: json!({"package_id": package_id, "files": files, "size_bytes": size, "sha256": sha}),
             at: now,
         },
@@ -398,7 +394,7 @@ pub async fn audit_download(
         NewEvent {
             request_id: Some(package.request_id),
             actor,
-            action: "package.downloaded",
+            action: AuditAction::PackageDownloaded,
             data: json!({"package_id": package.id, "via": via}),
             at: now,
         },
@@ -495,7 +491,7 @@ pub async fn purge_expired(app: &App) -> Result<usize, AppError> {
             NewEvent {
                 request_id: Some(p.request_id),
                 actor: Actor::System,
-                action: "package.deleted",
+                action: AuditAction::PackageDeleted,
                 data: json!({"package_id": p.id, "reason": "expired"}),
                 at: now,
             },

@@ -4,21 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use dsrflow_domain::{RequestKind, SubjectEmail};
+use dsrflow_domain::SubjectEmail;
+use dsrflow_domain::kind::SuppressionScope;
 use dsrflow_store::suppressions as sq;
 use uuid::Uuid;
 
 use crate::{App, AppError};
-
-/// What a request kind puts on the list: erasure keeps the subject out of everything,
-/// objection and consent withdrawal out of marketing.
-pub fn scope_for(kind: RequestKind) -> Option<&'static str> {
-    match kind {
-        RequestKind::Erasure => Some("all"),
-        RequestKind::Objection | RequestKind::ConsentWithdrawal => Some("marketing"),
-        _ => None,
-    }
-}
 
 /// The keyed hash an address is listed under.
 pub fn hash(app: &App, email: &SubjectEmail) -> String {
@@ -32,7 +23,7 @@ pub async fn add(
     app: &App,
     conn: &impl sea_orm::ConnectionTrait,
     email: &SubjectEmail,
-    scope: &str,
+    scope: SuppressionScope,
     request_id: Uuid,
 ) -> Result<(), AppError> {
     sq::add(
@@ -52,7 +43,7 @@ pub struct Check {
     /// Whether the address is on the list.
     pub suppressed: bool,
     /// `all` or `marketing`.
-    pub scope: Option<String>,
+    pub scope: Option<SuppressionScope>,
     /// Since when.
     pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -70,7 +61,7 @@ pub async fn check(app: &App, emails: &[SubjectEmail]) -> Result<Vec<Check>, App
         .map(|h| match found.get(h) {
             Some(s) => Check {
                 suppressed: true,
-                scope: Some(s.scope.clone()),
+                scope: Some(s.scope),
                 since: Some(s.created_at),
             },
             None => Check {

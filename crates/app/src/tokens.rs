@@ -1,6 +1,7 @@
 //! API tokens: created once (the plain value is shown once), stored as SHA-256, checked on every
 //! API call. Tokens are 256 random bits, so a fast hash is enough (no password stretching).
 
+use dsrflow_domain::AuditAction;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -92,11 +93,11 @@ async fn issue(
     let (action, id) = match (replace, q::find_by_name(&*tx, name).await?) {
         (true, Some(old)) => {
             q::replace_value(&*tx, old.id, row).await?;
-            ("token.reissued", old.id)
+            (AuditAction::TokenReissued, old.id)
         }
         _ => {
             q::insert(&*tx, row).await?;
-            ("token.created", id)
+            (AuditAction::TokenCreated, id)
         }
     };
     audit::append(
@@ -133,7 +134,7 @@ pub async fn revoke(app: &App, actor: Actor, name: &str) -> Result<(), AppError>
         NewEvent {
             request_id: None,
             actor,
-            action: "token.revoked",
+            action: AuditAction::TokenRevoked,
             data: json!({ "token_id": id, "name": name }),
             at: now,
         },

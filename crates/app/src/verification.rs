@@ -28,7 +28,9 @@ use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use dsrflow_connectors::{Subject, TaskRequest};
 use dsrflow_domain::Actor;
+use dsrflow_domain::AuditAction;
 use dsrflow_domain::channel::Language;
+use dsrflow_domain::identity::SecretPurpose;
 use dsrflow_domain::lifecycle::{Event, Reason};
 use dsrflow_domain::{RequestKind, RequestStatus, TaskAction};
 use dsrflow_store::audit::{self, NewEvent};
@@ -46,9 +48,9 @@ use crate::requests::{Caller, transition};
 use crate::{App, AppError};
 
 /// Purpose of an identity link.
-pub const IDENTITY: &str = "identity";
+pub const IDENTITY: SecretPurpose = SecretPurpose::Identity;
 /// Purpose of a download code.
-pub const DOWNLOAD_CODE: &str = "download_code";
+pub const DOWNLOAD_CODE: SecretPurpose = SecretPurpose::DownloadCode;
 /// Wrong answers (detail or code) before a secret stops working.
 pub const MAX_ATTEMPTS: i32 = 5;
 /// New identity links a subject can ask for per request group and day.
@@ -143,7 +145,7 @@ pub fn prepare_link(
             id: Uuid::now_v7(),
             selector,
             verifier_hash: sha256_hex(&verifier),
-            purpose: IDENTITY.to_owned(),
+            purpose: IDENTITY,
             request_ids: vq::request_ids_text(&ids),
             expires_at,
             used_at: None,
@@ -327,7 +329,7 @@ pub async fn confirm_link(
                     NewEvent {
                         request_id: Some(l.requests[0].id),
                         actor: Actor::Subject,
-                        action: "verification.detail_mismatch",
+                        action: AuditAction::VerificationDetailMismatch,
                         data: json!({"attempt": attempts, "system": check.system}),
                         at: now,
                     },
@@ -493,7 +495,7 @@ pub async fn renew_link(app: &App, token: &str) -> Result<Renewed, AppError> {
         NewEvent {
             request_id: Some(waiting[0].id),
             actor: Actor::Subject,
-            action: "verification.link_renewed",
+            action: AuditAction::VerificationLinkRenewed,
             data: json!({"requests": vq::request_ids(&l.row)}),
             at: now,
         },
@@ -528,7 +530,7 @@ pub async fn close_lapsed(app: &App) -> Result<usize, AppError> {
             app,
             &caller,
             r.id,
-            "request.closed_unidentified",
+            AuditAction::RequestClosedUnidentified,
             Some(note.clone()),
             |_, _, _| Ok(Event::VerificationLapsed),
         )
@@ -612,7 +614,7 @@ pub async fn send_download_code(app: &App, download_token: &str) -> Result<CodeS
             id: Uuid::now_v7(),
             selector: random_b64(12),
             verifier_hash: code_hash(app, rec.request.id, &code),
-            purpose: DOWNLOAD_CODE.to_owned(),
+            purpose: DOWNLOAD_CODE,
             request_ids: ids,
             expires_at,
             used_at: None,

@@ -299,6 +299,16 @@ impl PhoneNumber {
 }
 newtype_common!(PhoneNumber);
 
+crate::strings::string_enum! {
+    /// What a one-time secret sent to the requester proves.
+    pub enum SecretPurpose("secret purpose") {
+        /// The link that confirms the requester's address (and identity) for their requests.
+        Identity = "identity",
+        /// The code, sent apart from the download link, that opens an access package.
+        DownloadCode = "download_code",
+    }
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {

@@ -82,6 +82,64 @@ impl RequestKind {
     }
 }
 
+crate::strings::string_enum! {
+    /// How far the suppression list stops mail to a subject.
+    pub enum SuppressionScope("suppression scope") {
+        /// Direct marketing only (an objection to it is absolute, Art. 21(3); consent
+        /// withdrawn, Art. 7(3)).
+        Marketing = "marketing",
+        /// Everything but the answers the law requires (an erased subject must not be
+        /// re-imported from a list or a backup, Art. 17).
+        All = "all",
+    }
+}
+
+/// What the subject receives when a request of a kind is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// A package of their data to download (Art. 15, Art. 20).
+    Package,
+    /// An account of what was erased and what was kept under which rule (Art. 17).
+    Erasure,
+    /// A confirmation of what was done, system by system.
+    Confirmation,
+}
+
+impl RequestKind {
+    /// What answering a request of this kind gives the subject.
+    pub fn answer(self) -> Answer {
+        match self {
+            RequestKind::Access | RequestKind::Portability => Answer::Package,
+            RequestKind::Erasure => Answer::Erasure,
+            RequestKind::Objection
+            | RequestKind::Rectification
+            | RequestKind::Restriction
+            | RequestKind::ConsentWithdrawal => Answer::Confirmation,
+        }
+    }
+
+    /// Whether answering it produces a package to download.
+    pub fn produces_package(self) -> bool {
+        self.answer() == Answer::Package
+    }
+
+    /// The suppression entry the request puts the subject on as soon as it is worked on (not
+    /// when every system has answered): erasure stops everything but the required answers,
+    /// objection and consent withdrawal stop marketing.
+    pub fn suppression(self) -> Option<SuppressionScope> {
+        match self {
+            RequestKind::Erasure => Some(SuppressionScope::All),
+            RequestKind::Objection | RequestKind::ConsentWithdrawal => {
+                Some(SuppressionScope::Marketing)
+            }
+            RequestKind::Access
+            | RequestKind::Rectification
+            | RequestKind::Restriction
+            | RequestKind::Portability => None,
+        }
+    }
+}
+
 impl fmt::Display for RequestKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -6,22 +6,28 @@
 //! address or regime cannot exist past the edge.
 
 pub mod actor;
+pub mod audit;
 pub mod calendar;
 pub mod channel;
 pub mod datamap;
 pub mod deadline;
 pub mod identity;
+pub mod inbox;
 pub mod kind;
 pub mod lifecycle;
+pub mod message;
 pub mod regime;
 pub mod reminder;
+mod strings;
 pub mod task;
 
 pub use actor::Actor;
+pub use audit::AuditAction;
 pub use calendar::{Calendar, CalendarCode};
 pub use deadline::{Deadline, DeadlineError, DeadlineInput, PausePeriod};
 pub use identity::{AccountId, IdentityError, PhoneNumber, SubjectEmail, SubjectName};
 pub use kind::RequestKind;
 pub use lifecycle::{Event, InvalidTransition, RequestStatus};
 pub use regime::Regime;
+pub use strings::Unknown;
 pub use task::{TaskAction, TaskStatus};

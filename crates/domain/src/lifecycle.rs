@@ -336,12 +336,12 @@ pub enum LifecycleError {
     AlreadyForwarded,
 }
 
-/// Why the clock was paused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PauseReason {
-    /// Information needed to identify the requester was asked for (Art. 12(6)).
-    Identity,
+crate::strings::string_enum! {
+    /// Why the clock was paused.
+    pub enum PauseReason("pause reason") {
+        /// Information needed to identify the requester was asked for (Art. 12(6)).
+        Identity = "identity",
+    }
 }
 
 /// A period during which the legal clock stood still.

@@ -33,7 +33,7 @@ pub struct NewEvent {
     /// Who acted.
     pub actor: Actor,
     /// A stable action name, e.g. `request.created`.
-    pub action: &'static str,
+    pub action: dsrflow_domain::AuditAction,
     /// Details (ids, statuses, dates, counts).
     pub data: Value,
     /// When it happened.
@@ -347,7 +347,7 @@ impl Prepared {
             occurred_at,
             event.request_id,
             &actor,
-            event.action,
+            event.action.as_str(),
             &data,
             head_hash,
         );
@@ -356,7 +356,7 @@ impl Prepared {
             occurred_at,
             request_id: event.request_id,
             actor,
-            action: event.action,
+            action: event.action.as_str(),
             data,
             prev_hash: head_hash.to_owned(),
             hash,

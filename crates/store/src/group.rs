@@ -226,7 +226,7 @@ mod tests {
                                     NewEvent {
                                         request_id: None,
                                         actor: Actor::Cli,
-                                        action: "test.grouped",
+                                        action: dsrflow_domain::AuditAction::RequestCreated,
                                         data: json!({ "n": n }),
                                         at,
                                     },

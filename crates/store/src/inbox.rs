@@ -8,6 +8,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::entity::inbound_message;
+use dsrflow_domain::inbox::ReviewStatus;
 
 /// A message already processed, by Message-ID or source.
 pub async fn find_processed(
@@ -63,7 +64,7 @@ pub async fn review_queue(
     limit: u64,
 ) -> Result<Vec<inbound_message::Model>, StoreError> {
     Ok(inbound_message::Entity::find()
-        .filter(inbound_message::Column::ReviewStatus.eq("open"))
+        .filter(inbound_message::Column::ReviewStatus.eq(ReviewStatus::Open))
         .order_by_asc(inbound_message::Column::ReceivedAt)
         .limit(limit)
         .all(conn)
@@ -74,7 +75,7 @@ pub async fn review_queue(
 pub async fn review_count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
     use sea_orm::PaginatorTrait;
     Ok(inbound_message::Entity::find()
-        .filter(inbound_message::Column::ReviewStatus.eq("open"))
+        .filter(inbound_message::Column::ReviewStatus.eq(ReviewStatus::Open))
         .count(conn)
         .await?)
 }
@@ -90,7 +91,7 @@ pub async fn resolve(
     let res = inbound_message::Entity::update_many()
         .col_expr(
             inbound_message::Column::ReviewStatus,
-            sea_orm::sea_query::Expr::value("resolved"),
+            sea_orm::sea_query::Expr::value(ReviewStatus::Resolved.as_str()),
         )
         .col_expr(
             inbound_message::Column::RequestIds,
@@ -105,7 +106,7 @@ pub async fn resolve(
             sea_orm::sea_query::Expr::value(Option::<Vec<u8>>::None),
         )
         .filter(inbound_message::Column::Id.eq(id))
-        .filter(inbound_message::Column::ReviewStatus.eq("open"))
+        .filter(inbound_message::Column::ReviewStatus.eq(ReviewStatus::Open))
         .exec(conn)
         .await?;
     Ok(res.rows_affected == 1)

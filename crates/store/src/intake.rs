@@ -31,7 +31,7 @@ pub struct NewIntake {
     /// Who it is about.
     pub subject: request_subject::Model,
     /// A clock pause to open at once (the reason), while the requester confirms.
-    pub pause: Option<&'static str>,
+    pub pause: Option<dsrflow_domain::lifecycle::PauseReason>,
     /// The acknowledgement, queued.
     pub ack: outbox::Model,
     /// Its `request.created` event.

@@ -9,6 +9,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::entity::outbox;
+use dsrflow_domain::message::MailStatus;
 
 /// Inserts a message; false when a message with the same dedupe key already exists (one
 /// statement, `ON CONFLICT DO NOTHING`, so a duplicate never aborts the caller's transaction).
@@ -109,7 +110,7 @@ pub async fn due(
             Condition::any()
                 .add(
                     Condition::all()
-                        .add(outbox::Column::Status.eq("pending"))
+                        .add(outbox::Column::Status.eq(MailStatus::Pending))
                         .add(
                             Condition::any()
                                 .add(outbox::Column::NextAttemptAt.is_null())
@@ -118,7 +119,7 @@ pub async fn due(
                 )
                 .add(
                     Condition::all()
-                        .add(outbox::Column::Status.eq("sending"))
+                        .add(outbox::Column::Status.eq(MailStatus::Sending))
                         .add(outbox::Column::LeaseUntil.lt(now)),
                 ),
         )
@@ -158,7 +159,7 @@ pub async fn for_task_pending(
 ) -> Result<Vec<Uuid>, StoreError> {
     Ok(outbox::Entity::find()
         .filter(outbox::Column::TaskId.eq(task_id))
-        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::Status.eq(MailStatus::Pending))
         .all(conn)
         .await?
         .into_iter()
@@ -169,7 +170,7 @@ pub async fn for_task_pending(
 /// One page of messages, newest first, optionally of one status, with the total count.
 pub async fn list(
     conn: &impl ConnectionTrait,
-    status: Option<&str>,
+    status: Option<MailStatus>,
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<outbox::Model>, u64), StoreError> {

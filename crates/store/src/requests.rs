@@ -61,13 +61,13 @@ pub(crate) fn insert_statements(
 pub(crate) fn open_pause_statement(
     backend: sea_orm::DbBackend,
     request_id: Uuid,
-    reason: &str,
+    reason: dsrflow_domain::lifecycle::PauseReason,
     at: DateTime<Utc>,
 ) -> sea_orm::Statement {
     use sea_orm::QueryTrait;
     request_pause::Entity::insert(request_pause::ActiveModel {
         request_id: Set(request_id),
-        reason: Set(reason.to_owned()),
+        reason: Set(reason),
         started_at: Set(at),
         ended_at: Set(None),
         ..Default::default()
@@ -167,12 +167,12 @@ pub async fn find_by_status_token(
 pub async fn open_pause(
     conn: &impl ConnectionTrait,
     request_id: Uuid,
-    reason: &str,
+    reason: dsrflow_domain::lifecycle::PauseReason,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     request_pause::ActiveModel {
         request_id: Set(request_id),
-        reason: Set(reason.to_owned()),
+        reason: Set(reason),
         started_at: Set(at),
         ended_at: Set(None),
         ..Default::default()

@@ -11,7 +11,7 @@ use crate::entity::suppression;
 pub async fn add(
     conn: &impl ConnectionTrait,
     hash: &str,
-    scope: &str,
+    scope: dsrflow_domain::kind::SuppressionScope,
     request_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -31,7 +31,7 @@ pub async fn add(
 pub(crate) fn add_statement(
     backend: sea_orm::DbBackend,
     hash: &str,
-    scope: &str,
+    scope: dsrflow_domain::kind::SuppressionScope,
     request_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> sea_orm::Statement {
@@ -40,7 +40,7 @@ pub(crate) fn add_statement(
     suppression::Entity::insert(
         suppression::Model {
             hash: hash.to_owned(),
-            scope: scope.to_owned(),
+            scope,
             request_id,
             created_at: now,
         }
@@ -49,9 +49,10 @@ pub(crate) fn add_statement(
     .on_conflict(
         OnConflict::column(suppression::Column::Hash)
             .update_column(suppression::Column::Scope)
-            .action_and_where(Expr::cust(
-                "\"suppression\".\"scope\" <> 'all' AND excluded.scope = 'all'",
-            ))
+            .action_and_where(Expr::cust(format!(
+                "\"suppression\".\"scope\" <> '{all}' AND excluded.scope = '{all}'",
+                all = dsrflow_domain::kind::SuppressionScope::All.as_str()
+            )))
             .to_owned(),
     )
     .build(backend)

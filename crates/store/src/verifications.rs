@@ -41,7 +41,7 @@ pub(crate) fn insert_statement(
 /// The secret with this selector and purpose.
 pub async fn by_selector(
     conn: &impl ConnectionTrait,
-    purpose: &str,
+    purpose: dsrflow_domain::identity::SecretPurpose,
     selector: &str,
 ) -> Result<Option<verification::Model>, StoreError> {
     Ok(verification::Entity::find()
@@ -86,7 +86,7 @@ pub async fn add_attempt(conn: &impl ConnectionTrait, id: Uuid) -> Result<i32, S
 /// The newest unused, unexpired secret of a purpose for exactly these requests.
 pub async fn latest_open(
     conn: &impl ConnectionTrait,
-    purpose: &str,
+    purpose: dsrflow_domain::identity::SecretPurpose,
     request_ids: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<verification::Model>, StoreError> {
@@ -103,7 +103,7 @@ pub async fn latest_open(
 /// How many secrets of a purpose were issued for these requests since `since` (rate limits).
 pub async fn issued_since(
     conn: &impl ConnectionTrait,
-    purpose: &str,
+    purpose: dsrflow_domain::identity::SecretPurpose,
     request_ids: &str,
     since: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
@@ -118,7 +118,7 @@ pub async fn issued_since(
 /// Retires every unused secret of a purpose for these requests (a new one replaces them).
 pub async fn retire_open(
     conn: &impl ConnectionTrait,
-    purpose: &str,
+    purpose: dsrflow_domain::identity::SecretPurpose,
     request_ids: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {

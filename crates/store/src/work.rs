@@ -39,8 +39,8 @@ pub(crate) struct Reads {
 pub struct Suppress {
     /// The keyed hash of the address.
     pub hash: String,
-    /// `marketing` or `all`.
-    pub scope: &'static str,
+    /// How far it stops mail.
+    pub scope: dsrflow_domain::kind::SuppressionScope,
 }
 
 /// A request's fan-out: its tasks, its suppression entry, and the `request.fanned_out` event.

@@ -2,6 +2,7 @@
 //! transition every action goes through (status, flags, audit event and mail in one write).
 
 use super::*;
+use dsrflow_domain::AuditAction;
 
 /// The officer extends the deadline by two months (GDPR Art. 12(3)), with reasons.
 pub async fn extend(
@@ -10,28 +11,36 @@ pub async fn extend(
     id: Uuid,
     reason: Reason,
 ) -> Result<RequestDetails, AppError> {
-    transition(app, caller, id, "request.extended", None, |rec, dl, _| {
-        if !rec.request.regime.allows_extension() {
-            return Err(AppError::Conflict(format!(
-                "the {} regime does not allow an extension",
-                rec.request.regime
-            )));
-        }
-        let notice_by = dl.extension_notice_by.ok_or_else(|| {
-            AppError::Conflict(format!(
-                "the {} regime does not allow an extension",
-                rec.request.regime
-            ))
-        })?;
-        let tz = time_zone_of(&rec.request)?;
-        let notice_by_end = deadline::local_day_end(notice_by, tz)
-            .ok_or_else(|| AppError::Internal("extension notice day out of range".to_owned()))?;
-        Ok(Event::Extend {
-            reason: reason.clone(),
-            notice_by,
-            notice_by_end,
-        })
-    })
+    transition(
+        app,
+        caller,
+        id,
+        AuditAction::RequestExtended,
+        None,
+        |rec, dl, _| {
+            if !rec.request.regime.allows_extension() {
+                return Err(AppError::Conflict(format!(
+                    "the {} regime does not allow an extension",
+                    rec.request.regime
+                )));
+            }
+            let notice_by = dl.extension_notice_by.ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "the {} regime does not allow an extension",
+                    rec.request.regime
+                ))
+            })?;
+            let tz = time_zone_of(&rec.request)?;
+            let notice_by_end = deadline::local_day_end(notice_by, tz).ok_or_else(|| {
+                AppError::Internal("extension notice day out of range".to_owned())
+            })?;
+            Ok(Event::Extend {
+                reason: reason.clone(),
+                notice_by,
+                notice_by_end,
+            })
+        },
+    )
     .await
 }
 
@@ -42,11 +51,18 @@ pub async fn deny(
     id: Uuid,
     reason: Reason,
 ) -> Result<RequestDetails, AppError> {
-    transition(app, caller, id, "request.denied", None, |_, _, _| {
-        Ok(Event::Deny {
-            reason: reason.clone(),
-        })
-    })
+    transition(
+        app,
+        caller,
+        id,
+        AuditAction::RequestDenied,
+        None,
+        |_, _, _| {
+            Ok(Event::Deny {
+                reason: reason.clone(),
+            })
+        },
+    )
     .await
 }
 
@@ -57,18 +73,28 @@ pub async fn withdraw(
     id: Uuid,
     reason: Option<Reason>,
 ) -> Result<RequestDetails, AppError> {
-    transition(app, caller, id, "request.withdrawn", reason, |_, _, _| {
-        Ok(Event::Withdraw)
-    })
+    transition(
+        app,
+        caller,
+        id,
+        AuditAction::RequestWithdrawn,
+        reason,
+        |_, _, _| Ok(Event::Withdraw),
+    )
     .await
 }
 
 /// The requester's identity is established (by the officer, or by the verification link); the
 /// work fans out.
 pub async fn verify(app: &App, caller: &Caller, id: Uuid) -> Result<RequestDetails, AppError> {
-    transition(app, caller, id, "request.verified", None, |_, _, _| {
-        Ok(Event::IdentityVerified)
-    })
+    transition(
+        app,
+        caller,
+        id,
+        AuditAction::RequestVerified,
+        None,
+        |_, _, _| Ok(Event::IdentityVerified),
+    )
     .await
 }
 
@@ -92,7 +118,7 @@ pub async fn forward(
         app,
         caller,
         id,
-        "request.forwarded",
+        AuditAction::RequestForwarded,
         note,
         move |_, _, _| Ok(Event::Forward { controller }),
     )
@@ -105,9 +131,14 @@ pub(crate) async fn reopen(
     caller: &Caller,
     id: Uuid,
 ) -> Result<RequestDetails, AppError> {
-    transition(app, caller, id, "request.reopened", None, |_, _, _| {
-        Ok(Event::Reopen)
-    })
+    transition(
+        app,
+        caller,
+        id,
+        AuditAction::RequestReopened,
+        None,
+        |_, _, _| Ok(Event::Reopen),
+    )
     .await
 }
 
@@ -120,7 +151,7 @@ pub async fn approve(
     note: Option<Reason>,
 ) -> Result<RequestDetails, AppError> {
     let has_note = note.is_some();
-    transition(app, caller, id, "request.approved", note, move |_, _, tasks| {
+    transition(app, caller, id, AuditAction::RequestApproved, note, move |_, _, tasks| {
         let unresolved: Vec<String> = tasks
             .iter()
             .filter(|t| !t.status.is_success())
@@ -148,7 +179,7 @@ pub(crate) async fn transition(
     app: &App,
     caller: &Caller,
     id: Uuid,
-    action: &'static str,
+    action: AuditAction,
     note: Option<Reason>,
     make_event: impl FnOnce(&RequestRecord, &Deadline, &[task::Model]) -> Result<Event, AppError>,
 ) -> Result<RequestDetails, AppError> {
@@ -198,7 +229,7 @@ pub(crate) async fn transition(
     let open = rec.pauses.iter().any(|p| p.ended_at.is_none());
     let pauses = if after.is_paused() != open {
         if after.is_paused() {
-            q::open_pause(&*tx, id, "identity", now).await?;
+            q::open_pause(&*tx, id, PauseReason::Identity, now).await?;
         } else {
             q::close_pause(&*tx, id, now).await?;
         }
@@ -229,7 +260,7 @@ pub(crate) async fn transition(
     // Approval delivers the answer: for access and portability, the package's download link.
     let mut download = None;
     if matches!(event, Event::Approve { .. })
-        && crate::package::produces_package(row.kind)
+        && row.kind.produces_package()
         && let Some(package) = dsrflow_store::packages::for_request(&*tx, id).await?
     {
         let (token, expires_at) = crate::package::issue_download(app, &*tx, &package, now).await?;
@@ -302,7 +333,7 @@ pub(crate) async fn transition(
         pauses,
     };
     tx.commit().await?;
-    tracing::info!(request = %id, from = %from, to = %after.status, action, "request changed");
+    tracing::info!(request = %id, from = %from, to = %after.status, action = %action, "request changed");
     if after.status == RequestStatus::InProgress && from != RequestStatus::InProgress {
         app.wake(Job::Fanout(id), None).await;
     }

@@ -2,6 +2,7 @@
 //! acknowledgement rendered outside any transaction, then stored with its audit events and
 //! mail in one.
 
+use dsrflow_domain::AuditAction;
 use dsrflow_store::intake::{Intakes, NewIntake};
 
 use super::*;
@@ -145,7 +146,7 @@ fn rows(app: &App, g: &Group) -> Result<Intakes, AppError> {
             Ok(NewIntake {
                 request: p.row.clone(),
                 subject: p.subject.clone(),
-                pause: p.paused.then_some("identity"),
+                pause: p.paused.then_some(PauseReason::Identity),
                 ack: crate::outbox::row(app, p.ack.clone(), Some(&p.row.reference))?,
                 event: created_event(p),
             })
@@ -166,7 +167,7 @@ pub(super) fn created_event(p: &Prepared) -> NewEvent {
     NewEvent {
         request_id: Some(row.id),
         actor: p.actor.clone(),
-        action: "request.created",
+        action: AuditAction::RequestCreated,
         data: json!({
             "kind": row.kind,
             "channel": row.channel,

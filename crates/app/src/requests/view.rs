@@ -2,6 +2,7 @@
 //! record that someone looked at a subject unmasked.
 
 use super::*;
+use dsrflow_domain::AuditAction;
 
 /// Reads one request.
 pub async fn get(app: &App, id: Uuid) -> Result<RequestDetails, AppError> {
@@ -31,7 +32,7 @@ pub async fn record_reveal(app: &App, actor: Actor, id: Uuid) -> Result<(), AppE
         dsrflow_store::audit::NewEvent {
             request_id: Some(id),
             actor,
-            action: "subject.revealed",
+            action: AuditAction::SubjectRevealed,
             data: serde_json::json!({}),
             at: now,
         },

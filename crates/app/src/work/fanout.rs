@@ -1,6 +1,7 @@
 //! Fan-out: a request in progress becomes one task per system of its plan (once), and the
 //! tasks are woken.
 
+use dsrflow_domain::AuditAction;
 use dsrflow_store::work::{FanOut, FannedOut, Suppress};
 
 use super::*;
@@ -25,11 +26,11 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
         .map(|p| tq::pending(request_id, p.system.clone(), p.action, now))
         .collect();
     let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
-    let suppressed = crate::suppression::scope_for(request.kind);
+    let suppressed = request.kind.suppression();
     let event = NewEvent {
         request_id: Some(request_id),
         actor: Actor::System,
-        action: "request.fanned_out",
+        action: AuditAction::RequestFannedOut,
         data: json!({
             "tasks": plan.iter().map(|p| json!({"system": p.system, "action": p.action})).collect::<Vec<_>>(),
             "suppressed": suppressed,

@@ -2,6 +2,7 @@
 //! objection's decision), and retrying a failed one.
 
 use super::*;
+use dsrflow_domain::AuditAction;
 
 /// How a person completes a task.
 #[derive(Debug, Clone)]
@@ -138,7 +139,7 @@ pub async fn complete(
         NewEvent {
             request_id: Some(t.request_id),
             actor: caller.actor.clone(),
-            action: "task.completed_by_hand",
+            action: AuditAction::TaskCompletedByHand,
             data: json!({
                 "task_id": t.id,
                 "system": t.system,
@@ -204,7 +205,7 @@ pub async fn retry(app: &App, caller: &Caller, task_id: Uuid) -> Result<task::Mo
         NewEvent {
             request_id: Some(t.request_id),
             actor: caller.actor.clone(),
-            action: "task.retried",
+            action: AuditAction::TaskRetried,
             data: json!({"task_id": t.id, "system": t.system, "action": t.action}),
             at: now,
         },

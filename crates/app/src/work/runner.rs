@@ -3,6 +3,7 @@
 //! with its audit event.
 
 use super::*;
+use dsrflow_domain::AuditAction;
 
 /// Runs one task if it is due: claims it, calls its connector outside any transaction, and
 /// records the outcome (with its audit event).
@@ -180,7 +181,7 @@ pub(super) fn decide(
     let mut mailed = false;
     let mut sealed = None;
     let mut mail = Vec::new();
-    let event: (&'static str, serde_json::Value);
+    let event: (AuditAction, serde_json::Value);
     match result {
         Ok(Outcome::Done(mut report)) => {
             let mut status = report.status();
@@ -210,7 +211,7 @@ pub(super) fn decide(
             t.finished_at = Some(now);
             settle = true;
             event = (
-                "task.finished",
+                AuditAction::TaskFinished,
                 json!({
                     "status": status,
                     "effects": report.items.iter().map(|i| json!({"target": i.target, "effect": i.effect, "count": i.count})).collect::<Vec<_>>(),
@@ -239,7 +240,7 @@ pub(super) fn decide(
                     mailed: false,
                 });
             }
-            event = ("task.accepted_by_processor", json!({}));
+            event = (AuditAction::TaskAcceptedByProcessor, json!({}));
         }
         Ok(Outcome::Mail(out)) => {
             let rec = request.ok_or_else(|| {
@@ -258,7 +259,7 @@ pub(super) fn decide(
             t.status = TaskStatus::AwaitingManual;
             t.instructions = Some(instructions);
             t.lease_until = None;
-            event = ("task.awaiting_manual", json!({}));
+            event = (AuditAction::TaskAwaitingManual, json!({}));
         }
         Err(ConnectorError::Transient {
             message,
@@ -272,7 +273,7 @@ pub(super) fn decide(
                 t.finished_at = Some(now);
                 settle = true;
                 event = (
-                    "task.failed",
+                    AuditAction::TaskFailed,
                     json!({"attempts": attempts, "permanent": false}),
                 );
             } else {
@@ -282,7 +283,7 @@ pub(super) fn decide(
                     Some(now + TimeDelta::seconds(i64::try_from(delay).unwrap_or(3600)));
                 wake_at = t.next_attempt_at;
                 event = (
-                    "task.retry_scheduled",
+                    AuditAction::TaskRetryScheduled,
                     json!({"attempts": attempts, "delay_s": delay}),
                 );
             }
@@ -294,7 +295,7 @@ pub(super) fn decide(
             t.finished_at = Some(now);
             settle = true;
             event = (
-                "task.failed",
+                AuditAction::TaskFailed,
                 json!({"attempts": t.attempts, "permanent": true}),
             );
         }

@@ -2,6 +2,7 @@
 //! answered when its kind is approved automatically); one settle at a time per request.
 
 use super::*;
+use dsrflow_domain::AuditAction;
 
 /// The requests a settle job is running for in this process. Settle jobs come in bunches (tasks
 /// that finish together each see no task left open and each wake it): while one runs, the
@@ -118,7 +119,7 @@ pub(super) async fn settle_once(app: &App, request_id: Uuid) -> Result<(), AppEr
         return Ok(());
     }
     // Access and portability: the answer is a package built from what every system returned.
-    if crate::package::produces_package(request.kind)
+    if request.kind.produces_package()
         && let Some(rec) = rq::find(app.store.db(), request_id).await?
     {
         crate::package::build(app, &rec, &tasks).await?;
@@ -128,7 +129,7 @@ pub(super) async fn settle_once(app: &App, request_id: Uuid) -> Result<(), AppEr
         app,
         &caller,
         request_id,
-        "request.tasks_settled",
+        AuditAction::RequestTasksSettled,
         None,
         |_, _, tasks| {
             if tasks.iter().any(|t| !t.status.is_final()) {

@@ -178,7 +178,7 @@ async fn sqlite_appends_stay_linear_when_the_remembered_head_is_stale() {
     let event = |n: u32| NewEvent {
         request_id: None,
         actor: Actor::Cli,
-        action: "test.event",
+        action: dsrflow_domain::AuditAction::RequestCreated,
         data: json!({ "n": n }),
         at,
     };
@@ -331,7 +331,7 @@ on_both!(
                         event: Some(NewEvent {
                             request_id: Some(request_id),
                             actor: Actor::System,
-                            action: "task.finished",
+                            action: dsrflow_domain::AuditAction::TaskFinished,
                             data: json!({ "i": i }),
                             at,
                         }),

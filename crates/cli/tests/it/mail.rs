@@ -89,7 +89,7 @@ on_both!(
             .iter()
             .find(|r| r.template == "acknowledgement")
             .unwrap();
-        assert_eq!(row.status, "sent");
+        assert_eq!(row.status.as_str(), "sent");
         assert_eq!(row.to_address, None);
         assert_eq!(row.body, None);
         assert_eq!(row.to_masked, "a***@e***.com");
@@ -185,7 +185,7 @@ on_both!(
             .await
             .unwrap()
             .remove(0);
-        assert_eq!(row.status, "pending");
+        assert_eq!(row.status.as_str(), "pending");
         assert_eq!(row.attempts, 1);
         assert!(row.next_attempt_at.unwrap() > t.clock_now());
         assert!(row.to_address.is_some(), "kept until sent");
@@ -212,7 +212,7 @@ on_both!(
             .await
             .unwrap()
             .remove(0);
-        assert_eq!(row.status, "failed");
+        assert_eq!(row.status.as_str(), "failed");
         assert!(row.last_error.unwrap().contains("550"));
         let value: Value = json!(row.attempts);
         assert_eq!(value, 1);

@@ -21,7 +21,7 @@ pub struct Model {
     /// The sender, masked.
     pub from_masked: String,
     /// `created`, `attached`, `ignored` or `review`.
-    pub outcome: String,
+    pub outcome: dsrflow_domain::inbox::InboxOutcome,
     /// Why (for ignored and review), without personal data.
     pub reason: Option<String>,
     /// JSON array of the request ids it created or attached to.
@@ -29,7 +29,7 @@ pub struct Model {
     /// The original message, sealed (kept for review and as the request's source).
     pub raw: Option<Vec<u8>>,
     /// For the review queue: `open` or `resolved`.
-    pub review_status: Option<String>,
+    pub review_status: Option<dsrflow_domain::inbox::ReviewStatus>,
     /// When it was processed.
     pub created_at: DateTime<Utc>,
     /// Last change.

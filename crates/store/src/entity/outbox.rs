@@ -22,7 +22,7 @@ pub struct Model {
     /// The language it was rendered in.
     pub language: String,
     /// `subject`, `processor`, `recipient` or `officer`.
-    pub audience: String,
+    pub audience: dsrflow_domain::message::Audience,
     /// The address; cleared once sent.
     pub to_address: Option<String>,
     /// A masked form of the address, kept as proof.
@@ -37,7 +37,7 @@ pub struct Model {
     /// In-Reply-To, for follow-ups.
     pub in_reply_to: Option<String>,
     /// `pending`, `sending`, `sent` or `failed`.
-    pub status: String,
+    pub status: dsrflow_domain::message::MailStatus,
     /// Delivery attempts.
     pub attempts: i32,
     /// The last error (no address in it).

@@ -13,7 +13,7 @@ pub struct Model {
     /// The request.
     pub request_id: Uuid,
     /// Why (`identity`).
-    pub reason: String,
+    pub reason: dsrflow_domain::lifecycle::PauseReason,
     /// When the information was asked for.
     pub started_at: DateTime<Utc>,
     /// When it arrived; None while waiting.

@@ -11,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub hash: String,
     /// `all` (erased: never re-import) or `marketing` (no direct marketing).
-    pub scope: String,
+    pub scope: dsrflow_domain::kind::SuppressionScope,
     /// The request that caused it.
     pub request_id: Option<Uuid>,
     /// Since when.

@@ -16,7 +16,7 @@ pub struct Model {
     /// SHA-256 (links) or keyed hash (codes) of the secret part, hex.
     pub verifier_hash: String,
     /// `identity` or `download_code`.
-    pub purpose: String,
+    pub purpose: dsrflow_domain::identity::SecretPurpose,
     /// JSON array of the request ids it concerns.
     pub request_ids: String,
     /// When it stops working.

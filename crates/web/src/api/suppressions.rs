@@ -85,7 +85,7 @@ pub async fn check(
             .map(|(e, c)| CheckResult {
                 email: e.into_inner(),
                 suppressed: c.suppressed,
-                scope: c.scope,
+                scope: c.scope.map(|s| s.as_str().to_owned()),
                 since: c.since,
             })
             .collect(),
