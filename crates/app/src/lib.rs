@@ -6,6 +6,7 @@ pub mod caller;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod identity_link;
 pub mod inbox;
 pub mod jobs;
 pub mod mailtask;

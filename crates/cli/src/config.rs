@@ -41,19 +41,18 @@ pub struct Config {
     pub concurrency: usize,
     /// `[mail]`, unresolved.
     pub mail: MailSection,
-    /// The configuration is the built-in demo's: its connectors' secrets are the in-process
-    /// stand-ins' own, served from memory.
-    pub demo: bool,
+    /// Connector secrets served from memory before the environment is read: the built-in
+    /// demo's, which its in-process stand-ins accept (empty otherwise).
+    pub secrets: std::collections::BTreeMap<&'static str, String>,
 }
 
 impl Config {
     /// Builds the data map and connectors; an error names the system and key.
     pub fn systems(&self) -> anyhow::Result<Systems> {
-        let demo = self.demo.then(crate::demo::secrets);
         let env = |k: &str| {
             std::env::var(k)
                 .ok()
-                .or_else(|| demo.as_ref().and_then(|d| d.get(k).cloned()))
+                .or_else(|| self.secrets.get(k).cloned())
         };
         Systems::from_config(&self.systems, &env)
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
@@ -170,7 +169,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config>
         systems: raw.system,
         concurrency,
         mail: raw.mail,
-        demo: false,
+        secrets: Default::default(),
     })
 }
 

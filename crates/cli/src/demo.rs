@@ -246,7 +246,7 @@ pub async fn prepare(
         config::validate(raw, &Overrides::default()).context("the built-in demo configuration")?;
     // The file holds no password: keep the URL as given.
     config.database_url = base.database_url.clone();
-    config.demo = true;
+    config.secrets = secrets();
     let systems = config
         .systems()
         .context("the built-in demo configuration")?;

@@ -145,7 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let path = demo::config_path(&cfg.data_dir);
         if path.is_file() {
             cfg = config::load(Some(&path), &overrides)?;
-            cfg.demo = true;
+            cfg.secrets = demo::secrets();
             eprintln!(
                 "note: using the demo's configuration {} (written by `dsrflow serve --demo`)",
                 path.display()

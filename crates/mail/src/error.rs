@@ -63,13 +63,6 @@ impl MailError {
         matches!(self, Self::Permanent { .. })
     }
 
-    /// The SMTP reply code, when the server answered.
-    pub fn smtp_code(&self) -> Option<u16> {
-        match self {
-            Self::Transient { code, .. } | Self::Permanent { code, .. } => *code,
-        }
-    }
-
     /// What went wrong, with addresses masked.
     pub fn reason(&self) -> &str {
         match self {

@@ -16,6 +16,7 @@ pub mod intake;
 pub mod outbox;
 pub mod packages;
 pub mod requests;
+pub mod scratch;
 pub mod suppressions;
 pub mod tasks;
 pub mod tokens;

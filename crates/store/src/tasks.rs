@@ -276,27 +276,6 @@ pub(crate) async fn claim_many(
     Ok(out)
 }
 
-/// A task with its request and subject, in one query (what a worker needs to claim and run it).
-pub async fn find_with_request(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<(task::Model, request::Model, request_subject::Model)>, StoreError> {
-    let Some((t, r, s)) = task::Entity::find_by_id(id)
-        .find_also_related(request::Entity)
-        .and_also_related(request_subject::Entity)
-        .one(conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    match (r, s) {
-        (Some(r), Some(s)) => Ok(Some((t, r, s))),
-        _ => Err(StoreError::Corrupt(format!(
-            "task {id} has no request or subject row"
-        ))),
-    }
-}
-
 /// Several tasks with their requests and subjects, in one query (the claims of a fetch); tasks
 /// not found are absent.
 pub(crate) async fn find_many_with_request(
@@ -390,20 +369,6 @@ pub async fn awaiting_manual(
         .order_by_asc(task::Column::UpdatedAt)
         .limit(limit)
         .all(conn)
-        .await?)
-}
-
-/// How many tasks of a request are not final yet.
-pub async fn open_count(conn: &impl ConnectionTrait, request_id: Uuid) -> Result<u64, StoreError> {
-    use sea_orm::PaginatorTrait;
-    let open: Vec<TaskStatus> = TaskStatus::ALL
-        .into_iter()
-        .filter(|s| !s.is_final())
-        .collect();
-    Ok(task::Entity::find()
-        .filter(task::Column::RequestId.eq(request_id))
-        .filter(task::Column::Status.is_in(open))
-        .count(conn)
         .await?)
 }
 

@@ -87,7 +87,7 @@ pub async fn create_batch(
 pub struct Group {
     /// The requests.
     pub items: Vec<Prepared>,
-    link: Option<crate::verification::PreparedLink>,
+    link: Option<crate::identity_link::PreparedLink>,
 }
 
 impl Group {
@@ -117,7 +117,7 @@ pub fn prepare_group(app: &App, caller: &Caller, new: Vec<NewRequest>) -> Result
         .collect();
     let link = match (waiting.is_empty(), items.first()) {
         (false, Some(first)) => {
-            crate::verification::prepare_link(app, &waiting, &first.subject, app.clock.now())?
+            crate::identity_link::prepare_link(app, &waiting, &first.subject, app.clock.now())?
         }
         _ => None,
     };
@@ -155,7 +155,7 @@ fn rows(app: &App, g: &Group) -> Result<Intakes, AppError> {
     let link = g
         .link
         .as_ref()
-        .map(|l| crate::verification::link_rows(app, l))
+        .map(|l| crate::identity_link::link_rows(app, l))
         .transpose()?;
     Ok(Intakes { items, link })
 }

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use dsrflow_app::{App, Settings, Store, SystemClock};
 use dsrflow_domain::Actor;
-use dsrflow_store::sea_orm::{ConnectionTrait, Database, DbBackend, Statement, Value};
+use dsrflow_store::scratch::Scratch;
 use futures::future::join_all;
 use serde_json::json;
 
@@ -89,24 +89,11 @@ pub async fn run(_cfg: Config, cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         bench_backend("sqlite", &url, &args).await?;
     }
     if let Some(admin) = &args.postgres_url {
-        let name = format!("dsrflow_bench_{}", uuid::Uuid::new_v4().simple());
-        let admin_db = Database::connect(admin.as_str())
+        let scratch = Scratch::create(admin)
             .await
-            .context("connect to --postgres-url")?;
-        admin_db
-            .execute_raw(Statement::from_string(
-                DbBackend::Postgres,
-                format!("CREATE DATABASE {name}"),
-            ))
-            .await?;
-        let url = with_database(admin, &name);
-        let result = bench_backend("postgres", &url, &args).await;
-        admin_db
-            .execute_raw(Statement::from_string(
-                DbBackend::Postgres,
-                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            ))
-            .await?;
+            .context("create a scratch database with --postgres-url")?;
+        let result = bench_backend("postgres", scratch.url(), &args).await;
+        scratch.drop_database().await?;
         result?;
     } else {
         println!(
@@ -114,20 +101,6 @@ pub async fn run(_cfg: Config, cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let root = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    if query.is_empty() {
-        format!("{root}/{name}")
-    } else {
-        format!("{root}/{name}?{query}")
-    }
 }
 
 async fn bench_backend(label: &str, url: &str, args: &IntakeArgs) -> anyhow::Result<()> {
@@ -152,9 +125,8 @@ async fn bench_backend(label: &str, url: &str, args: &IntakeArgs) -> anyhow::Res
     for i in 0..50 {
         post_one(&client, &endpoint, &token, i).await?;
     }
-    // Negative sequence numbers: they never collide with the app's events and, on SQLite, never
-    // move the audit head (its trigger only moves it forwards).
-    let seq = Arc::new(AtomicI64::new(-1));
+    // Numbers the baseline's references and link selectors, which are unique.
+    let seq = Arc::new(AtomicI64::new(0));
     for &clients in &args.clients {
         let intake = run_clients(clients, args.requests, {
             let client = client.clone();
@@ -247,137 +219,119 @@ async fn post_one(
 }
 
 /// The rows one intake writes (request, subject, verification link, two outbox messages, audit
-/// event, audit head), inserted directly.
+/// event), each with the store's own one-row write, in one plain write transaction: the naive
+/// way, without grouping or batching.
 async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result<()> {
-    let pg = store.backend() == DbBackend::Postgres;
-    let p = |n: usize| if pg { format!("${n}") } else { "?".to_owned() };
-    let params =
-        |range: std::ops::RangeInclusive<usize>| range.map(p).collect::<Vec<_>>().join(", ");
+    use dsrflow_domain::channel::{Channel, Language};
+    use dsrflow_domain::identity::SecretPurpose;
+    use dsrflow_domain::message::{Audience, MailStatus};
+    use dsrflow_domain::{AuditAction, Regime, RequestKind, RequestStatus, SubjectEmail};
+    use dsrflow_store::entity::{outbox, request, request_subject, verification};
+
     let id = uuid::Uuid::now_v7();
     #[expect(clippy::disallowed_methods, reason = "benchmark wall-clock stamps")]
     let now = chrono::Utc::now();
     let day = now.date_naive();
-    let n = seq.fetch_sub(1, Ordering::Relaxed);
+    let n = seq.fetch_add(1, Ordering::Relaxed);
+    let email = SubjectEmail::parse(&format!("bench{i}@example.com"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let tx = store.write().await?;
-    let backend = store.backend();
-    let run = |sql: String, values: Vec<Value>| {
-        let stmt = Statement::from_sql_and_values(backend, sql, values);
-        async { tx.execute_raw(stmt).await }
-    };
-    run(
-        format!(
-            "INSERT INTO dsr_request (id, reference, kind, status, regime, calendar, time_zone, channel, language, received_at, receipt_day, deadline, due_at, extension_notice_by, extension_notice_end, details, created_by, created_at, updated_at, version) VALUES ({})",
-            params(1..=20)
-        ),
-        vec![
-            id.into(),
-            format!("BENCH-{n}").into(),
-            "erasure".into(),
-            "awaiting_verification".into(),
-            "gdpr".into(),
-            "BE".into(),
-            "Europe/Brussels".into(),
-            "api".into(),
-            "en".into(),
-            now.into(),
-            day.into(),
-            day.into(),
-            now.into(),
-            day.into(),
-            now.into(),
-            "benchmark request".into(),
-            "token:bench".into(),
-            now.into(),
-            now.into(),
-            0i32.into(),
-        ],
-    )
-    .await?;
-    run(
-        format!(
-            "INSERT INTO request_subject (request_id, email, name) VALUES ({})",
-            params(1..=3)
-        ),
-        vec![
-            id.into(),
-            format!("bench{i}@example.com").into(),
-            "Bench Subject".into(),
-        ],
-    )
-    .await?;
-    // The event and the head update in one statement, as the app does: on PostgreSQL a CTE, on
-    // SQLite the trigger that follows every insert into audit_event.
-    let audit_insert = format!(
-        "INSERT INTO audit_event (seq, occurred_at, request_id, actor, action, data, prev_hash, hash) VALUES ({})",
-        params(1..=8)
-    );
-    run(
-        if pg {
-            format!(
-                "WITH ins AS ({audit_insert} RETURNING seq) UPDATE audit_head SET seq = audit_head.seq FROM ins WHERE audit_head.id = 1"
-            )
-        } else {
-            audit_insert
+    dsrflow_store::requests::insert(
+        &*tx,
+        request::Model {
+            id,
+            reference: format!("BENCH-{n}"),
+            kind: RequestKind::Erasure,
+            status: RequestStatus::AwaitingVerification,
+            regime: Regime::Gdpr,
+            calendar: None,
+            time_zone: "Europe/Brussels".to_owned(),
+            channel: Channel::Api,
+            language: Language::En,
+            received_at: now,
+            receipt_day: day,
+            deadline: day,
+            due_at: now,
+            extension_notice_by: Some(day),
+            extension_notice_end: Some(now),
+            extended_at: None,
+            extension_reason: None,
+            status_reason: None,
+            forwarded_to: None,
+            identity_verified_at: None,
+            details: Some("benchmark request".to_owned()),
+            created_by: "token:bench".to_owned(),
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+            version: 0,
+            status_token_hash: Some(format!("{n:064x}")),
         },
-        vec![
-            n.into(),
-            now.into(),
-            id.into(),
-            "token:bench".into(),
-            "request.created".into(),
-            "{\"kind\":\"erasure\"}".into(),
-            "0".repeat(64).into(),
-            "1".repeat(64).into(),
-        ],
+        request_subject::Model {
+            request_id: id,
+            email: email.clone(),
+            name: None,
+            account_id: None,
+            phone: None,
+        },
     )
     .await?;
-    // The acknowledgement and the confirmation link the intake queues in its outbox, and the
-    // link's verification row.
-    run(
-        format!(
-            "INSERT INTO verification (id, selector, verifier_hash, purpose, request_ids, expires_at, attempts, created_at) VALUES ({})",
-            params(1..=8)
-        ),
-        vec![
-            uuid::Uuid::now_v7().into(),
-            format!("bench{n:012}").into(),
-            "2".repeat(64).into(),
-            "identity".into(),
-            format!("[\"{id}\"]").into(),
-            now.into(),
-            0i32.into(),
-            now.into(),
-        ],
+    dsrflow_store::verifications::insert(
+        &*tx,
+        verification::Model {
+            id: uuid::Uuid::now_v7(),
+            selector: format!("bench{n:012}"),
+            verifier_hash: "2".repeat(64),
+            purpose: SecretPurpose::Identity,
+            request_ids: format!("[\"{id}\"]"),
+            expires_at: now,
+            used_at: None,
+            attempts: 0,
+            created_at: now,
+        },
     )
     .await?;
     for template in ["acknowledgement", "verify_identity"] {
-        let body = vec![0u8; 1800];
-        run(
-        format!(
-            "INSERT INTO outbox (id, dedupe_key, request_id, template, language, audience, to_address, to_masked, subject, body, message_id, status, attempts, created_at, updated_at, version) VALUES ({})",
-            params(1..=16)
-        ),
-        vec![
-            uuid::Uuid::now_v7().into(),
-            format!("{template}:{id}").into(),
-            id.into(),
-            template.into(),
-            "en".into(),
-            "subject".into(),
-            format!("bench{i}@example.com").into(),
-            "b***@e***.com".into(),
-            format!("[BENCH-{n}] We received your request").into(),
-            body.into(),
-            format!("<dsr-{template}-{id}@bench.invalid>").into(),
-            "pending".into(),
-            0i32.into(),
-            now.into(),
-            now.into(),
-            0i32.into(),
-        ],
+        dsrflow_store::outbox::insert(
+            &*tx,
+            outbox::Model {
+                id: uuid::Uuid::now_v7(),
+                dedupe_key: Some(format!("{template}:{id}")),
+                request_id: Some(id),
+                task_id: None,
+                template: template.to_owned(),
+                language: "en".to_owned(),
+                audience: Audience::Subject,
+                to_address: Some(email.as_str().to_owned()),
+                to_masked: "b***@e***.com".to_owned(),
+                subject: format!("[BENCH-{n}] We received your request"),
+                body: Some(vec![0u8; 1800]),
+                message_id: format!("<dsr-{template}-{id}@bench.invalid>"),
+                in_reply_to: None,
+                status: MailStatus::Pending,
+                attempts: 0,
+                last_error: None,
+                next_attempt_at: None,
+                lease_until: None,
+                created_at: now,
+                sent_at: None,
+                updated_at: now,
+                version: 0,
+            },
+        )
+        .await?;
+    }
+    dsrflow_store::audit::append(
+        &*tx,
+        dsrflow_store::audit::NewEvent {
+            request_id: Some(id),
+            actor: Actor::Cli,
+            action: AuditAction::RequestCreated,
+            data: json!({"kind": "erasure"}),
+            at: now,
+        },
     )
     .await?;
-    }
     tx.commit().await?;
     Ok(())
 }

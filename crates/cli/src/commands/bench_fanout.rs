@@ -17,6 +17,7 @@ use dsrflow_app::{App, Settings, Store, SystemClock};
 use dsrflow_domain::Actor;
 use dsrflow_domain::channel::{Channel, Language};
 use dsrflow_domain::{RequestKind, RequestStatus, SubjectEmail};
+use dsrflow_store::scratch::Scratch;
 use dsrflow_store::sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::json;
 
@@ -177,22 +178,13 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
     let raw_before = raw_run(dir.path(), "rawa", args).await?;
 
     // Queued: the real queue and workers.
-    let (url, scratch) = match pg_admin {
-        None => (
-            format!("sqlite://{}", dir.path().join("dsrflow.db").display()),
-            None,
-        ),
-        Some(admin) => {
-            let name = format!("dsrflow_bench_{}", uuid::Uuid::new_v4().simple());
-            let admin_db = Database::connect(admin).await?;
-            admin_db
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await?;
-            (
-                super::bench::with_database(admin, &name),
-                Some((admin_db, name)),
-            )
-        }
+    let scratch = match pg_admin {
+        None => None,
+        Some(admin) => Some(Scratch::create(admin).await?),
+    };
+    let url = match &scratch {
+        None => format!("sqlite://{}", dir.path().join("dsrflow.db").display()),
+        Some(s) => s.url().to_owned(),
     };
     let result = async {
         let store = Store::connect(&url).await?;
@@ -287,15 +279,12 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
         anyhow::Ok((elapsed, cpu, own))
     }
     .await;
-    if let Some((admin_db, name)) = scratch.filter(|(_, name)| {
+    if let Some(scratch) = scratch {
         if args.keep_database {
-            println!("(kept the scratch database {name})");
+            println!("(kept the scratch database {})", scratch.name());
+        } else {
+            scratch.drop_database().await?;
         }
-        !args.keep_database
-    }) {
-        admin_db
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await?;
     }
     let (elapsed, queue_cpu, own_cpu) = result?;
     let raw_after = raw_run(dir.path(), "rawb", args).await?;

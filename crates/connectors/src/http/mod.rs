@@ -148,12 +148,6 @@ pub fn shipped_definition(name: &str) -> Option<&'static str> {
     SHIPPED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// Validates a definition's text (for `dsrflow` subcommands and editors); the error names the
-/// place, e.g. `step[1] (delete).path: unknown template variable {var.idz}`.
-pub fn validate_definition(text: &str) -> Result<(), String> {
-    Definition::parse(text).map(|_| ())
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HttpConfig {
@@ -389,11 +383,6 @@ impl HttpConnector {
             headers,
             oauth,
         })
-    }
-
-    /// The definition's name.
-    pub fn definition_name(&self) -> &str {
-        &self.def.name
     }
 }
 

@@ -115,7 +115,10 @@ pub fn classify(msg: &Inbound) -> Classification {
             reason: NO_KIND.to_owned(),
         };
     }
-    let (email, email_source) = match (address_in_text(body), msg.from()) {
+    let (email, email_source) = match (
+        address_in_text(body, super::rules::ADDRESS_CUES),
+        msg.from(),
+    ) {
         (Some(e), _) => (e, AddressSource::Text),
         (None, Some(e)) => (e, AddressSource::From),
         (None, None) => {

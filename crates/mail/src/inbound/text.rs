@@ -3,8 +3,6 @@
 
 use dsrflow_domain::SubjectEmail;
 
-use super::rules::ADDRESS_CUES;
-
 /// How much of a message's new text (after the subject) the rules read. A request is written at
 /// the top of a mail; reading a bounded prefix keeps classification fast on huge or hostile input.
 pub const MAX_SCAN_BYTES: usize = 64 * 1024;
@@ -251,12 +249,12 @@ pub(crate) fn first_address(text: &str) -> Option<SubjectEmail> {
 }
 
 /// An address the writer gives as their own: the first valid address within
-/// [`ADDRESS_WINDOW`] bytes after a cue of [`ADDRESS_CUES`] ("my email is", "mon adresse", …),
-/// taking the cue that appears first in the text.
-pub(crate) fn address_in_text(text: &str) -> Option<SubjectEmail> {
+/// [`ADDRESS_WINDOW`] bytes after one of `cues` (folded phrases: "my email is", "mon adresse",
+/// …, see `rules::ADDRESS_CUES`), taking the cue that appears first in the text.
+pub(crate) fn address_in_text(text: &str, cues: &[&str]) -> Option<SubjectEmail> {
     let (folded, map) = fold_with_map(text);
     let mut best: Option<(usize, SubjectEmail)> = None;
-    for cue in ADDRESS_CUES {
+    for cue in cues {
         for (pos, _) in folded.match_indices(cue) {
             if best.as_ref().is_some_and(|(p, _)| *p <= pos) {
                 break;
@@ -284,6 +282,7 @@ pub(crate) fn address_in_text(text: &str) -> Option<SubjectEmail> {
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
+    use super::super::rules::ADDRESS_CUES;
     use super::*;
 
     #[test]
@@ -353,27 +352,36 @@ mod tests {
         let text =
             "Reply to team@work.example. Please use my address Jane.Private@Example.NET for this.";
         assert_eq!(
-            address_in_text(text).unwrap().as_str(),
+            address_in_text(text, ADDRESS_CUES).unwrap().as_str(),
             "jane.private@example.net"
         );
-        assert_eq!(address_in_text("Write to team@work.example."), None);
         assert_eq!(
-            address_in_text("Mon adresse e-mail est : <jean@exemple.fr>.")
+            address_in_text("Write to team@work.example.", ADDRESS_CUES),
+            None
+        );
+        assert_eq!(
+            address_in_text("Mon adresse e-mail est : <jean@exemple.fr>.", ADDRESS_CUES)
                 .unwrap()
                 .as_str(),
             "jean@exemple.fr"
         );
         assert_eq!(
-            address_in_text("Meine E-Mail-Adresse lautet mailto:jürgen@bücher.de")
-                .unwrap()
-                .as_str(),
+            address_in_text(
+                "Meine E-Mail-Adresse lautet mailto:jürgen@bücher.de",
+                ADDRESS_CUES
+            )
+            .unwrap()
+            .as_str(),
             "jürgen@bücher.de"
         );
     }
 
     #[test]
     fn a_cue_inside_another_word_does_not_count() {
-        assert_eq!(address_in_text("dummy email is x@y.example"), None);
+        assert_eq!(
+            address_in_text("dummy email is x@y.example", ADDRESS_CUES),
+            None
+        );
     }
 
     #[test]
