@@ -3,6 +3,7 @@
 
 use dsrflow_domain::channel::Language;
 use dsrflow_domain::kind::Answer;
+use dsrflow_domain::{RequestKind, TaskAction, TaskStatus};
 use dsrflow_mail::Email;
 use dsrflow_mail::messages::{Controller, SupervisoryAuthority};
 use dsrflow_store::entity::{request, request_subject};
@@ -260,11 +261,12 @@ pub async fn on_transition(
             .await
         }
         Event::Approve { .. } => {
-            let recipients: Vec<String> = tasks
-                .iter()
-                .filter(|t| t.action == dsrflow_domain::TaskAction::Notify && t.status.is_success())
-                .map(|t| t.system.clone())
-                .collect();
+            let recipients = system_names(
+                app,
+                tasks
+                    .iter()
+                    .filter(|t| t.action == TaskAction::Notify && t.status.is_success()),
+            );
             match (after.kind.answer(), download) {
                 (Answer::Package, Some((url, expires_at, sha))) => {
                     to_subject(
@@ -311,10 +313,30 @@ pub async fn on_transition(
                     .await
                 }
                 (Answer::Package, None) | (Answer::Confirmation, _) => {
-                    let systems: Vec<String> = tasks
+                    // An objection names where marketing stopped, and the officer's decision on
+                    // each use resting on legitimate interest; the others where they took effect.
+                    let systems = match after.kind {
+                        RequestKind::Objection => system_names(
+                            app,
+                            tasks
+                                .iter()
+                                .filter(|t| t.action == TaskAction::OptOut && t.status.is_success()),
+                        ),
+                        _ => system_names(
+                            app,
+                            tasks.iter().filter(|t| {
+                                t.status.is_success() && t.action != TaskAction::Notify
+                            }),
+                        ),
+                    };
+                    let decisions = tasks
                         .iter()
-                        .filter(|t| t.status.is_success() && t.action != dsrflow_domain::TaskAction::Notify)
-                        .map(|t| t.system.clone())
+                        .filter(|t| t.action == TaskAction::Decide && t.status.is_success())
+                        .map(|t| m::ObjectionDecision {
+                            system: system_label(app, &t.system),
+                            upheld: decision_of(t) != Some(false),
+                            grounds: t.note.clone(),
+                        })
                         .collect();
                     to_subject(
                         app,
@@ -326,8 +348,8 @@ pub async fn on_transition(
                             kind: after.kind,
                             subject_name: name,
                             received_on: after.receipt_day,
-                            summary: other_summary(after.kind),
                             systems,
+                            decisions,
                             recipients_notified: recipients,
                             authority: authority(app, lang),
                             controller: controller(app),
@@ -360,16 +382,45 @@ pub async fn on_transition(
     }
 }
 
-fn other_summary(kind: dsrflow_domain::RequestKind) -> String {
-    use dsrflow_domain::RequestKind as K;
-    match kind {
-        K::Objection => "We stopped using your data for direct marketing and weighed your objection to the other uses listed below.",
-        K::ConsentWithdrawal => "We stopped every use of your data that relied on your consent.",
-        K::Restriction => "We restricted the processing of your data: it is stored, but not otherwise used.",
-        K::Rectification => "We corrected your data as you asked.",
-        _ => "We carried out your request.",
+/// The name a person reads for a system: its description in the data map, else its name.
+pub(crate) fn system_label(app: &App, system: &str) -> String {
+    app.systems
+        .map
+        .system(system)
+        .and_then(|s| s.description.clone())
+        .unwrap_or_else(|| system.to_owned())
+}
+
+/// The display names of the tasks' systems, each once, in the tasks' order.
+fn system_names<'a>(
+    app: &App,
+    tasks: impl Iterator<Item = &'a dsrflow_store::entity::task::Model>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tasks {
+        let label = system_label(app, &t.system);
+        if !out.contains(&label) {
+            out.push(label);
+        }
     }
-    .to_owned()
+    out
+}
+
+/// An objection decision task's decision: Some(true) upheld, Some(false) rejected.
+fn decision_of(t: &dsrflow_store::entity::task::Model) -> Option<bool> {
+    let outcome: serde_json::Value = serde_json::from_str(t.outcome.as_deref()?).ok()?;
+    match outcome.get("decision")?.as_str()? {
+        "upheld" => Some(true),
+        "rejected" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether the officer refused part of an objection (a decision task rejected).
+pub(crate) fn objection_refused(tasks: &[dsrflow_store::entity::task::Model]) -> bool {
+    tasks
+        .iter()
+        .any(|t| t.action == TaskAction::Decide && decision_of(t) == Some(false))
 }
 
 fn erasure_line(
@@ -377,43 +428,86 @@ fn erasure_line(
     t: &dsrflow_store::entity::task::Model,
 ) -> dsrflow_mail::messages::ErasureLine {
     use dsrflow_mail::messages::{ErasureLine, ErasureOutcome};
-    let report: Option<serde_json::Value> = t
+    let items: Vec<dsrflow_connectors::Item> = t
         .outcome
         .as_deref()
-        .and_then(|o| serde_json::from_str(o).ok());
-    let items: Vec<serde_json::Value> = report
-        .as_ref()
-        .and_then(|r| r.get("items"))
-        .and_then(|i| i.as_array())
-        .cloned()
+        .and_then(|o| serde_json::from_str::<dsrflow_connectors::Report>(o).ok())
+        .map(|r| r.items)
         .unwrap_or_default();
-    let touched = |effect: &str| {
-        items
-            .iter()
-            .any(|i| i["effect"] == effect && i["count"].as_u64().unwrap_or(0) > 0)
+    let touched = |effect: dsrflow_connectors::Effect| {
+        items.iter().any(|i| i.effect == effect && i.count > 0)
     };
-    let rules: Vec<String> = items
-        .iter()
-        .filter(|i| i["effect"] == "retained" && i["count"].as_u64().unwrap_or(0) > 0)
-        .filter_map(|i| i["rule"].as_str().map(str::to_owned))
-        .collect();
+    use dsrflow_connectors::Effect;
     let outcome = match t.status {
-        dsrflow_domain::TaskStatus::NotFound => ErasureOutcome::NothingHeld,
-        dsrflow_domain::TaskStatus::Retained => ErasureOutcome::Retained,
-        _ if touched("anonymised") && !touched("deleted") => ErasureOutcome::Anonymised,
+        TaskStatus::NotFound => ErasureOutcome::NothingHeld,
+        TaskStatus::Retained => ErasureOutcome::Retained,
+        _ if touched(Effect::Deleted) => ErasureOutcome::Erased,
+        _ if touched(Effect::Anonymised) => ErasureOutcome::Anonymised,
+        _ if touched(Effect::Requested) => ErasureOutcome::Requested,
         _ => ErasureOutcome::Erased,
     };
-    let system = app
-        .systems
-        .map
-        .system(&t.system)
-        .and_then(|s| s.description.clone())
-        .map(|d| format!("{d} ({})", t.system))
-        .unwrap_or_else(|| t.system.clone());
+    let system = app.systems.map.system(&t.system);
+    let mut kept: Vec<dsrflow_mail::messages::Kept> = Vec::new();
+    for i in items
+        .iter()
+        .filter(|i| i.effect == Effect::Retained && i.count > 0)
+    {
+        let Some(rule) = i.rule.as_deref() else {
+            continue;
+        };
+        let k = kept_of(system, rule);
+        if !kept.contains(&k) {
+            kept.push(k);
+        }
+    }
     ErasureLine {
-        system,
+        system: system_label(app, &t.system),
         outcome,
-        // Part kept, part erased: the rule says what stays and why.
-        rule: (!rules.is_empty()).then(|| rules.join("; ")),
+        kept,
+    }
+}
+
+/// What a retention line of a report keeps: the data map's rule it names (`invoice: kept …`,
+/// from [`dsrflow_domain::datamap::RetentionRule::describe`]), else the text a person gave.
+fn kept_of(
+    system: Option<&dsrflow_domain::datamap::System>,
+    rule: &str,
+) -> dsrflow_mail::messages::Kept {
+    use dsrflow_domain::datamap::Period;
+    use dsrflow_mail::messages::{Kept, KeptFor, PeriodUnit};
+    let category = rule.split(':').next().unwrap_or_default().trim();
+    let known = system.and_then(|s| {
+        s.retention
+            .iter()
+            .find(|r| r.category == category && r.describe() == rule)
+    });
+    match known {
+        Some(r) => Kept {
+            what: Some(r.category.clone()),
+            period: Some(match r.period {
+                Period::Days(n) => KeptFor {
+                    count: n,
+                    unit: PeriodUnit::Days,
+                },
+                Period::Months(n) => KeptFor {
+                    count: n,
+                    unit: PeriodUnit::Months,
+                },
+                Period::Years(n) => KeptFor {
+                    count: n,
+                    unit: PeriodUnit::Years,
+                },
+            }),
+            basis: serde_json::to_value(r.basis)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned)),
+            rule: r.rule.clone(),
+        },
+        None => Kept {
+            what: None,
+            period: None,
+            basis: None,
+            rule: rule.to_owned(),
+        },
     }
 }

@@ -163,13 +163,18 @@ pub async fn approve(
                 unresolved.join(", ")
             )));
         }
-        if partial && !has_note {
+        // An objection refused in part is a partial answer by itself; its reasons are the
+        // officer's decisions, which the subject is told (Art. 12(4), Art. 21(1)).
+        let refused = crate::notify::objection_refused(tasks);
+        if partial && !has_note && !refused {
             return Err(AppError::Validation(vec![FieldError::new(
                 "reason",
                 "a partial answer must say what could not be done and why",
             )]));
         }
-        Ok(Event::Approve { partial })
+        Ok(Event::Approve {
+            partial: partial || refused,
+        })
     })
     .await
 }

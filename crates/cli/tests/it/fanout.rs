@@ -210,7 +210,12 @@ on_both_fanout!(
             .find(|m| m.text.contains("Belgian VAT Code art. 60"))
             .expect("an erasure report to the subject");
         assert_eq!(answer.to, "alice@example.com");
-        assert!(answer.text.contains("odoo"), "{}", answer.text);
+        // The system by its display name, not its internal one.
+        assert!(
+            answer.text.contains("Billing and CRM") && !answer.text.contains("odoo"),
+            "{}",
+            answer.text
+        );
 
         let report = dsrflow_store::audit::verify(t.app.store.db())
             .await
@@ -936,5 +941,215 @@ on_both_fanout!(
             .await
             .unwrap();
         assert_eq!(report.first_break, None);
+    }
+);
+
+/// The completion mail sent to `to`, the last one.
+fn completion_to(t: &TestApp, to: &str) -> dsrflow_mail::Outgoing {
+    t.mail
+        .sent()
+        .into_iter()
+        .map(|s| s.outgoing)
+        .rfind(|m| m.to.eq_ignore_ascii_case(to))
+        .unwrap_or_else(|| panic!("no mail to {to}"))
+}
+
+/// Completes every task waiting for a person (not the objection's decision) as done.
+async fn complete_manual_tasks(t: &TestApp, id: &str) {
+    for tk in t.tasks(id).await {
+        if tk["status"] == "awaiting_manual" && tk["action"] != "decide" {
+            let tid = tk["id"].as_str().unwrap();
+            let done = t
+                .post(
+                    &format!("/api/v1/tasks/{tid}/complete"),
+                    &json!({"status": "succeeded", "note": "done by hand"}),
+                )
+                .await;
+            assert_eq!(done.status(), 200);
+        }
+    }
+    t.drain().await;
+}
+
+on_both_fanout!(
+    a_rejected_objection_is_told_as_refused_with_its_grounds_and_the_remedies,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        // (language, refused, grounds intro, remedies, the marketing line)
+        let cases = [
+            (
+                "en",
+                "did not uphold your objection",
+                "compelling legitimate grounds",
+                "judicial remedy",
+                "We stopped using your data for direct marketing",
+            ),
+            (
+                "fr",
+                "pas fait droit à votre opposition",
+                "motifs légitimes et impérieux",
+                "recours juridictionnel",
+                "Nous avons cessé d’utiliser vos données à des fins de prospection",
+            ),
+            (
+                "nl",
+                "uw bezwaar niet ingewilligd",
+                "dwingende gerechtvaardigde gronden",
+                "beroep in te stellen bij de bevoegde rechter",
+                "Wij gebruiken uw gegevens niet meer voor direct marketing",
+            ),
+        ];
+        let email = "alice@example.com";
+        for (lang, refused, grounds, remedy, marketing) in cases {
+            let created = t
+                .create_vouched(
+                    json!({"kind": "objection", "language": lang, "subject": {"email": email}}),
+                )
+                .await;
+            let id = created["id"].as_str().unwrap();
+            t.drain().await;
+            let tasks = t.tasks(id).await;
+            let did = task(&tasks, "support-mailbox", "decide")["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let rejected = t
+                .post(
+                    &format!("/api/v1/tasks/{did}/complete"),
+                    &json!({"decision": "reject", "note": "We need the support history to defend pending legal claims."}),
+                )
+                .await;
+            assert_eq!(rejected.status(), 200);
+            complete_manual_tasks(t, id).await;
+            assert_eq!(t.request(id).await["status"], "awaiting_review");
+            // A refused part makes the answer partial by itself: the reasons are the decision's.
+            let approved = t
+                .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+                .await;
+            assert_eq!(approved.status(), 200, "{lang}");
+            t.drain().await;
+            assert_eq!(
+                t.request(id).await["status"],
+                "partially_completed",
+                "{lang}"
+            );
+            let mail = completion_to(t, email);
+            let text = &mail.text;
+            for expected in [
+                refused,
+                grounds,
+                remedy,
+                marketing,
+                "We need the support history to defend pending legal claims.",
+            ] {
+                assert!(
+                    text.contains(expected),
+                    "{lang}: {expected:?} missing in:\n{text}"
+                );
+            }
+            // Systems by their display name, each once; no internal names.
+            assert_eq!(
+                text.matches("Billing and CRM").count(),
+                1,
+                "{lang}:\n{text}"
+            );
+            assert!(!text.contains("odoo"), "{lang}:\n{text}");
+            if lang != "en" {
+                assert!(
+                    !text.contains("We stopped") && !text.contains("This applies to"),
+                    "{lang}:\n{text}"
+                );
+            }
+        }
+    }
+);
+
+on_both_fanout!(
+    an_upheld_objection_is_told_as_granted_and_the_answer_is_complete,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(json!({"kind": "objection", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id = created["id"].as_str().unwrap();
+        t.drain().await;
+        let tasks = t.tasks(id).await;
+        let did = task(&tasks, "support-mailbox", "decide")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        t.post(
+            &format!("/api/v1/tasks/{did}/complete"),
+            &json!({"decision": "uphold", "note": "No compelling grounds"}),
+        )
+        .await;
+        t.drain().await;
+        complete_manual_tasks(t, id).await;
+        let approved = t
+            .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+            .await;
+        assert_eq!(approved.status(), 200);
+        t.drain().await;
+        assert_eq!(t.request(id).await["status"], "completed");
+        let text = completion_to(t, "alice@example.com").text;
+        assert!(text.contains("we upheld your objection"), "{text}");
+        assert!(!text.contains("did not uphold"), "{text}");
+    }
+);
+
+on_both_fanout!(
+    an_erasure_report_says_what_was_kept_under_which_rule_and_the_remedies,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        // (language, kept, the Art. 17(3) paragraph, remedies)
+        let cases = [
+            ("en", "Kept", "GDPR Art. 17(3)", "judicial remedy"),
+            (
+                "fr",
+                "Conservé",
+                "RGPD, art. 17, §\u{a0}3",
+                "recours juridictionnel",
+            ),
+            (
+                "nl",
+                "Bewaard",
+                "AVG, art. 17, lid 3",
+                "beroep in te stellen bij de bevoegde rechter",
+            ),
+        ];
+        for (lang, kept, art17, remedy) in cases {
+            // Each language erases Alice from a fresh copy of the billing database.
+            let odoo = t.dir.path().join("odoo.db");
+            sqlite_target(
+                &odoo,
+                &[
+                    "DROP TABLE mail_message",
+                    "DROP TABLE account_move",
+                    "DROP TABLE res_partner",
+                ],
+            )
+            .await;
+            sqlite_target(&odoo, ODOO_SCHEMA).await;
+            let created = t
+                .create_vouched(json!({"kind": "erasure", "language": lang, "subject": {"email": "alice@example.com"}}))
+                .await;
+            let id = created["id"].as_str().unwrap();
+            t.drain().await;
+            complete_manual_tasks(t, id).await;
+            let approved = t
+                .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+                .await;
+            assert_eq!(approved.status(), 200, "{lang}");
+            t.drain().await;
+            let text = completion_to(t, "alice@example.com").text;
+            // The customer was anonymised and the invoice kept: both said, with the rule.
+            for expected in [kept, "Belgian VAT Code art. 60", art17, remedy] {
+                assert!(
+                    text.contains(expected),
+                    "{lang}: {expected:?} missing in:\n{text}"
+                );
+            }
+            assert!(!text.contains("odoo"), "{lang}:\n{text}");
+        }
     }
 );

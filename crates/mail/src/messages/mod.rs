@@ -29,8 +29,8 @@ pub use officer::{DailyDigest, DigestItem, Escalation, EscalationReason, Reminde
 pub use processor::{NoticeAction, ProcessorReminder, ProcessorRequest, RecipientNotice};
 pub use subject::{
     Acknowledgement, ClosedUnidentified, CompletedAccess, CompletedErasure, CompletedOther,
-    DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Refusal, RequestLine,
-    VerifyIdentity,
+    DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Kept, KeptFor,
+    ObjectionDecision, PeriodUnit, Refusal, RequestLine, VerifyIdentity,
 };
 
 /// A message context that renders through its template folder.

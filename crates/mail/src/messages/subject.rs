@@ -178,6 +178,43 @@ pub enum ErasureOutcome {
     NothingHeld,
     /// Kept under a legal rule (GDPR Art. 17(3)); the rule says why.
     Retained,
+    /// Asked of a processor, which erases the data on our behalf (it confirms later).
+    Requested,
+}
+
+/// A unit of a retention period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodUnit {
+    /// Days.
+    Days,
+    /// Months.
+    Months,
+    /// Years.
+    Years,
+}
+
+/// How long data is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptFor {
+    /// How many units.
+    pub count: u32,
+    /// Which unit.
+    pub unit: PeriodUnit,
+}
+
+/// Data kept despite the erasure, and why (GDPR Art. 17(3)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kept {
+    /// What is kept, as the data map names it (e.g. `invoice`); none when a person gave only
+    /// the rule.
+    pub what: Option<String>,
+    /// For how long, when the data map says.
+    pub period: Option<KeptFor>,
+    /// The legal basis, as the data map names it (`legal_obligation` …), when known.
+    pub basis: Option<String>,
+    /// The legal text or the reason, e.g. `Belgian VAT Code art. 60`.
+    pub rule: String,
 }
 
 /// One system in an erasure report.
@@ -187,9 +224,9 @@ pub struct ErasureLine {
     pub system: String,
     /// What happened.
     pub outcome: ErasureOutcome,
-    /// For kept data: the rule and how long (e.g. `Belgian tax law: invoices are kept for
-    /// 10 years`). Optional for the other outcomes.
-    pub rule: Option<String>,
+    /// What is kept there and why, whatever else was erased (an invoice kept under tax law
+    /// while the customer record was anonymised).
+    pub kept: Vec<Kept>,
 }
 
 /// The erasure was carried out: per system what was erased and what was kept and why.
@@ -229,16 +266,30 @@ pub struct CompletedOther {
     pub subject_name: Option<SubjectName>,
     /// The day the request was received.
     pub received_on: NaiveDate,
-    /// What was done, in the officer's words.
-    pub summary: String,
-    /// The systems where it took effect.
+    /// The systems where it took effect (by their display names, once each); for an
+    /// objection, those where direct marketing stopped.
     pub systems: Vec<String>,
+    /// For an objection: the officer's decision on each use that rests on legitimate
+    /// interest (Art. 21(1)).
+    pub decisions: Vec<ObjectionDecision>,
     /// The recipients told of it (GDPR Art. 19; rectification and restriction).
     pub recipients_notified: Vec<String>,
     /// Where the subject can complain.
     pub authority: SupervisoryAuthority,
     /// Who answers.
     pub controller: Controller,
+}
+
+/// The officer's decision on an objection to one use of the data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionDecision {
+    /// The system, by its display name.
+    pub system: String,
+    /// Upheld: the use stopped. Not upheld: compelling legitimate grounds override (the
+    /// grounds say which; Art. 21(1), and Art. 12(4) for the reasons).
+    pub upheld: bool,
+    /// The officer's reasons.
+    pub grounds: Option<String>,
 }
 
 impl Email for CompletedOther {

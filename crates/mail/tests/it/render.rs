@@ -294,3 +294,87 @@ fn an_unknown_message_name_is_an_error() {
     assert!(matches!(err, TemplateError::UnknownMessage(_)));
     assert_eq!(<Acknowledgement as Email>::NAME, "acknowledgement");
 }
+
+/// The completion messages state what the law asks of them, in each language: an objection's
+/// decisions with the grounds of a refusal (Art. 21(1), 12(4)), data kept after an erasure with
+/// its rule and period (Art. 17(3)), a deletion only requested from a processor, the remedies.
+/// `DSRFLOW_PRINT_MAIL=1` prints the texts for review.
+#[test]
+fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language() {
+    let t = Templates::embedded().unwrap();
+    let cases = [
+        (
+            Language::En,
+            [
+                "we upheld your objection",
+                "we did not uphold your objection",
+                "compelling legitimate grounds",
+                "GDPR Art. 12(4)",
+            ],
+            [
+                "Kept: invoice, for 10 years, under a legal obligation: Belgian VAT Code art. 60",
+                "Erasure requested from the processor",
+                "GDPR Art. 17(3)",
+                "judicial remedy",
+            ],
+        ),
+        (
+            Language::Fr,
+            [
+                "nous avons fait droit à votre opposition",
+                "nous n’avons pas fait droit à votre opposition",
+                "motifs légitimes et impérieux",
+                "RGPD, art. 12, §\u{a0}4",
+            ],
+            [
+                "Conservé : invoice, pendant 10 ans, sur la base d’une obligation légale : Belgian VAT Code art. 60",
+                "Effacement demandé au sous-traitant",
+                "RGPD, art. 17, §\u{a0}3",
+                "recours juridictionnel",
+            ],
+        ),
+        (
+            Language::Nl,
+            [
+                "wij hebben uw bezwaar ingewilligd",
+                "wij hebben uw bezwaar niet ingewilligd",
+                "dwingende gerechtvaardigde gronden",
+                "AVG, art. 12, lid 4",
+            ],
+            [
+                "Bewaard: invoice, gedurende 10 jaar, op grond van een wettelijke verplichting: Belgian VAT Code art. 60",
+                "Wissing gevraagd aan de verwerker",
+                "AVG, art. 17, lid 3",
+                "beroep in te stellen bij de bevoegde rechter",
+            ],
+        ),
+    ];
+    for (lang, objection, erasure) in cases {
+        let all = support::render_all(&t, lang, None).unwrap();
+        let text = |name: &str| {
+            all.iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, _, r)| r.text.clone())
+                .unwrap()
+        };
+        for (name, expected) in [
+            ("completed_other", objection.as_slice()),
+            ("completed_erasure", erasure.as_slice()),
+        ] {
+            let body = text(name);
+            if std::env::var_os("DSRFLOW_PRINT_MAIL").is_some() {
+                eprintln!("==== {name} {lang}\n{body}");
+            }
+            for e in expected {
+                assert!(body.contains(e), "{name} {lang}: {e:?} missing in:\n{body}");
+            }
+            // The grounds of the refusal are quoted as the officer wrote them.
+            if name == "completed_other" {
+                assert!(
+                    body.contains("We need the sign-up log to detect fraud"),
+                    "{body}"
+                );
+            }
+        }
+    }
+}

@@ -11,8 +11,8 @@ use dsrflow_mail::messages::processor::{
 };
 use dsrflow_mail::messages::subject::{
     Acknowledgement, ClosedUnidentified, CompletedAccess, CompletedErasure, CompletedOther,
-    DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Refusal, RequestLine,
-    VerifyIdentity,
+    DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Kept, KeptFor,
+    ObjectionDecision, PeriodUnit, Refusal, RequestLine, VerifyIdentity,
 };
 use dsrflow_mail::messages::{Controller, Identifier, IdentifierKind, SupervisoryAuthority};
 use dsrflow_mail::{Email, Rendered, TemplateError, Templates};
@@ -194,23 +194,31 @@ pub fn render_all(
             systems: vec![
                 ErasureLine {
                     system: "Newsletter (Klaviyo)".into(),
-                    outcome: ErasureOutcome::Erased,
-                    rule: None,
+                    outcome: ErasureOutcome::Requested,
+                    kept: vec![],
                 },
                 ErasureLine {
                     system: "Product analytics (PostHog)".into(),
                     outcome: ErasureOutcome::Anonymised,
-                    rule: None,
+                    kept: vec![],
                 },
                 ErasureLine {
                     system: "Chat (Crisp)".into(),
                     outcome: ErasureOutcome::NothingHeld,
-                    rule: None,
+                    kept: vec![],
                 },
                 ErasureLine {
                     system: "Invoicing (Odoo)".into(),
-                    outcome: ErasureOutcome::Retained,
-                    rule: Some("Belgian tax law: invoices are kept for 10 years".into()),
+                    outcome: ErasureOutcome::Anonymised,
+                    kept: vec![Kept {
+                        what: Some("invoice".into()),
+                        period: Some(KeptFor {
+                            count: 10,
+                            unit: PeriodUnit::Years,
+                        }),
+                        basis: Some("legal_obligation".into()),
+                        rule: "Belgian VAT Code art. 60".into(),
+                    }],
                 },
             ],
             recipients_notified: vec!["Klaviyo".into(), "Stripe".into()],
@@ -228,8 +236,21 @@ pub fn render_all(
             kind: RequestKind::Objection,
             subject_name: n.clone(),
             received_on: day(2026, 3, 3),
-            summary: "We stopped all marketing e-mails and removed you from ad audiences.".into(),
             systems: vec!["Klaviyo".into(), "Google Analytics".into()],
+            decisions: vec![
+                ObjectionDecision {
+                    system: "Support mailbox".into(),
+                    upheld: true,
+                    grounds: Some("No compelling grounds to keep the support history.".into()),
+                },
+                ObjectionDecision {
+                    system: "Fraud prevention".into(),
+                    upheld: false,
+                    grounds: Some(
+                        "We need the sign-up log to detect fraud against our customers.".into(),
+                    ),
+                },
+            ],
             recipients_notified: vec![],
             authority: authority.clone(),
             controller: controller(),
