@@ -270,11 +270,11 @@ async fn a_person_asks_confirms_by_mail_and_follows_the_request_in_a_real_browse
     screenshot(c, "form-errors-fr").await;
     assert_eq!(t.count_requests().await, 0, "nothing stored on bad input");
 
-    // Now correctly: two rights, the address, consent.
+    // Now correctly: two rights and the address.
     let email = c.find(Locator::Id("email")).await.unwrap();
     email.clear().await.unwrap();
     email.send_keys("alice@example.com").await.unwrap();
-    for id in ["kind-access", "kind-erasure", "consent"] {
+    for id in ["kind-access", "kind-erasure"] {
         c.find(Locator::Id(id))
             .await
             .unwrap()

@@ -114,7 +114,6 @@ fn valid_fields<'a>(page: &'a FormPage, email: &'a str, lang: &'a str) -> Vec<(&
         ("name", "Alice Martin"),
         ("account_id", "CUST-0042"),
         ("details", "Please include my support tickets."),
-        ("consent", "yes"),
         ("website", ""),
     ]
 }
@@ -171,6 +170,27 @@ async fn the_form_renders_in_english_french_and_dutch_with_every_contract_field(
         );
         assert!(page.html.contains(title), "{lang}");
         assert_eq!(page.headers[header::CONTENT_LANGUAGE], lang);
+        // No agreement is asked for: handling a request rests on a legal obligation, and the
+        // form says so (GDPR Art. 12, Art. 6(1)(c)).
+        assert!(!page.html.contains("name=\"consent\""), "{lang}");
+        let (notice, basis) = match lang {
+            "fr" => (
+                "Vous n’avez rien à accepter.",
+                "RGPD, art. 12 et art. 6, §\u{a0}1er, c)",
+            ),
+            "nl" => (
+                "U hoeft nergens mee in te stemmen.",
+                "AVG, art. 12 en art. 6, lid 1, c)",
+            ),
+            _ => (
+                "You need not agree to anything.",
+                "GDPR Art. 12 and Art. 6(1)(c)",
+            ),
+        };
+        assert!(
+            page.html.contains(notice) && page.html.contains(basis),
+            "{lang}"
+        );
         for kind in [
             "access",
             "erasure",
@@ -192,7 +212,6 @@ async fn the_form_renders_in_english_french_and_dutch_with_every_contract_field(
             "name=\"name\"",
             "name=\"account_id\"",
             "name=\"details\"",
-            "name=\"consent\"",
             "name=\"csrf_token\"",
             "name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"",
             "<label for=\"email\">",
@@ -467,7 +486,7 @@ async fn bad_input_shows_the_form_again_with_an_error_next_to_each_field_and_kee
         .match_indices("href=\"#")
         .map(|(i, _)| summary[i + 7..].split('"').next().unwrap())
         .collect();
-    assert_eq!(links, vec!["kind-access", "email", "details", "consent"]);
+    assert_eq!(links, vec!["kind-access", "email", "details"]);
     assert!(html.contains("<title>Error: "));
 
     // Each message sits between the field's label and its input, which points at it.
@@ -481,11 +500,6 @@ async fn bad_input_shows_the_form_again_with_an_error_next_to_each_field_and_kee
             "details",
             "<textarea id=\"details\"",
             "Use at most 10000 characters.",
-        ),
-        (
-            "consent",
-            "<input type=\"checkbox\" id=\"consent\"",
-            "Tick the box",
         ),
     ] {
         let error = html
@@ -515,12 +529,12 @@ async fn bad_input_shows_the_form_again_with_an_error_next_to_each_field_and_kee
 
     // Only one bad field: only its message, the chosen rights stay ticked.
     let mut fields = valid_fields(&page, "alice@example.com", "fr");
-    fields.retain(|(k, _)| *k != "consent");
+    fields.retain(|(k, _)| *k != "name");
     let resp = post_form(&t, Some(&page.cookie), &fields, &[]).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     assert!(html.contains("<html lang=\"fr\""));
-    assert!(html.contains("Cochez la case"));
+    assert!(html.contains("id=\"name-error\"") && html.contains("Veuillez remplir ce champ."));
     assert!(!html.contains("id=\"email-error\"") && !html.contains("id=\"kind-error\""));
     assert!(html.contains("value=\"erasure\" aria-describedby=\"kind-erasure-hint\" checked"));
     assert!(html.contains("value=\"objection\" aria-describedby=\"kind-objection-hint\">"));
@@ -636,7 +650,7 @@ async fn the_subject_address_limit_counts_accepted_submissions_per_day() {
     let page = open_form(&t).await;
     // An invalid submission for the address does not use up its allowance.
     let mut invalid = valid_fields(&page, "alice@example.com", "en");
-    invalid.retain(|(k, _)| *k != "consent");
+    invalid.retain(|(k, _)| *k != "name");
     let resp = post_form(&t, Some(&page.cookie), &invalid, &[]).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     for email in ["alice@example.com", "Alice@Example.com"] {

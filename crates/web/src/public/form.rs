@@ -39,7 +39,7 @@ pub const MAX_FORM_BYTES: usize = MAX_DETAILS_CHARS * 12 + 16 * 1024;
 pub const HONEYPOT_FIELD: &str = "website";
 
 /// The order fields appear in (and so their errors in the summary).
-const FIELD_ORDER: [&str; 6] = ["kind", "email", "name", "account_id", "details", "consent"];
+const FIELD_ORDER: [&str; 5] = ["kind", "email", "name", "account_id", "details"];
 
 /// The client's address: the socket peer, or with `form.trust_forwarded_for` the first
 /// `X-Forwarded-For` hop (set by the operator's proxy).
@@ -96,8 +96,6 @@ pub struct FormInput {
     pub account_id: String,
     /// `details`, line breaks normalised to `\n`.
     pub details: String,
-    /// Whether `consent` was ticked.
-    pub consent: bool,
     /// `csrf_token`.
     pub csrf_token: Option<String>,
     /// The honeypot.
@@ -129,7 +127,6 @@ impl FormInput {
                 "name" => input.name = v,
                 "account_id" => input.account_id = v,
                 "details" => input.details = v.replace("\r\n", "\n").replace('\r', "\n"),
-                "consent" => input.consent = !v.is_empty(),
                 csrf::FIELD => input.csrf_token = Some(v),
                 HONEYPOT_FIELD => input.honeypot = v,
                 "lang" => input.lang = Some(v),
@@ -227,9 +224,6 @@ pub fn validate(input: &FormInput) -> Result<Submission, Vec<FieldProblem>> {
             args: vec![("max", MAX_DETAILS_CHARS.to_string())],
         });
     }
-    if !input.consent {
-        problems.push(FieldProblem::new("consent", "error.consent_required"));
-    }
     match (email, name) {
         (Some(email), Some(name)) if problems.is_empty() => Ok(Submission {
             kinds,
@@ -249,8 +243,7 @@ fn anchor(field: &str) -> &'static str {
         "email" => "email",
         "name" => "name",
         "account_id" => "account_id",
-        "details" => "details",
-        _ => "consent",
+        _ => "details",
     }
 }
 
@@ -297,7 +290,6 @@ fn form_context(
             name => &input.name,
             account_id => &input.account_id,
             details => &input.details,
-            consent => input.consent,
         },
         kinds => kinds,
         errors => errors,
@@ -334,7 +326,7 @@ pub(crate) fn sample_context(with_errors: bool) -> Value {
         .map(|p| context! { anchor => anchor(p.field), label => p.field, message => p.key })
         .collect();
     context! {
-        values => context! { email => input.email, name => "", account_id => "", details => "", consent => false },
+        values => context! { email => input.email, name => "", account_id => "", details => "" },
         kinds => RequestKind::ALL.iter().map(|k| context! { value => k.as_str(), checked => *k == RequestKind::Access }).collect::<Vec<_>>(),
         errors => errors,
         error_summary => summary,
@@ -594,7 +586,6 @@ mod tests {
         assert_eq!(input.kinds, vec!["access", "erasure", "access"]);
         assert_eq!(input.details, "Line 1\nLine 2");
         assert_eq!(input.email, "alice@example.com");
-        assert!(input.consent);
         let s = validate(&input).unwrap_or_else(|p| panic!("{p:?}"));
         assert_eq!(s.kinds, vec![RequestKind::Access, RequestKind::Erasure]);
     }
@@ -604,10 +595,7 @@ mod tests {
         let input = FormInput::parse(b"kind=delete&email=not-an-address&name=&account_id=a%00b");
         let problems = validate(&input).unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();
-        assert_eq!(
-            fields,
-            vec!["kind", "email", "name", "account_id", "consent"]
-        );
+        assert_eq!(fields, vec!["kind", "email", "name", "account_id"]);
         assert_eq!(problems[0].key, "error.kind_unknown");
         assert_eq!(problems[1].key, "error.email_invalid");
         assert_eq!(problems[2].key, "error.required");
