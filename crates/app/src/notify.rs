@@ -359,6 +359,30 @@ pub async fn on_transition(
                 }
             }
         }
+        Event::Withdraw => {
+            let withdrawn_on = after
+                .closed_at
+                .unwrap_or(after.updated_at)
+                .with_timezone(&crate::requests::time_zone_of(after)?)
+                .date_naive();
+            to_subject(
+                app,
+                conn,
+                after,
+                subject,
+                &m::Withdrawn {
+                    reference: after.reference.clone(),
+                    kind: after.kind,
+                    subject_name: name,
+                    received_on: after.receipt_day,
+                    withdrawn_on,
+                    work_started: !tasks.is_empty(),
+                    new_request_url: Some(link(app, "/request")),
+                    controller: controller(app),
+                },
+            )
+            .await
+        }
         Event::VerificationLapsed => {
             to_subject(
                 app,

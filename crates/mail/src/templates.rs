@@ -38,7 +38,7 @@ use crate::error::TemplateError;
 include!(concat!(env!("OUT_DIR"), "/email_templates.rs"));
 
 /// The name of every message dsrflow sends; each is a folder of `templates/email`.
-pub const MESSAGES: [&str; 16] = [
+pub const MESSAGES: [&str; 17] = [
     "acknowledgement",
     "verify_identity",
     "download_code",
@@ -49,6 +49,7 @@ pub const MESSAGES: [&str; 16] = [
     "completed_other",
     "forwarded",
     "closed_unidentified",
+    "withdrawn",
     "processor_request",
     "processor_reminder",
     "recipient_notice",

@@ -104,7 +104,7 @@ fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-fn time_zone_of(row: &request::Model) -> Result<Tz, AppError> {
+pub(crate) fn time_zone_of(row: &request::Model) -> Result<Tz, AppError> {
     row.time_zone
         .parse::<Tz>()
         .map_err(|_| AppError::Internal(format!("request {} has an unknown time zone", row.id)))

@@ -1153,3 +1153,51 @@ on_both_fanout!(
         }
     }
 );
+
+on_both_fanout!(
+    a_withdrawn_request_is_confirmed_to_the_subject_in_their_language,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let cases = [
+            (
+                "en",
+                "[{ref}] Your request has been withdrawn",
+                "we have withdrawn it on 10 February 2026",
+                "Nothing further will be done",
+            ),
+            (
+                "fr",
+                "[{ref}] Votre demande a été retirée",
+                "nous l’avons retirée le 10 février 2026",
+                "Plus rien ne sera fait",
+            ),
+            (
+                "nl",
+                "[{ref}] Uw verzoek is ingetrokken",
+                "op 10 februari 2026 ingetrokken",
+                "wordt niets meer gedaan",
+            ),
+        ];
+        for (lang, subject, when, nothing) in cases {
+            let created = t
+                .create_vouched(json!({"kind": "erasure", "language": lang, "subject": {"email": "alice@example.com"}}))
+                .await;
+            let id = created["id"].as_str().unwrap();
+            let reference = created["reference"].as_str().unwrap();
+            let resp = t
+                .post(&format!("/api/v1/requests/{id}/withdraw"), &json!({}))
+                .await;
+            assert_eq!(resp.status(), 200);
+            t.drain().await;
+            let mail = completion_to(t, "alice@example.com");
+            assert_eq!(mail.subject, subject.replace("{ref}", reference), "{lang}");
+            for expected in [when, nothing] {
+                assert!(
+                    mail.text.contains(expected),
+                    "{lang}: {expected:?} missing in:\n{}",
+                    mail.text
+                );
+            }
+        }
+    }
+);

@@ -30,7 +30,7 @@ pub use processor::{NoticeAction, ProcessorReminder, ProcessorRequest, Recipient
 pub use subject::{
     Acknowledgement, ClosedUnidentified, CompletedAccess, CompletedErasure, CompletedOther,
     DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Kept, KeptFor,
-    ObjectionDecision, PeriodUnit, Refusal, RequestLine, VerifyIdentity,
+    ObjectionDecision, PeriodUnit, Refusal, RequestLine, VerifyIdentity, Withdrawn,
 };
 
 /// A message context that renders through its template folder.

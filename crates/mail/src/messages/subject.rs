@@ -348,3 +348,28 @@ pub struct ClosedUnidentified {
 impl Email for ClosedUnidentified {
     const NAME: &'static str = "closed_unidentified";
 }
+
+/// The requester withdrew the request: it is closed and nothing more is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawn {
+    /// The request's reference.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+    /// The subject's name, when known.
+    pub subject_name: Option<SubjectName>,
+    /// The day the request was received.
+    pub received_on: NaiveDate,
+    /// The day it was withdrawn.
+    pub withdrawn_on: NaiveDate,
+    /// Whether work had started (what was done stays done).
+    pub work_started: bool,
+    /// Where to make a new request.
+    pub new_request_url: Option<String>,
+    /// Who answers.
+    pub controller: Controller,
+}
+
+impl Email for Withdrawn {
+    const NAME: &'static str = "withdrawn";
+}

@@ -298,7 +298,7 @@ fn an_unknown_message_name_is_an_error() {
 /// The completion messages state what the law asks of them, in each language: an objection's
 /// decisions with the grounds of a refusal (Art. 21(1), 12(4)), data kept after an erasure with
 /// its rule and period (Art. 17(3)), a deletion only requested from a processor, the remedies.
-/// `DSRFLOW_PRINT_MAIL=1` prints the texts for review.
+/// A withdrawal is confirmed. `DSRFLOW_PRINT_MAIL=1` prints the texts for review.
 #[test]
 fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language() {
     let t = Templates::embedded().unwrap();
@@ -357,9 +357,15 @@ fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language(
                 .map(|(_, _, r)| r.text.clone())
                 .unwrap()
         };
+        let withdrawn: &[&str] = match lang {
+            Language::Fr => &["Plus rien ne sera fait pour cette demande"],
+            Language::Nl => &["Voor dit verzoek wordt niets meer gedaan"],
+            _ => &["Nothing further will be done on this request"],
+        };
         for (name, expected) in [
             ("completed_other", objection.as_slice()),
             ("completed_erasure", erasure.as_slice()),
+            ("withdrawn", withdrawn),
         ] {
             let body = text(name);
             if std::env::var_os("DSRFLOW_PRINT_MAIL").is_some() {

@@ -12,7 +12,7 @@ use dsrflow_mail::messages::processor::{
 use dsrflow_mail::messages::subject::{
     Acknowledgement, ClosedUnidentified, CompletedAccess, CompletedErasure, CompletedOther,
     DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Kept, KeptFor,
-    ObjectionDecision, PeriodUnit, Refusal, RequestLine, VerifyIdentity,
+    ObjectionDecision, PeriodUnit, Refusal, RequestLine, VerifyIdentity, Withdrawn,
 };
 use dsrflow_mail::messages::{Controller, Identifier, IdentifierKind, SupervisoryAuthority};
 use dsrflow_mail::{Email, Rendered, TemplateError, Templates};
@@ -284,6 +284,21 @@ pub fn render_all(
             reason: Some("The confirmation link was not opened within 14 days.".into()),
             new_request_url: Some("https://privacy.example.com/request".into()),
             authority: authority.clone(),
+            controller: controller(),
+        }
+        .render(t, lang),
+    )?;
+    push(
+        "withdrawn",
+        Subject,
+        Withdrawn {
+            reference: REFERENCE.into(),
+            kind: RequestKind::Erasure,
+            subject_name: n.clone(),
+            received_on: day(2026, 3, 3),
+            withdrawn_on: day(2026, 3, 5),
+            work_started: true,
+            new_request_url: Some("https://privacy.example.com/request".into()),
             controller: controller(),
         }
         .render(t, lang),
