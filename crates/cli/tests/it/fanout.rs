@@ -1201,3 +1201,28 @@ on_both_fanout!(
         }
     }
 );
+
+on_both_fanout!(
+    the_acknowledgement_states_the_period_of_the_requests_regime,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        t.create_vouched(
+            json!({"kind": "access", "regime": "ccpa", "subject": {"email": "carol@example.com"}}),
+        )
+        .await;
+        t.drain().await;
+        let ack = t
+            .mail
+            .sent()
+            .into_iter()
+            .map(|s| s.outgoing)
+            .find(|m| m.to == "carol@example.com")
+            .expect("an acknowledgement");
+        assert!(ack.text.contains("45 calendar days"), "{}", ack.text);
+        assert!(
+            !ack.text.contains("one month") && !ack.text.contains("GDPR"),
+            "{}",
+            ack.text
+        );
+    }
+);

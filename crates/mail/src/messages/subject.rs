@@ -2,6 +2,7 @@
 //! be matched to the request.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use dsrflow_domain::regime::Regime;
 use dsrflow_domain::{RequestKind, SubjectName};
 use serde::{Deserialize, Serialize};
 
@@ -19,8 +20,10 @@ pub struct Acknowledgement {
     pub subject_name: Option<SubjectName>,
     /// The day the request was received.
     pub received_on: NaiveDate,
-    /// The last day to answer (GDPR Art. 12(3): one month).
+    /// The last day to answer, under the request's regime.
     pub deadline: NaiveDate,
+    /// The regime whose period the message states (GDPR one month, CCPA 45 days …).
+    pub regime: Regime,
     /// The public status page for this request.
     pub status_url: String,
     /// True when a separate identity check message follows.

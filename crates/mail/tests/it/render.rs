@@ -384,3 +384,64 @@ fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language(
         }
     }
 }
+
+/// The acknowledgement states the period of the request's own regime, in each language: its
+/// law, its article and its number of days or months (never the GDPR's month for a CCPA
+/// request).
+#[test]
+fn the_acknowledgement_states_the_period_of_the_requests_regime() {
+    use dsrflow_domain::regime::Regime;
+    let t = Templates::embedded().unwrap();
+    let expected = |regime: Regime, lang: Language| -> [&'static str; 2] {
+        match (regime, lang) {
+            (Regime::Gdpr, Language::Fr) => ["RGPD, art. 12, §\u{a0}3", "un mois"],
+            (Regime::Gdpr, Language::Nl) => ["AVG, art. 12, lid 3", "één maand"],
+            (Regime::Gdpr, _) => ["GDPR, Art. 12(3)", "one month"],
+            (Regime::UkGdpr, Language::Fr) => ["UK GDPR, art. 12, §\u{a0}3", "un mois"],
+            (Regime::UkGdpr, Language::Nl) => ["UK GDPR, art. 12, lid 3", "één maand"],
+            (Regime::UkGdpr, _) => ["UK GDPR, Art. 12(3)", "one month"],
+            (Regime::Ccpa, Language::Fr) => ["CCPA", "45 jours civils"],
+            (Regime::Ccpa, Language::Nl) => ["CCPA", "45 kalenderdagen"],
+            (Regime::Ccpa, _) => ["CCPA", "45 calendar days"],
+            (Regime::Vcdpa, Language::Fr) => ["Va. Code", "45 jours"],
+            (Regime::Vcdpa, Language::Nl) => ["Va. Code", "45 dagen"],
+            (Regime::Vcdpa, _) => ["Va. Code", "45 days"],
+            (Regime::Lgpd, Language::Fr) => ["LGPD, art. 19, II", "15 jours"],
+            (Regime::Lgpd, Language::Nl) => ["LGPD, art. 19, II", "15 dagen"],
+            (Regime::Lgpd, _) => ["LGPD, Art. 19, II", "15 days"],
+            (Regime::Nfadp, Language::Fr) => ["LPD, art. 25", "30 jours"],
+            (Regime::Nfadp, Language::Nl) => ["DSG, art. 25", "30 dagen"],
+            (Regime::Nfadp, _) => ["FADP, Art. 25", "30 days"],
+            (Regime::Quebec, Language::Fr) => ["Québec (art. 32)", "30 jours"],
+            (Regime::Quebec, Language::Nl) => ["Québec", "30 dagen"],
+            (Regime::Quebec, _) => ["Quebec", "30 days"],
+        }
+    };
+    for regime in Regime::ALL {
+        for lang in LANGS {
+            let mut ack = support::acknowledgement(None);
+            ack.regime = regime;
+            let r = ack.render(&t, lang).unwrap();
+            for e in expected(regime, lang) {
+                assert!(
+                    r.text.contains(e),
+                    "{regime} {lang}: {e:?} missing in:\n{}",
+                    r.text
+                );
+                assert!(
+                    r.html.contains(e),
+                    "{regime} {lang}: {e:?} missing in the HTML"
+                );
+            }
+            if regime != Regime::Gdpr && regime != Regime::UkGdpr {
+                for month in ["one month", "un mois", "één maand", "Art. 12(3)"] {
+                    assert!(
+                        !r.text.contains(month),
+                        "{regime} {lang}: {month:?} in:\n{}",
+                        r.text
+                    );
+                }
+            }
+        }
+    }
+}

@@ -50,6 +50,7 @@ pub fn acknowledgement(subject_name: Option<SubjectName>) -> Acknowledgement {
         subject_name,
         received_on: day(2026, 3, 3),
         deadline: day(2026, 4, 3),
+        regime: dsrflow_domain::regime::Regime::Gdpr,
         status_url: STATUS_URL.into(),
         verification_needed: true,
         controller: controller(),
