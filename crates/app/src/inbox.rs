@@ -183,7 +183,7 @@ pub async fn ingest(
                     identity_verified: false,
                 });
             }
-            let group = match prepare_group(app, &caller, news) {
+            let mut group = match prepare_group(app, &caller, news) {
                 Ok(g) => g,
                 // E.g. an address the mail relay cannot reach: a person decides what to do.
                 Err(AppError::Validation(fields)) => {
@@ -197,6 +197,10 @@ pub async fn ingest(
                 }
                 Err(e) => return Err(e),
             };
+            // Our answers thread under the requester's mail.
+            if let Some(id) = msg.message_id() {
+                group.reply_to(id);
+            }
             let ids = group.ids();
             let tx = app.store.write().await?;
             let mail = store_group(app, &*tx, &group).await?;

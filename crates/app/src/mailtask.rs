@@ -65,7 +65,15 @@ pub fn send(
     now: DateTime<Utc>,
 ) -> Result<(AuditAction, serde_json::Value), AppError> {
     let req = &rec.request;
-    let confirm_url = notify::link(app, &format!("/confirm/{}", confirm_token(app, t.id)));
+    // The page opens in the processor's language.
+    let confirm_url = notify::link(
+        app,
+        &format!(
+            "/confirm/{}?lang={}",
+            confirm_token(app, t.id),
+            out.language.as_str()
+        ),
+    );
     let first_sent = t.started_at.unwrap_or(now).date_naive();
     let respond_by = first_sent + TimeDelta::days(i64::from(out.respond_within_days));
     let lease = now + TimeDelta::from_std(out.check_after).unwrap_or(TimeDelta::days(7));

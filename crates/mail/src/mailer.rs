@@ -189,16 +189,21 @@ impl Mailer {
 }
 
 /// `<left@right>` with no spaces or controls (RFC 5322 msg-id, loosely).
-fn check_message_id(header: &str, id: &str) -> Result<(), MailError> {
+/// Whether `id` can go in a `Message-ID`, `In-Reply-To` or `References` header as is:
+/// `<left@right>`, no spaces, controls or nested brackets, at most 250 bytes.
+pub fn is_message_id(id: &str) -> bool {
     let inner = id.strip_prefix('<').and_then(|s| s.strip_suffix('>'));
-    let ok = inner.is_some_and(|s| {
+    inner.is_some_and(|s| {
         s.split_once('@')
             .is_some_and(|(l, r)| !l.is_empty() && !r.is_empty() && !r.contains('@'))
             && !s
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
-    }) && id.len() <= 250;
-    if ok {
+    }) && id.len() <= 250
+}
+
+fn check_message_id(header: &str, id: &str) -> Result<(), MailError> {
+    if is_message_id(id) {
         Ok(())
     } else {
         Err(MailError::permanent(

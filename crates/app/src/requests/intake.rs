@@ -95,6 +95,22 @@ impl Group {
     pub fn ids(&self) -> Vec<Uuid> {
         self.items.iter().map(Prepared::id).collect()
     }
+
+    /// Threads the group's mail (acknowledgements, identity link) as replies to the
+    /// requester's own message (`message_id` without angle brackets); nothing when it cannot
+    /// stand in a header as is.
+    pub fn reply_to(&mut self, message_id: &str) {
+        let id = format!("<{message_id}>");
+        if !dsrflow_mail::mailer::is_message_id(&id) {
+            return;
+        }
+        for p in &mut self.items {
+            p.ack.in_reply_to = Some(id.clone());
+        }
+        if let Some(link) = &mut self.link {
+            link.mail.in_reply_to = Some(id);
+        }
+    }
 }
 
 /// Validates requests made together and prepares them (and their identity link, when the

@@ -23,7 +23,8 @@ pub enum Completion {
     },
 }
 
-/// A person completes a task that waits for manual work (or settles a failed one by hand).
+/// A person completes a task that waits for manual work or for a processor's answer by mail
+/// (or settles a failed one by hand).
 pub async fn complete(
     app: &App,
     caller: &Caller,
@@ -36,9 +37,15 @@ pub async fn complete(
     let mut t = tq::find(&*tx, task_id)
         .await?
         .ok_or(AppError::NotFound("task"))?;
-    if !matches!(t.status, TaskStatus::AwaitingManual | TaskStatus::Failed) {
+    // A processor asked by mail may answer by other means (a reply, a call): the officer can
+    // record it instead of waiting for the reminders to run out.
+    let waits_for_processor_mail = t.status == TaskStatus::Running
+        && dsrflow_connectors::email::reminders_sent(t.external_ref.as_deref()).is_some();
+    if !matches!(t.status, TaskStatus::AwaitingManual | TaskStatus::Failed)
+        && !waits_for_processor_mail
+    {
         return Err(AppError::Conflict(format!(
-            "only a task awaiting manual work or a failed one can be completed by hand; this one is {}",
+            "only a task awaiting manual work, waiting for a processor's answer by mail, or a failed one can be completed by hand; this one is {}",
             t.status
         )));
     }

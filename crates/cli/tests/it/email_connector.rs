@@ -152,10 +152,14 @@ async fn the_confirmation_link_completes_the_task(t: TestApp) {
         .take_while(|c| !c.is_whitespace())
         .collect();
     assert!(link.contains("/confirm/"), "{link}");
+    // The processor's language: the page opens in French, as the mail was.
+    assert!(link.ends_with("?lang=fr"), "{link}");
     // Following the link shows a button; it does not confirm by itself (mail scanners).
     let page = t.client.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\""));
+    assert!(html.contains("<html lang=\"fr\""), "{html}");
     assert_eq!(
         task(&t.tasks(&id).await, "payroll-bureau", "erase")["status"],
         "running"
@@ -209,4 +213,36 @@ both!(
 both!(
     a_processor_confirms_through_its_link,
     the_confirmation_link_completes_the_task
+);
+
+async fn the_officer_records_a_processors_answer_given_otherwise(t: TestApp) {
+    let id = erasure(&t).await;
+    let payroll = task(&t.tasks(&id).await, "payroll-bureau", "erase").clone();
+    assert_eq!(payroll["status"], "running");
+    let tid = payroll["id"].as_str().unwrap();
+    let done = t
+        .post(
+            &format!("/api/v1/tasks/{tid}/complete"),
+            &json!({"status": "succeeded", "note": "The bureau confirmed the erasure by phone on 12 February."}),
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    t.drain().await;
+    let payroll = task(&t.tasks(&id).await, "payroll-bureau", "erase").clone();
+    assert_eq!(payroll["status"], "succeeded");
+    assert_eq!(
+        payroll["note"],
+        "The bureau confirmed the erasure by phone on 12 February."
+    );
+    // No reminder goes out any more, and the processor's link no longer confirms anything.
+    let asked = mails_to(&t, "dpo@payroll.example");
+    t.clock.set(at("2026-02-17T09:00:01Z"));
+    dsrflow_app::work::reconcile(&t.app).await.unwrap();
+    t.drain().await;
+    assert_eq!(mails_to(&t, "dpo@payroll.example").len(), asked.len());
+}
+
+both!(
+    an_officer_completes_a_task_that_waits_for_a_processors_mail,
+    the_officer_records_a_processors_answer_given_otherwise
 );

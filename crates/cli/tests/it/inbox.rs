@@ -53,6 +53,20 @@ on_both!(
             3,
             "two acknowledgements, one confirmation link"
         );
+        // All three thread under Marie's mail.
+        for sent in t.mail.sent() {
+            assert_eq!(
+                sent.outgoing.in_reply_to.as_deref(),
+                Some("<5f3e2d1c@beispiel.de>"),
+                "{}",
+                sent.outgoing.subject
+            );
+            assert!(
+                sent.outgoing
+                    .references
+                    .contains(&"<5f3e2d1c@beispiel.de>".to_owned())
+            );
+        }
     }
 );
 
