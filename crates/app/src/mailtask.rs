@@ -27,7 +27,8 @@ pub fn confirm_token(app: &App, task_id: Uuid) -> String {
         .keyed_hash("processor-confirm", &task_id.to_string())
 }
 
-fn identifiers(rec: &RequestRecord) -> Vec<Identifier> {
+/// How the person identified themselves, for a message to a processor or a controller.
+pub(crate) fn identifiers(rec: &RequestRecord) -> Vec<Identifier> {
     let s = &rec.subject;
     let mut out = vec![Identifier {
         kind: IdentifierKind::Email,

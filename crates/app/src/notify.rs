@@ -193,52 +193,79 @@ pub async fn on_transition(
     subject: &request_subject::Model,
     tasks: &[dsrflow_store::entity::task::Model],
     download: Option<(&str, chrono::DateTime<chrono::Utc>, &str)>,
-) -> Result<Option<Uuid>, AppError> {
+) -> Result<Vec<Uuid>, AppError> {
     use dsrflow_domain::lifecycle::Event;
     use dsrflow_mail::messages as m;
     let lang = after.language;
     let name = subject.name.clone();
     match event {
-        Event::Extend { reason, .. } => {
-            to_subject(
+        Event::Extend { reason, .. } => to_subject(
+            app,
+            conn,
+            after,
+            subject,
+            &m::ExtensionNotice {
+                reference: after.reference.clone(),
+                kind: after.kind,
+                subject_name: name,
+                received_on: after.receipt_day,
+                original_deadline: before.deadline,
+                new_deadline: after.deadline,
+                reasons: reason.as_str().to_owned(),
+                status_url: status_url(app, after.id),
+                controller: controller(app),
+            },
+        )
+        .await
+        .map(|m| m.into_iter().collect()),
+        Event::Deny { reason } => to_subject(
+            app,
+            conn,
+            after,
+            subject,
+            &m::Refusal {
+                reference: after.reference.clone(),
+                kind: after.kind,
+                subject_name: name,
+                received_on: after.receipt_day,
+                reasons: reason.as_str().to_owned(),
+                authority: authority(app, lang),
+                controller: controller(app),
+            },
+        )
+        .await
+        .map(|m| m.into_iter().collect()),
+        Event::Forward {
+            controller: to,
+            contact,
+        } => {
+            // The request goes to the controller, with how the person identified themselves
+            // and nothing more; the person is told where it went.
+            let rec = dsrflow_store::requests::RequestRecord {
+                request: after.clone(),
+                subject: subject.clone(),
+                pauses: Vec::new(),
+            };
+            let forwarded = queue(
                 app,
                 conn,
-                after,
-                subject,
-                &m::ExtensionNotice {
+                &m::ForwardRequest {
                     reference: after.reference.clone(),
                     kind: after.kind,
-                    subject_name: name,
+                    controller_name: to.clone(),
                     received_on: after.receipt_day,
-                    original_deadline: before.deadline,
-                    new_deadline: after.deadline,
-                    reasons: reason.as_str().to_owned(),
-                    status_url: status_url(app, after.id),
+                    identifiers: crate::mailtask::identifiers(&rec),
                     controller: controller(app),
                 },
+                lang,
+                Audience::Controller,
+                contact,
+                Some(after),
+                None,
+                Some(format!("forward_request:{}", after.id)),
             )
-            .await
-        }
-        Event::Deny { reason } => {
-            to_subject(
-                app,
-                conn,
-                after,
-                subject,
-                &m::Refusal {
-                    reference: after.reference.clone(),
-                    kind: after.kind,
-                    subject_name: name,
-                    received_on: after.receipt_day,
-                    reasons: reason.as_str().to_owned(),
-                    authority: authority(app, lang),
-                    controller: controller(app),
-                },
-            )
-            .await
-        }
-        Event::Forward { controller: to } => {
-            to_subject(
+            .await?;
+            let told = to_subject(
                 app,
                 conn,
                 after,
@@ -250,15 +277,13 @@ pub async fn on_transition(
                     received_on: after.receipt_day,
                     forwarded_on: app.clock.now().date_naive(),
                     forwarded_to: to.clone(),
-                    forwarded_to_contact: None,
-                    reason: format!(
-                        "{} only processes this data on behalf of {to}, who decides about it (GDPR Art. 28).",
-                        app.settings.controller.name
-                    ),
+                    forwarded_to_contact: Some(contact.clone()),
+                    reason: after.status_reason.clone(),
                     controller: controller(app),
                 },
             )
-            .await
+            .await?;
+            Ok(forwarded.into_iter().chain(told).collect())
         }
         Event::Approve { .. } => {
             let recipients = system_names(
@@ -268,26 +293,25 @@ pub async fn on_transition(
                     .filter(|t| t.action == TaskAction::Notify && t.status.is_success()),
             );
             match (after.kind.answer(), download) {
-                (Answer::Package, Some((url, expires_at, sha))) => {
-                    to_subject(
-                        app,
-                        conn,
-                        after,
-                        subject,
-                        &m::CompletedAccess {
-                            reference: after.reference.clone(),
-                            kind: after.kind,
-                            subject_name: name,
-                            received_on: after.receipt_day,
-                            download_url: url.to_owned(),
-                            expires_at,
-                            package_file_name: "personal-data.zip".to_owned(),
-                            package_sha256: sha.to_owned(),
-                            controller: controller(app),
-                        },
-                    )
-                    .await
-                }
+                (Answer::Package, Some((url, expires_at, sha))) => to_subject(
+                    app,
+                    conn,
+                    after,
+                    subject,
+                    &m::CompletedAccess {
+                        reference: after.reference.clone(),
+                        kind: after.kind,
+                        subject_name: name,
+                        received_on: after.receipt_day,
+                        download_url: url.to_owned(),
+                        expires_at,
+                        package_file_name: "personal-data.zip".to_owned(),
+                        package_sha256: sha.to_owned(),
+                        controller: controller(app),
+                    },
+                )
+                .await
+                .map(|m| m.into_iter().collect()),
                 (Answer::Erasure, _) => {
                     let systems = tasks
                         .iter()
@@ -311,6 +335,7 @@ pub async fn on_transition(
                         },
                     )
                     .await
+                    .map(|m| m.into_iter().collect())
                 }
                 (Answer::Package, None) | (Answer::Confirmation, _) => {
                     // An objection names where marketing stopped, and the officer's decision on
@@ -318,9 +343,9 @@ pub async fn on_transition(
                     let systems = match after.kind {
                         RequestKind::Objection => system_names(
                             app,
-                            tasks
-                                .iter()
-                                .filter(|t| t.action == TaskAction::OptOut && t.status.is_success()),
+                            tasks.iter().filter(|t| {
+                                t.action == TaskAction::OptOut && t.status.is_success()
+                            }),
                         ),
                         _ => system_names(
                             app,
@@ -356,6 +381,7 @@ pub async fn on_transition(
                         },
                     )
                     .await
+                    .map(|m| m.into_iter().collect())
                 }
             }
         }
@@ -382,27 +408,27 @@ pub async fn on_transition(
                 },
             )
             .await
+            .map(|m| m.into_iter().collect())
         }
-        Event::VerificationLapsed => {
-            to_subject(
-                app,
-                conn,
-                after,
-                subject,
-                &m::ClosedUnidentified {
-                    reference: after.reference.clone(),
-                    kind: after.kind,
-                    subject_name: name,
-                    received_on: after.receipt_day,
-                    reason: None,
-                    new_request_url: Some(link(app, "/request")),
-                    authority: authority(app, lang),
-                    controller: controller(app),
-                },
-            )
-            .await
-        }
-        _ => Ok(None),
+        Event::VerificationLapsed => to_subject(
+            app,
+            conn,
+            after,
+            subject,
+            &m::ClosedUnidentified {
+                reference: after.reference.clone(),
+                kind: after.kind,
+                subject_name: name,
+                received_on: after.receipt_day,
+                reason: None,
+                new_request_url: Some(link(app, "/request")),
+                authority: authority(app, lang),
+                controller: controller(app),
+            },
+        )
+        .await
+        .map(|m| m.into_iter().collect()),
+        _ => Ok(Vec::new()),
     }
 }
 

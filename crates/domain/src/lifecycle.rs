@@ -266,6 +266,8 @@ pub enum Event {
     Forward {
         /// Who it was forwarded to.
         controller: String,
+        /// Where it was sent: the controller's contact address for data-subject requests.
+        contact: String,
     },
 }
 
@@ -480,6 +482,7 @@ mod tests {
             },
             Event::Forward {
                 controller: "Acme SA".to_owned(),
+                contact: "privacy@acme.example".to_owned(),
             },
         ]
     }

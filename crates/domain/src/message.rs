@@ -13,6 +13,8 @@ string_enum! {
         Recipient = "recipient",
         /// The compliance officer.
         Officer = "officer",
+        /// The controller we process the data for, to whom a request is forwarded.
+        Controller = "controller",
     }
 }
 

@@ -38,7 +38,7 @@ use crate::error::TemplateError;
 include!(concat!(env!("OUT_DIR"), "/email_templates.rs"));
 
 /// The name of every message dsrflow sends; each is a folder of `templates/email`.
-pub const MESSAGES: [&str; 17] = [
+pub const MESSAGES: [&str; 18] = [
     "acknowledgement",
     "verify_identity",
     "download_code",
@@ -51,6 +51,7 @@ pub const MESSAGES: [&str; 17] = [
     "closed_unidentified",
     "withdrawn",
     "processor_request",
+    "forward_request",
     "processor_reminder",
     "recipient_notice",
     "reminder",

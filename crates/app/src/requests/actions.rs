@@ -105,22 +105,41 @@ pub async fn forward(
     caller: &Caller,
     id: Uuid,
     controller: &str,
+    contact_email: &str,
     note: Option<Reason>,
 ) -> Result<RequestDetails, AppError> {
     let controller = controller.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut errors = Vec::new();
     if controller.chars().count() < 2 || controller.chars().count() > 200 {
-        return Err(AppError::Validation(vec![FieldError::new(
+        errors.push(FieldError::new(
             "controller",
-            "name the controller the request was forwarded to (2–200 characters)",
-        )]));
+            "name the controller to forward the request to (2–200 characters)",
+        ));
     }
+    // The request is sent there: an address that takes mail, not only a name.
+    let contact = dsrflow_domain::SubjectEmail::parse(contact_email).ok();
+    if contact.is_none() {
+        errors.push(FieldError::new(
+            "contact_email",
+            "give the controller's address for data-subject requests (e.g. privacy@customer.example)",
+        ));
+    }
+    let contact = match contact {
+        Some(c) if errors.is_empty() => c.as_str().to_owned(),
+        _ => return Err(AppError::Validation(errors)),
+    };
     transition(
         app,
         caller,
         id,
         AuditAction::RequestForwarded,
         note,
-        move |_, _, _| Ok(Event::Forward { controller }),
+        move |_, _, _| {
+            Ok(Event::Forward {
+                controller,
+                contact,
+            })
+        },
     )
     .await
 }
@@ -220,7 +239,7 @@ pub(crate) async fn transition(
             data["reason_sha256"] = json!(sha256_hex(reason.as_str()));
         }
         Event::IdentityVerified => row.identity_verified_at = Some(now),
-        Event::Forward { controller } => {
+        Event::Forward { controller, .. } => {
             row.forwarded_to = Some(controller.clone());
             data["controller"] = json!(controller);
         }
@@ -342,7 +361,7 @@ pub(crate) async fn transition(
     if after.status == RequestStatus::InProgress && from != RequestStatus::InProgress {
         app.wake(Job::Fanout(id), None).await;
     }
-    if let Some(m) = message {
+    for m in message {
         app.wake(Job::Deliver(m), None).await;
     }
     let mut details = RequestDetails::from(out);

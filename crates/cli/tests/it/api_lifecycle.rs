@@ -316,23 +316,77 @@ on_both!(
     "2026-02-10T09:00:00Z",
     |t| {
         let id = new_request(t, "2026-02-01T12:00:00+01:00").await;
+        let status = t.request(&id).await["status"].clone();
         let path = format!("/api/v1/requests/{id}/forward");
         let missing = t.post(&path, &json!({})).await;
         assert_eq!(missing.status(), 422);
+        // A name alone is not enough: the request is sent to the controller.
+        let no_address = t
+            .post(&path, &json!({"controller": "Brasserie Dupont SA"}))
+            .await;
+        assert_eq!(no_address.status(), 422);
+        let body: Value = no_address.json().await.unwrap();
+        assert!(body.to_string().contains("contact_email"), "{body}");
+        assert_eq!(t.request(&id).await["status"], status, "nothing changed");
         let ok = t
             .post(
                 &path,
-                &json!({"controller": "Brasserie Dupont SA (privacy@dupont.example)"}),
+                &json!({"controller": "Brasserie Dupont SA", "contact_email": "privacy@dupont.example"}),
             )
             .await;
         assert_eq!(ok.status(), 200);
         let body: Value = ok.json().await.unwrap();
         assert_eq!(body["status"], "completed");
-        assert_eq!(
-            body["forwarded_to"],
-            "Brasserie Dupont SA (privacy@dupont.example)"
-        );
-        let again = t.post(&path, &json!({"controller": "Someone else"})).await;
+        assert_eq!(body["forwarded_to"], "Brasserie Dupont SA");
+        let again = t
+            .post(
+                &path,
+                &json!({"controller": "Someone else", "contact_email": "x@else.example"}),
+            )
+            .await;
         assert_eq!(again.status(), 409);
+        // The controller got the request, with how the person identified themselves; the
+        // person was told where it went.
+        t.drain().await;
+        let sent: Vec<_> = t.mail.sent().into_iter().map(|s| s.outgoing).collect();
+        let to_controller = sent
+            .iter()
+            .find(|m| m.to == "privacy@dupont.example")
+            .expect("the request forwarded to the controller");
+        assert!(
+            to_controller.subject.contains("for you as controller"),
+            "{}",
+            to_controller.subject
+        );
+        assert!(
+            to_controller.text.contains("Dear Brasserie Dupont SA team"),
+            "{}",
+            to_controller.text
+        );
+        assert!(
+            to_controller.text.contains("bob@example.org"),
+            "{}",
+            to_controller.text
+        );
+        assert!(
+            to_controller
+                .text
+                .contains("GDPR Art. 12 and Art. 28(3)(e)"),
+            "{}",
+            to_controller.text
+        );
+        let to_subject = sent.iter().rfind(|m| m.to == "bob@example.org").unwrap();
+        assert!(
+            to_subject
+                .text
+                .contains("We forwarded your request to Brasserie Dupont SA"),
+            "{}",
+            to_subject.text
+        );
+        assert!(
+            to_subject.text.contains("privacy@dupont.example"),
+            "{}",
+            to_subject.text
+        );
     }
 );

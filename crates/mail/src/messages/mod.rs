@@ -26,7 +26,9 @@ use crate::error::TemplateError;
 use crate::templates::{Rendered, Templates};
 
 pub use officer::{DailyDigest, DigestItem, Escalation, EscalationReason, Reminder};
-pub use processor::{NoticeAction, ProcessorReminder, ProcessorRequest, RecipientNotice};
+pub use processor::{
+    ForwardRequest, NoticeAction, ProcessorReminder, ProcessorRequest, RecipientNotice,
+};
 pub use subject::{
     Acknowledgement, ClosedUnidentified, CompletedAccess, CompletedErasure, CompletedOther,
     DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Kept, KeptFor,

@@ -33,6 +33,28 @@ impl Email for ProcessorRequest {
     const NAME: &'static str = "processor_request";
 }
 
+/// A request about data we only process for a customer, forwarded to that customer (the
+/// controller), who answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardRequest {
+    /// The request's reference.
+    pub reference: String,
+    /// What was asked.
+    pub kind: RequestKind,
+    /// The controller's name (the customer we process the data for).
+    pub controller_name: String,
+    /// The day we received the request.
+    pub received_on: NaiveDate,
+    /// How the person identified themselves (no more than they gave).
+    pub identifiers: Vec<Identifier>,
+    /// Who forwards it (us, the processor).
+    pub controller: Controller,
+}
+
+impl Email for ForwardRequest {
+    const NAME: &'static str = "forward_request";
+}
+
 /// Reminds a processor that has not confirmed yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessorReminder {

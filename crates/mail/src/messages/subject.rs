@@ -317,8 +317,9 @@ pub struct Forwarded {
     pub forwarded_to: String,
     /// How to reach that controller, when known (an address or a web page).
     pub forwarded_to_contact: Option<String>,
-    /// Why it is theirs to answer, as the officer wrote it.
-    pub reason: String,
+    /// Why it is theirs to answer, as the officer wrote it (in the request's language), when
+    /// the officer gave a reason.
+    pub reason: Option<String>,
     /// Who forwarded it.
     pub controller: Controller,
 }

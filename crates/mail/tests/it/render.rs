@@ -298,7 +298,8 @@ fn an_unknown_message_name_is_an_error() {
 /// The completion messages state what the law asks of them, in each language: an objection's
 /// decisions with the grounds of a refusal (Art. 21(1), 12(4)), data kept after an erasure with
 /// its rule and period (Art. 17(3)), a deletion only requested from a processor, the remedies.
-/// A withdrawal is confirmed. `DSRFLOW_PRINT_MAIL=1` prints the texts for review.
+/// A withdrawal is confirmed; a forwarded request tells its controller that the answer is
+/// theirs. `DSRFLOW_PRINT_MAIL=1` prints the texts for review.
 #[test]
 fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language() {
     let t = Templates::embedded().unwrap();
@@ -362,10 +363,25 @@ fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language(
             Language::Nl => &["Voor dit verzoek wordt niets meer gedaan"],
             _ => &["Nothing further will be done on this request"],
         };
+        let forward: &[&str] = match lang {
+            Language::Fr => &[
+                "il vous appartient donc de répondre à cette demande (RGPD, art. 12 et art. 28, §\u{a0}3, e))",
+                "Brasserie Dupont SPRL",
+            ],
+            Language::Nl => &[
+                "het is aan u om het verzoek te beantwoorden (AVG, art. 12 en art. 28, lid 3, e))",
+                "Brasserie Dupont SPRL",
+            ],
+            _ => &[
+                "it is for you to answer the request (GDPR Art. 12 and Art. 28(3)(e))",
+                "Brasserie Dupont SPRL",
+            ],
+        };
         for (name, expected) in [
             ("completed_other", objection.as_slice()),
             ("completed_erasure", erasure.as_slice()),
             ("withdrawn", withdrawn),
+            ("forward_request", forward),
         ] {
             let body = text(name);
             if std::env::var_os("DSRFLOW_PRINT_MAIL").is_some() {

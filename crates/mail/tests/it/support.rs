@@ -14,7 +14,9 @@ use dsrflow_mail::messages::subject::{
     DownloadCode, ErasureLine, ErasureOutcome, ExtensionNotice, Forwarded, Kept, KeptFor,
     ObjectionDecision, PeriodUnit, Refusal, RequestLine, VerifyIdentity, Withdrawn,
 };
-use dsrflow_mail::messages::{Controller, Identifier, IdentifierKind, SupervisoryAuthority};
+use dsrflow_mail::messages::{
+    Controller, ForwardRequest, Identifier, IdentifierKind, SupervisoryAuthority,
+};
 use dsrflow_mail::{Email, Rendered, TemplateError, Templates};
 
 pub const REFERENCE: &str = "DSR-7K3QXPMA";
@@ -269,7 +271,7 @@ pub fn render_all(
             forwarded_on: day(2026, 3, 4),
             forwarded_to: "Boulangerie Dupont SPRL".into(),
             forwarded_to_contact: Some("privacy@dupont.example".into()),
-            reason: "Your data is in the online shop we host for Boulangerie Dupont.".into(),
+            reason: Some("Your data is in the online shop we host for Boulangerie Dupont.".into()),
             controller: controller(),
         }
         .render(t, lang),
@@ -315,6 +317,19 @@ pub fn render_all(
             details: Some("Including the archived campaign lists.".into()),
             confirm_url: CONFIRM_URL.into(),
             respond_by: day(2026, 3, 20),
+            controller: controller(),
+        }
+        .render(t, lang),
+    )?;
+    push(
+        "forward_request",
+        Processor,
+        ForwardRequest {
+            reference: REFERENCE.into(),
+            kind: RequestKind::Access,
+            controller_name: "Brasserie Dupont SPRL".into(),
+            received_on: day(2026, 3, 3),
+            identifiers: identifiers(),
             controller: controller(),
         }
         .render(t, lang),

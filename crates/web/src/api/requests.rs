@@ -206,9 +206,12 @@ pub struct ActionBody {
     pub reason: Option<String>,
     /// For `approve`: part of the request is refused or impossible (`partially_completed`).
     pub partial: Option<bool>,
-    /// For `forward`: the controller the request was sent to (the company only processes the
+    /// For `forward`: the controller to send the request to (the company only processes the
     /// data for it, e.g. a hosted customer's database).
     pub controller: Option<String>,
+    /// For `forward`: the controller's address for data-subject requests; the request is
+    /// mailed there and the subject is given it.
+    pub contact_email: Option<String>,
 }
 
 /// Query of `GET /api/v1/requests`.
@@ -688,8 +691,9 @@ pub async fn package(
     ))
 }
 
-/// Forwards a request about data the company only processes for a customer to that controller,
-/// and closes it.
+/// Forwards a request about data the company only processes for a customer to that controller
+/// (mailed to `contact_email`, with how the person identified themselves), tells the subject
+/// where it went, and closes it.
 #[utoipa::path(
     post, path = "/api/v1/requests/{id}/forward", tag = "requests",
     params(("id" = Uuid, Path, description = "Request id")),
@@ -699,7 +703,7 @@ pub async fn package(
         (status = 200, body = RequestBody),
         (status = 404, body = crate::error::ErrorBody),
         (status = 409, description = "Already closed", body = crate::error::ErrorBody),
-        (status = 422, description = "Controller missing", body = crate::error::ErrorBody),
+        (status = 422, description = "Controller or its contact address missing", body = crate::error::ErrorBody),
     )
 )]
 pub async fn forward(
@@ -714,8 +718,12 @@ pub async fn forward(
         .as_ref()
         .and_then(|b| b.controller.clone())
         .unwrap_or_default();
+    let contact = body
+        .as_ref()
+        .and_then(|b| b.contact_email.clone())
+        .unwrap_or_default();
     Ok(Json(
-        uc::forward(&app, &caller, id, &controller, note)
+        uc::forward(&app, &caller, id, &controller, &contact, note)
             .await?
             .into(),
     ))
