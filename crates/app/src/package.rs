@@ -159,7 +159,16 @@ pub async fn build(
                         .collect()
                 })
                 .unwrap_or_default(),
-            recipients: system.map(|s| s.recipients.clone()).unwrap_or_default(),
+            // The processor that runs the system for us receives the data too (Art. 4(9)).
+            recipients: system
+                .map(|s| {
+                    s.processor
+                        .iter()
+                        .map(|p| format!("{p} (our processor, acting on our instructions)"))
+                        .chain(s.recipients.iter().cloned())
+                        .collect()
+                })
+                .unwrap_or_default(),
             retention: system
                 .map(|s| s.retention.iter().map(|r| r.describe()).collect())
                 .unwrap_or_default(),

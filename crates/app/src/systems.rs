@@ -37,6 +37,9 @@ pub struct SystemConfig {
     /// Purposes with their legal basis.
     #[serde(default)]
     pub purposes: Vec<PurposeConfig>,
+    /// Who runs the system for us as our processor (a recipient, Art. 4(9)).
+    #[serde(default)]
+    pub processor: Option<String>,
     /// Recipients the data is disclosed to.
     #[serde(default)]
     pub recipients: Vec<String>,
@@ -157,6 +160,7 @@ impl Systems {
                 source: e.source.clone(),
                 transfers: e.transfers.clone(),
                 automated_decisions: e.automated_decisions.clone(),
+                processor: e.processor.clone(),
             });
         }
         map.validate().map_err(|e| SystemConfigError {

@@ -216,6 +216,9 @@ pub struct System {
     pub categories: Vec<String>,
     /// Purposes with legal bases.
     pub purposes: Vec<Purpose>,
+    /// Who runs the system for us as our processor (Art. 28), e.g. `Stripe, Inc.`; a
+    /// recipient of the data too (Art. 4(9), Art. 15(1)(c)).
+    pub processor: Option<String>,
     /// Recipients (by name) the data is disclosed to, for Art. 15(1)(c).
     pub recipients: Vec<String>,
     /// Retention rules.
@@ -406,6 +409,7 @@ mod tests {
             source: None,
             transfers: None,
             automated_decisions: None,
+            processor: None,
         }
     }
 

@@ -251,6 +251,23 @@ async fn the_demo_answers_an_access_request_with_data_from_every_system() {
     .unwrap();
     assert!(billing.contains("INV/2026/00042"));
     assert!(!billing.contains("INV/2026/00043"), "Bob's invoice leaked");
+    // The summary names each processor among the recipients of its system's data (Art.
+    // 15(1)(c), a processor is a recipient) and counts entries in plain words.
+    let mut summary = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("summary.html").unwrap(), &mut summary)
+        .unwrap();
+    let stripe = &summary[summary.find("<h2>stripe</h2>").expect("a stripe section")..];
+    let stripe = &stripe[..stripe[4..].find("<h2>").map_or(stripe.len(), |i| i + 4)];
+    assert!(
+        stripe.contains("Stripe Payments Europe, Ltd. (our processor, acting on our instructions)"),
+        "{stripe}"
+    );
+    assert!(!stripe.contains("No one outside"), "{stripe}");
+    assert!(!summary.contains("records record"), "{summary}");
+    assert!(
+        summary.contains(" entries") || summary.contains(" entry"),
+        "{summary}"
+    );
     d.stop().await;
 }
 

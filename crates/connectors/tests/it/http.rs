@@ -82,6 +82,7 @@ fn system() -> System {
         source: None,
         transfers: None,
         automated_decisions: None,
+        processor: None,
     }
 }
 
