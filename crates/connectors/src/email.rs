@@ -125,7 +125,7 @@ impl Connector for EmailConnector {
         match req.action {
             TaskAction::Notify => Ok(self.out(MailKind::Notice)),
             TaskAction::Decide => Ok(Outcome::Manual {
-                instructions: req.action.instructions().to_owned(),
+                instructions: req.action.instructions(req.kind).to_owned(),
             }),
             _ => Ok(match reminders_sent(req.external_ref) {
                 None => self.out(MailKind::Request),

@@ -42,7 +42,7 @@ impl Connector for ManualConnector {
     }
 
     async fn run(&self, req: &TaskRequest<'_>) -> Result<Outcome, ConnectorError> {
-        let base = req.action.instructions();
+        let base = req.action.instructions(req.kind);
         let instructions = match &self.instructions {
             Some(extra) => format!("{}: {base}. {extra}", self.owner),
             None => format!("{}: {base}.", self.owner),

@@ -160,15 +160,23 @@ pub enum TaskAction {
 }
 
 impl TaskAction {
-    /// What a person is asked to do when this action is theirs (a manual task, or a system
-    /// without the configuration for it).
-    pub fn instructions(self) -> &'static str {
+    /// What a person is asked to do when this action is theirs for a request of `kind` (a
+    /// manual task, or a system without the configuration for it).
+    pub fn instructions(self, kind: crate::RequestKind) -> &'static str {
+        use crate::RequestKind as K;
         match self {
+            // Withdrawing consent ends what rests on consent, not only marketing: tracking and
+            // session recordings too, and what they collected goes (Art. 7(3), Art. 17(1)(b)).
+            TaskAction::OptOut if kind == K::ConsentWithdrawal => {
+                "stop at once every use of the subject's data that rests on their consent (marketing, tracking, session recordings), and delete what was collected on that basis (for example session recordings), unless another legal basis applies; note what was stopped and deleted"
+            }
             TaskAction::Access => "collect the subject's data and attach it (or note where it is)",
             TaskAction::Erase => {
                 "erase the subject's data, keeping only what a retention rule requires; note what was kept and why"
             }
-            TaskAction::OptOut => "stop all direct marketing to the subject at once",
+            TaskAction::OptOut => {
+                "stop all direct marketing to the subject at once (an objection to it is absolute, GDPR Art. 21(3))"
+            }
             TaskAction::Restrict => "restrict processing of the subject's data (store only)",
             TaskAction::Rectify => "correct the subject's data as described in the request",
             TaskAction::Notify => {
@@ -311,6 +319,27 @@ mod tests {
             Skipped,
         ] {
             assert_eq!(claim(s, None, None, false, false, now), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn a_consent_withdrawal_asks_for_more_than_stopping_marketing() {
+        use crate::RequestKind;
+        let consent = TaskAction::OptOut.instructions(RequestKind::ConsentWithdrawal);
+        assert!(consent.contains("rests on their consent"), "{consent}");
+        assert!(consent.contains("session recordings"), "{consent}");
+        assert!(
+            !consent.contains("direct marketing to the subject"),
+            "{consent}"
+        );
+        let objection = TaskAction::OptOut.instructions(RequestKind::Objection);
+        assert!(
+            objection.contains("stop all direct marketing"),
+            "{objection}"
+        );
+        assert!(objection.contains("Art. 21(3)"), "{objection}");
+        for kind in RequestKind::ALL {
+            assert!(!TaskAction::Erase.instructions(kind).is_empty());
         }
     }
 

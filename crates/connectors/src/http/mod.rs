@@ -467,7 +467,7 @@ impl Connector for HttpConnector {
     async fn run(&self, req: &TaskRequest<'_>) -> Result<Outcome, ConnectorError> {
         if !API_ACTIONS.contains(&req.action) || !self.def.covers(req.action) {
             return Ok(Outcome::Manual {
-                instructions: self.manual_instructions(req.action),
+                instructions: self.manual_instructions(req.action, req.kind),
             });
         }
         let mut run = Run {

@@ -349,8 +349,12 @@ impl HttpConnector {
         Ok(())
     }
 
-    pub(super) fn manual_instructions(&self, action: TaskAction) -> String {
-        let base = action.instructions();
+    pub(super) fn manual_instructions(
+        &self,
+        action: TaskAction,
+        kind: dsrflow_domain::RequestKind,
+    ) -> String {
+        let base = action.instructions(kind);
         match self.def.manual.get(&action) {
             Some(extra) => format!("{}: {base}. {extra}.", self.system),
             None => format!(

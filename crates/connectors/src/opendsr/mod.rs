@@ -498,7 +498,7 @@ impl Connector for OpendsrConnector {
                 instructions: format!(
                     "{}: OpenDSR has no request for this action; ask the processor by other means to {}.",
                     self.domain,
-                    req.action.instructions()
+                    req.action.instructions(req.kind)
                 ),
             });
         };

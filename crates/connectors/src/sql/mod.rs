@@ -587,7 +587,7 @@ impl Connector for SqlConnector {
             return Ok(Outcome::Manual {
                 instructions: format!(
                     "{}; this database has no configuration for it",
-                    req.action.instructions()
+                    req.action.instructions(req.kind)
                 ),
             });
         }

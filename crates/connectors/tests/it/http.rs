@@ -705,7 +705,7 @@ async fn actions_without_an_api_step_become_manual_tasks() {
             Ok(Outcome::Manual { instructions }) => {
                 assert!(instructions.starts_with("processor: "), "{instructions}");
                 assert!(
-                    instructions.contains(action.instructions()),
+                    instructions.contains(action.instructions(RequestKind::Access)),
                     "{instructions}"
                 );
             }
