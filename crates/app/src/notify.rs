@@ -510,10 +510,21 @@ fn erasure_line(
             kept.push(k);
         }
     }
+    // What was erased lingers in backups until they rotate (the data map says how long).
+    let backups_until = match outcome {
+        ErasureOutcome::Erased | ErasureOutcome::Anonymised => {
+            system.and_then(|s| s.backup_rotate_days).map(|days| {
+                t.finished_at.unwrap_or(t.updated_at).date_naive()
+                    + chrono::TimeDelta::days(i64::from(days))
+            })
+        }
+        ErasureOutcome::NothingHeld | ErasureOutcome::Retained | ErasureOutcome::Requested => None,
+    };
     ErasureLine {
         system: system_label(app, &t.system),
         outcome,
         kept,
+        backups_until,
     }
 }
 

@@ -64,6 +64,7 @@ struct SystemInfo {
     purposes: Vec<serde_json::Value>,
     recipients: Vec<String>,
     retention: Vec<String>,
+    backup_rotate_days: Option<u32>,
     source: Option<String>,
     transfers: Option<String>,
     automated_decisions: Option<String>,
@@ -172,6 +173,7 @@ pub async fn build(
             retention: system
                 .map(|s| s.retention.iter().map(|r| r.describe()).collect())
                 .unwrap_or_default(),
+            backup_rotate_days: system.and_then(|s| s.backup_rotate_days),
             source: system.and_then(|s| s.source.clone()),
             transfers: system.and_then(|s| s.transfers.clone()),
             automated_decisions: system.and_then(|s| s.automated_decisions.clone()),

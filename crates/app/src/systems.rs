@@ -40,6 +40,9 @@ pub struct SystemConfig {
     /// Who runs the system for us as our processor (a recipient, Art. 4(9)).
     #[serde(default)]
     pub processor: Option<String>,
+    /// Its backups: `{ rotate_days = 30 }`, how long a copy lives in them.
+    #[serde(default)]
+    pub backups: Option<BackupsConfig>,
     /// Recipients the data is disclosed to.
     #[serde(default)]
     pub recipients: Vec<String>,
@@ -79,6 +82,14 @@ pub struct PurposeConfig {
     /// Plain-language description.
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// A system's backups.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupsConfig {
+    /// Days after which a backup is overwritten (1 to 3650).
+    pub rotate_days: u32,
 }
 
 /// A retention entry.
@@ -161,6 +172,15 @@ impl Systems {
                 transfers: e.transfers.clone(),
                 automated_decisions: e.automated_decisions.clone(),
                 processor: e.processor.clone(),
+                backup_rotate_days: match &e.backups {
+                    Some(b) if !(1..=3650).contains(&b.rotate_days) => {
+                        return Err(err(
+                            "backups.rotate_days".to_owned(),
+                            "must be between 1 and 3650 days".to_owned(),
+                        ));
+                    }
+                    b => b.as_ref().map(|b| b.rotate_days),
+                },
             });
         }
         map.validate().map_err(|e| SystemConfigError {

@@ -262,6 +262,15 @@ mod tests {
         let c = load_str("[[system]]\nname = \"crm\"\nkind = \"manual\"\n").unwrap();
         let err = c.systems().unwrap_err().to_string();
         assert!(err.contains("crm") && err.contains("connection"), "{err}");
+        let c = load_str(
+            "[[system]]\nname = \"nas\"\nkind = \"manual\"\nbackups = { rotate_days = 0 }\n[system.connection]\nowner = \"IT\"\n",
+        )
+        .unwrap();
+        let err = c.systems().unwrap_err().to_string();
+        assert!(
+            err.contains("nas") && err.contains("backups.rotate_days"),
+            "{err}"
+        );
         let err = load_str("[[system]]\nname = \"x\"\nkind = \"ftp\"\n").unwrap_err();
         assert!(err.to_string().contains("system"), "{err}");
     }

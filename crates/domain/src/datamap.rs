@@ -219,6 +219,9 @@ pub struct System {
     /// Who runs the system for us as our processor (Art. 28), e.g. `Stripe, Inc.`; a
     /// recipient of the data too (Art. 4(9), Art. 15(1)(c)).
     pub processor: Option<String>,
+    /// How many days a copy lives in the system's backups before it is overwritten, when it
+    /// has backups: erased data is gone from them that many days after the erasure.
+    pub backup_rotate_days: Option<u32>,
     /// Recipients (by name) the data is disclosed to, for Art. 15(1)(c).
     pub recipients: Vec<String>,
     /// Retention rules.
@@ -410,6 +413,7 @@ mod tests {
             transfers: None,
             automated_decisions: None,
             processor: None,
+            backup_rotate_days: None,
         }
     }
 

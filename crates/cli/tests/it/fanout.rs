@@ -22,6 +22,7 @@ name = "odoo"
 kind = "sql"
 description = "Billing and CRM"
 categories = ["contact", "billing"]
+backups = {{ rotate_days = 30 }}
 [[system.purposes]]
 name = "invoicing"
 legal_basis = "contract"
@@ -1103,21 +1104,29 @@ on_both_fanout!(
     |t| {
         // (language, kept, the Art. 17(3) paragraph, remedies)
         let cases = [
-            ("en", "Kept", "GDPR Art. 17(3)", "judicial remedy"),
+            (
+                "en",
+                "Kept",
+                "GDPR Art. 17(3)",
+                "judicial remedy",
+                "Copies in our backups are overwritten by 12 March 2026.",
+            ),
             (
                 "fr",
                 "Conservé",
                 "RGPD, art. 17, §\u{a0}3",
                 "recours juridictionnel",
+                "Les copies dans nos sauvegardes sont écrasées au plus tard le 12 mars 2026.",
             ),
             (
                 "nl",
                 "Bewaard",
                 "AVG, art. 17, lid 3",
                 "beroep in te stellen bij de bevoegde rechter",
+                "Kopieën in onze back-ups zijn uiterlijk op 12 maart 2026 overschreven.",
             ),
         ];
-        for (lang, kept, art17, remedy) in cases {
+        for (lang, kept, art17, remedy, backups) in cases {
             // Each language erases Alice from a fresh copy of the billing database.
             let odoo = t.dir.path().join("odoo.db");
             sqlite_target(
@@ -1143,7 +1152,7 @@ on_both_fanout!(
             t.drain().await;
             let text = completion_to(t, "alice@example.com").text;
             // The customer was anonymised and the invoice kept: both said, with the rule.
-            for expected in [kept, "Belgian VAT Code art. 60", art17, remedy] {
+            for expected in [kept, "Belgian VAT Code art. 60", art17, remedy, backups] {
                 assert!(
                     text.contains(expected),
                     "{lang}: {expected:?} missing in:\n{text}"

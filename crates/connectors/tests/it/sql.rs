@@ -441,6 +441,7 @@ fn system() -> System {
         transfers: None,
         automated_decisions: None,
         processor: None,
+        backup_rotate_days: None,
     }
 }
 

@@ -230,6 +230,9 @@ pub struct ErasureLine {
     /// What is kept there and why, whatever else was erased (an invoice kept under tax law
     /// while the customer record was anonymised).
     pub kept: Vec<Kept>,
+    /// The day by which the system's backups no longer hold what was erased, when it has
+    /// backups.
+    pub backups_until: Option<NaiveDate>,
 }
 
 /// The erasure was carried out: per system what was erased and what was kept and why.

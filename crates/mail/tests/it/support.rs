@@ -199,16 +199,19 @@ pub fn render_all(
                     system: "Newsletter (Klaviyo)".into(),
                     outcome: ErasureOutcome::Requested,
                     kept: vec![],
+                    backups_until: None,
                 },
                 ErasureLine {
                     system: "Product analytics (PostHog)".into(),
                     outcome: ErasureOutcome::Anonymised,
                     kept: vec![],
+                    backups_until: None,
                 },
                 ErasureLine {
                     system: "Chat (Crisp)".into(),
                     outcome: ErasureOutcome::NothingHeld,
                     kept: vec![],
+                    backups_until: None,
                 },
                 ErasureLine {
                     system: "Invoicing (Odoo)".into(),
@@ -222,6 +225,7 @@ pub fn render_all(
                         basis: Some("legal_obligation".into()),
                         rule: "Belgian VAT Code art. 60".into(),
                     }],
+                    backups_until: Some(day(2026, 4, 2)),
                 },
             ],
             recipients_notified: vec!["Klaviyo".into(), "Stripe".into()],
