@@ -78,6 +78,12 @@ pub const NO_ADDRESS: &str = "no valid sender address, in From or in the text";
 /// Why a message was not classified as a request: its body could not be parsed (see
 /// [`Inbound::body_unreadable`]).
 pub const BODY_UNREADABLE: &str = "the message body could not be parsed";
+/// Why a message naming rights was not made a request: it is written for someone else, whose
+/// authority to ask a person must check.
+pub const ON_BEHALF: &str = "written on someone else's behalf: check the writer's authority";
+/// Why a message naming rights was not made a request: it reads like a commercial message
+/// about data-protection services, not a person exercising a right.
+pub const COMMERCIAL: &str = "reads like a commercial message, not a request";
 
 /// Classifies a parsed message. Pure and total: every message gets exactly one outcome.
 pub fn classify(msg: &Inbound) -> Classification {
@@ -113,6 +119,25 @@ pub fn classify(msg: &Inbound) -> Classification {
     if kinds.is_empty() {
         return Classification::Unclassified {
             reason: NO_KIND.to_owned(),
+        };
+    }
+    // A wrongly created request is worse than a mail a person reads: rights named for someone
+    // else, or in a sales pitch, go to review.
+    let folded = fold(&format!("{subject}\n{body}"));
+    if super::rules::ON_BEHALF_CUES
+        .iter()
+        .any(|c| folded.contains(c))
+    {
+        return Classification::Unclassified {
+            reason: ON_BEHALF.to_owned(),
+        };
+    }
+    if super::rules::COMMERCIAL_CUES
+        .iter()
+        .any(|c| folded.contains(c))
+    {
+        return Classification::Unclassified {
+            reason: COMMERCIAL.to_owned(),
         };
     }
     let (email, email_source) = match (

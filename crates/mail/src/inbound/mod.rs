@@ -50,8 +50,12 @@
 //!    kinds, and a valid requester address exists. One mail can exercise several rights; the
 //!    caller creates one request per kind, all with the same receipt time.
 //! 4. Anything else is [`Classification::Unclassified`] and goes to the officer's review queue:
-//!    an unreadable body, no kind recognised, or no valid address (neither `From` nor one given
-//!    in the text).
+//!    an unreadable body, no kind recognised, no valid address (neither `From` nor one given in
+//!    the text), or rights named in a mail written for someone else ([`ON_BEHALF`],
+//!    `rules::ON_BEHALF_CUES`: their authority must be checked) or in a commercial message
+//!    ([`COMMERCIAL`], `rules::COMMERCIAL_CUES`). A wrongly created request is worse than a
+//!    mail a person reads. `tests/it/corpus.rs` runs a labelled corpus and prints precision,
+//!    recall and the confusion table.
 //!
 //! ## What the rules read
 //!
@@ -111,7 +115,8 @@ pub mod rules;
 mod text;
 
 pub use classify::{
-    AddressSource, BODY_UNREADABLE, Classification, Confidence, NO_ADDRESS, NO_KIND, classify,
+    AddressSource, BODY_UNREADABLE, COMMERCIAL, Classification, Confidence, NO_ADDRESS, NO_KIND,
+    ON_BEHALF, classify,
 };
 pub use language::detect_language;
 pub use message::{AttachmentInfo, Inbound, InboundError, parse};

@@ -112,6 +112,8 @@ pub static KIND_RULES: &[KindRule] = &[
     rule(Erasure, EN, STRONG, "erase .. data"),
     rule(Erasure, EN, STRONG, "erase .. account"),
     rule(Erasure, EN, STRONG, "erase me"),
+    rule(Erasure, EN, STRONG, "erase everything"),
+    rule(Erasure, EN, STRONG, "delete everything"),
     rule(Erasure, EN, STRONG, "right to be forgotten"),
     rule(Erasure, EN, STRONG, "remove my account"),
     rule(Erasure, EN, STRONG, "remove my .. data"),
@@ -315,6 +317,71 @@ pub static AUTO_REPLY_SUBJECTS: &[&str] = &[
     "abwesenheit:",
     "unzustellbar",
     "nicht zustellbar",
+];
+
+/// Phrases of a mail written for someone else (their authority to ask must be checked by a
+/// person), folded (lower case, no accents).
+pub static ON_BEHALF_CUES: &[&str] = &[
+    // English
+    "on behalf of",
+    "on his behalf",
+    "on her behalf",
+    "on their behalf",
+    "my mother",
+    "my father",
+    "my son",
+    "my daughter",
+    "my wife",
+    "my husband",
+    "my late ",
+    // French
+    "au nom de",
+    "pour le compte de",
+    "ma mere",
+    "mon pere",
+    // Dutch
+    " namens ",
+    "in naam van",
+    "mijn moeder",
+    "mijn vader",
+    // German
+    "im namen",
+    "im auftrag",
+    "mein mandant",
+    "meine mandantin",
+    "meine mutter",
+    "mein vater",
+];
+
+/// Phrases of a commercial message about data-protection services (a sales pitch names every
+/// right without asking for any), folded.
+pub static COMMERCIAL_CUES: &[&str] = &[
+    // English
+    "book a demo",
+    "request a demo",
+    "schedule a demo",
+    "free trial",
+    "our platform",
+    "our solution",
+    "our software",
+    "webinar",
+    // French
+    "notre solution",
+    "notre plateforme",
+    "notre logiciel",
+    "une demonstration",
+    "essai gratuit",
+    // Dutch
+    "onze oplossing",
+    "ons platform",
+    "onze software",
+    "vraag een demo",
+    "gratis proefperiode",
+    // German
+    "unsere losung",
+    "unsere plattform",
+    "unsere software",
+    "kostenlos testen",
 ];
 
 /// Phrases after which a writer gives their own address, folded (lower case, no accents).

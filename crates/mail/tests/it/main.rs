@@ -4,6 +4,7 @@
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
+mod corpus;
 mod inbound;
 mod render;
 mod smtp;
