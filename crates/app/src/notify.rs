@@ -211,6 +211,7 @@ pub async fn on_transition(
                 received_on: after.receipt_day,
                 original_deadline: before.deadline,
                 new_deadline: after.deadline,
+                regime: after.regime,
                 reasons: reason.as_str().to_owned(),
                 status_url: status_url(app, after.id),
                 controller: controller(app),

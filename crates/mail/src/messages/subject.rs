@@ -105,6 +105,8 @@ pub struct ExtensionNotice {
     pub original_deadline: NaiveDate,
     /// The new deadline.
     pub new_deadline: NaiveDate,
+    /// The regime whose extension rule the message states.
+    pub regime: Regime,
     /// Why more time is needed, as the officer wrote it.
     pub reasons: String,
     /// The public status page for this request.

@@ -461,3 +461,46 @@ fn the_acknowledgement_states_the_period_of_the_requests_regime() {
         }
     }
 }
+
+/// The extension notice states the extension rule of the request's regime (those that allow
+/// one), in each language.
+#[test]
+fn the_extension_notice_states_the_rule_of_the_requests_regime() {
+    use dsrflow_domain::regime::Regime;
+    let t = Templates::embedded().unwrap();
+    for regime in Regime::ALL.into_iter().filter(|r| r.allows_extension()) {
+        for lang in LANGS {
+            let mut notice = support::extension_notice();
+            notice.regime = regime;
+            let r = notice.render(&t, lang).unwrap();
+            let expected: &[&str] = match (regime, lang) {
+                (Regime::Gdpr, Language::Fr) => &["deux mois", "RGPD, art. 12, §\u{a0}3"],
+                (Regime::Gdpr, Language::Nl) => &["twee maanden", "AVG, art. 12, lid 3"],
+                (Regime::Gdpr, _) => &["two months", "GDPR Art. 12(3)"],
+                (Regime::UkGdpr, _) => &["UK GDPR"],
+                (Regime::Ccpa, Language::Fr) => &["45 jours de plus", "§\u{a0}7021"],
+                (Regime::Ccpa, Language::Nl) => &["45 dagen extra", "§ 7021"],
+                (Regime::Ccpa, _) => &["45 more days", "§ 7021"],
+                (Regime::Vcdpa, _) => &["59.1-577"],
+                (Regime::Nfadp, Language::Fr) => &["30 jours", "OPDo, art. 18"],
+                (Regime::Nfadp, Language::Nl) => &["30 dagen", "DSV, art. 18"],
+                (Regime::Nfadp, _) => &["30 days", "DPO, Art. 18"],
+                (Regime::Lgpd | Regime::Quebec, _) => unreachable!("no extension"),
+            };
+            for e in expected {
+                assert!(
+                    r.text.contains(e),
+                    "{regime} {lang}: {e:?} missing in:\n{}",
+                    r.text
+                );
+            }
+            if !matches!(regime, Regime::Gdpr | Regime::UkGdpr) {
+                assert!(
+                    !r.text.contains("Art. 12(3)") && !r.text.contains("two months"),
+                    "{regime} {lang}:\n{}",
+                    r.text
+                );
+            }
+        }
+    }
+}

@@ -59,6 +59,22 @@ pub fn acknowledgement(subject_name: Option<SubjectName>) -> Acknowledgement {
     }
 }
 
+/// A sample extension notice (GDPR).
+pub fn extension_notice() -> ExtensionNotice {
+    ExtensionNotice {
+        reference: REFERENCE.into(),
+        kind: RequestKind::Access,
+        subject_name: None,
+        received_on: day(2026, 3, 3),
+        original_deadline: day(2026, 4, 3),
+        new_deadline: day(2026, 6, 3),
+        regime: dsrflow_domain::regime::Regime::Gdpr,
+        reasons: "Your data is spread over eleven systems, two of which are archived.".into(),
+        status_url: STATUS_URL.into(),
+        controller: controller(),
+    }
+}
+
 fn identifiers() -> Vec<Identifier> {
     vec![
         Identifier {
@@ -145,15 +161,8 @@ pub fn render_all(
         "extension_notice",
         Subject,
         ExtensionNotice {
-            reference: REFERENCE.into(),
-            kind: RequestKind::Access,
             subject_name: n.clone(),
-            received_on: day(2026, 3, 3),
-            original_deadline: day(2026, 4, 3),
-            new_deadline: day(2026, 6, 3),
-            reasons: "Your data is spread over eleven systems, two of which are archived.".into(),
-            status_url: STATUS_URL.into(),
-            controller: controller(),
+            ..extension_notice()
         }
         .render(t, lang),
     )?;
