@@ -23,7 +23,15 @@ pub fn controller(app: &App) -> Controller {
 }
 
 /// The supervisory authority, named in the message's language.
-pub fn authority(app: &App, lang: Language) -> SupervisoryAuthority {
+pub fn authority(
+    app: &App,
+    regime: dsrflow_domain::Regime,
+    lang: Language,
+) -> SupervisoryAuthority {
+    // Outside the EU GDPR, the regime's own authority hears complaints.
+    if let Some(a) = SupervisoryAuthority::for_regime(regime, lang) {
+        return a;
+    }
     // The default controller is Belgian; a configured authority name is used as given.
     let default = crate::settings::ControllerSettings::default().authority;
     if app.settings.controller.authority == default {
@@ -230,7 +238,7 @@ pub async fn on_transition(
                 subject_name: name,
                 received_on: after.receipt_day,
                 reasons: reason.as_str().to_owned(),
-                authority: authority(app, lang),
+                authority: authority(app, after.regime, lang),
                 controller: controller(app),
             },
         )
@@ -331,7 +339,7 @@ pub async fn on_transition(
                             systems,
                             recipients_notified: recipients,
                             suppression_kept: true,
-                            authority: authority(app, lang),
+                            authority: authority(app, after.regime, lang),
                             controller: controller(app),
                         },
                     )
@@ -377,7 +385,7 @@ pub async fn on_transition(
                             systems,
                             decisions,
                             recipients_notified: recipients,
-                            authority: authority(app, lang),
+                            authority: authority(app, after.regime, lang),
                             controller: controller(app),
                         },
                     )
@@ -423,7 +431,7 @@ pub async fn on_transition(
                 received_on: after.receipt_day,
                 reason: None,
                 new_request_url: Some(link(app, "/request")),
-                authority: authority(app, lang),
+                authority: authority(app, after.regime, lang),
                 controller: controller(app),
             },
         )

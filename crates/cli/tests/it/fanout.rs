@@ -1235,3 +1235,39 @@ on_both_fanout!(
         );
     }
 );
+
+on_both_fanout!(
+    a_refusal_names_the_authority_of_the_requests_regime,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        for (regime, authority) in [
+            ("gdpr", "Belgian Data Protection Authority"),
+            ("uk-gdpr", "Information Commissioner's Office (ICO)"),
+            ("ccpa", "California Privacy Protection Agency (CPPA)"),
+        ] {
+            let created = t
+                .create_vouched(json!({"kind": "access", "regime": regime, "subject": {"email": "dave@example.com"}}))
+                .await;
+            let id = created["id"].as_str().unwrap();
+            let denied = t
+                .post(
+                    &format!("/api/v1/requests/{id}/deny"),
+                    &json!({"reason": "We hold no account for this address and cannot confirm who you are."}),
+                )
+                .await;
+            assert_eq!(denied.status(), 200, "{regime}");
+            t.drain().await;
+            let text = completion_to(t, "dave@example.com").text;
+            assert!(
+                text.contains(authority),
+                "{regime}: {authority:?} missing in:\n{text}"
+            );
+            if regime != "gdpr" {
+                assert!(
+                    !text.contains("Belgian Data Protection Authority"),
+                    "{regime}:\n{text}"
+                );
+            }
+        }
+    }
+);

@@ -66,6 +66,49 @@ pub struct SupervisoryAuthority {
 }
 
 impl SupervisoryAuthority {
+    /// The authority that hears complaints under a regime other than the EU GDPR (whose
+    /// authority is the controller's lead authority, configured), named in `lang` where it
+    /// has an official name in it. None for the EU GDPR.
+    pub fn for_regime(regime: dsrflow_domain::regime::Regime, lang: Language) -> Option<Self> {
+        use dsrflow_domain::regime::Regime;
+        let fr = lang == Language::Fr;
+        let (name, website) = match regime {
+            Regime::Gdpr => return None,
+            Regime::UkGdpr => (
+                "Information Commissioner's Office (ICO)",
+                "https://ico.org.uk/make-a-complaint/",
+            ),
+            Regime::Ccpa => (
+                "California Privacy Protection Agency (CPPA)",
+                "https://cppa.ca.gov/webapplications/complaint",
+            ),
+            Regime::Vcdpa => (
+                "Office of the Attorney General of Virginia",
+                "https://www.oag.state.va.us/consumer-protection/",
+            ),
+            Regime::Lgpd => (
+                "Autoridade Nacional de Proteção de Dados (ANPD)",
+                "https://www.gov.br/anpd/",
+            ),
+            Regime::Nfadp if fr => (
+                "Préposé fédéral à la protection des données et à la transparence (PFPDT)",
+                "https://www.edoeb.admin.ch/fr",
+            ),
+            Regime::Nfadp => (
+                "Federal Data Protection and Information Commissioner (FDPIC)",
+                "https://www.edoeb.admin.ch/en",
+            ),
+            Regime::Quebec => (
+                "Commission d’accès à l’information du Québec (CAI)",
+                "https://www.cai.gouv.qc.ca/",
+            ),
+        };
+        Some(Self {
+            name: name.to_owned(),
+            website: website.to_owned(),
+        })
+    }
+
     /// The Belgian authority, named in `lang`: Belgian Data Protection Authority, Autorité de
     /// protection des données (APD), Gegevensbeschermingsautoriteit (GBA). German messages fall
     /// back to English templates, so German gets the English name.
