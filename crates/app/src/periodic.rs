@@ -89,6 +89,10 @@ pub async fn run(app: &App, job: PeriodicJob) -> Result<(), AppError> {
             if let Err(e) = crate::package::purge_expired(app).await {
                 tracing::warn!(error = %e, "package purge failed");
             }
+            // Processors still holding work for a closed request are asked to drop it.
+            if let Err(e) = crate::work::cancel_at_processors(app).await {
+                tracing::warn!(error = %e, "cancelling at processors failed");
+            }
             // Requests never confirmed by their requester are closed (Art. 12(2), 11(2)).
             if let Err(e) = crate::verification::close_lapsed(app).await {
                 tracing::warn!(error = %e, "closing unconfirmed requests failed");

@@ -276,6 +276,15 @@ pub trait Connector: Send + Sync {
 
     /// Performs one action for one subject.
     async fn run(&self, req: &TaskRequest<'_>) -> Result<Outcome, ConnectorError>;
+
+    /// Asks the processor to drop the work it still has under `external_ref` (the request was
+    /// closed, e.g. withdrawn, before it answered). `Ok(true)`: the processor accepted; `Ok(false)`:
+    /// this kind of system has nothing to cancel. A permanent error is a refusal (e.g. the work
+    /// has started).
+    async fn cancel(&self, external_ref: &str) -> Result<bool, ConnectorError> {
+        let _ = external_ref;
+        Ok(false)
+    }
 }
 
 #[cfg(test)]

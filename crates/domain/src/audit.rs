@@ -49,6 +49,8 @@ string_enum! {
         TaskConfirmedByProcessor = "task.confirmed_by_processor",
         /// The processor stayed silent: the task went to the officer.
         TaskEscalated = "task.escalated",
+        /// The request closed while a processor still had the task: it was asked to drop it.
+        TaskCancelledAtProcessor = "task.cancelled_at_processor",
         /// An access package was built.
         PackageBuilt = "package.built",
         /// An access package was downloaded.

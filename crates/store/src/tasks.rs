@@ -535,6 +535,23 @@ async fn ids(conn: &impl ConnectionTrait, sql: &str) -> Result<Vec<Uuid>, StoreE
         .collect()
 }
 
+/// Tasks skipped when their request closed while a processor still had them (an external
+/// reference other than the `email` connector's `mail:N`): the processor is to be asked to
+/// drop them. Oldest first, at most `limit`.
+pub async fn to_cancel(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<task::Model>, StoreError> {
+    Ok(task::Entity::find()
+        .filter(task::Column::Status.eq(TaskStatus::Skipped))
+        .filter(task::Column::ExternalRef.is_not_null())
+        .filter(task::Column::ExternalRef.not_like("mail:%"))
+        .order_by_asc(task::Column::UpdatedAt)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 /// A new task of `request_id` for `system`, pending and never tried.
 pub fn pending(
     request_id: Uuid,

@@ -53,6 +53,73 @@ pub async fn reconcile(app: &App) -> Result<Reconciled, AppError> {
     Ok(r)
 }
 
+/// Asks processors to drop the work they still have for tasks skipped when their request
+/// closed (withdrawn, refused, forwarded …): each answer is recorded with its event and the
+/// reference cleared; a transient failure is tried again at the next run (the reference on
+/// the skipped task is what remains to do, so a crash loses nothing). Returns how many were
+/// settled.
+pub async fn cancel_at_processors(app: &App) -> Result<usize, AppError> {
+    const BATCH: u64 = 100;
+    let mut n = 0;
+    for t in tq::to_cancel(app.store.db(), BATCH).await? {
+        let Some(reference) = t.external_ref.clone() else {
+            continue;
+        };
+        let answer = match app.systems.registry.get(&t.system) {
+            // The system is no longer configured: nothing to ask.
+            None => Ok(false),
+            Some(connector) => match tokio::time::timeout(
+                app.settings.work.call_timeout,
+                connector.cancel(&reference),
+            )
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(ConnectorError::transient("no answer in time")),
+            },
+        };
+        let event = match answer {
+            Ok(false) => None,
+            Ok(true) => Some(json!({"accepted": true})),
+            Err(ConnectorError::Permanent { .. }) => Some(json!({"accepted": false})),
+            Err(ConnectorError::Transient { message, .. }) => {
+                tracing::warn!(task = %t.id, system = %t.system, error = %message, "cancelling at the processor failed; will try again");
+                continue;
+            }
+        };
+        let now = app.clock.now();
+        let mut next = t.clone();
+        next.external_ref = None;
+        next.updated_at = now;
+        let event = event.map(|mut data| {
+            data["task_id"] = json!(t.id);
+            data["system"] = json!(t.system);
+            NewEvent {
+                request_id: Some(t.request_id),
+                actor: Actor::System,
+                action: dsrflow_domain::AuditAction::TaskCancelledAtProcessor,
+                data,
+                at: now,
+            }
+        });
+        if dsrflow_store::work::record(
+            &app.store,
+            dsrflow_store::work::Outcome {
+                task: next,
+                event,
+                result: None,
+                mail: Vec::new(),
+            },
+        )
+        .await?
+        .is_some()
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// A processor's verified OpenDSR callback: the task it names is asked about its status now
 /// (the processor's word triggers a poll; the poll's answer is what is recorded).
 pub async fn opendsr_callback(app: &App, subject_request_id: Uuid) -> Result<(), AppError> {

@@ -169,3 +169,70 @@ async fn a_signed_opendsr_callback_moves_the_task_on_postgres() {
     let (t, s) = start(Backend::Postgres).await.expect("PostgreSQL");
     scenario(t, s).await;
 }
+
+/// A request withdrawn while the processor still has it: the processor is asked to drop it
+/// (OpenDSR `DELETE /requests/{id}`), once, and the answer is audited.
+async fn withdrawal(t: TestApp, state: Arc<OpendsrState>) {
+    let created = t
+        .create_vouched(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    t.drain().await;
+    let task = t.tasks(id).await[0].clone();
+    assert_eq!(task["status"], "running", "{task}");
+    let subject_request_id = task["external_ref"].as_str().unwrap().to_owned();
+    let withdrawn = t
+        .post(&format!("/api/v1/requests/{id}/withdraw"), &json!({}))
+        .await;
+    assert_eq!(withdrawn.status(), 200);
+    assert_eq!(t.tasks(id).await[0]["status"], "skipped");
+    // The reconciler's run asks the processor.
+    let asked = dsrflow_app::work::cancel_at_processors(&t.app)
+        .await
+        .unwrap();
+    assert_eq!(asked, 1);
+    assert_eq!(
+        state.request(&subject_request_id).unwrap().status,
+        dsrflow_connectors::opendsr::RequestStatus::Cancelled
+    );
+    let task = t.tasks(id).await[0].clone();
+    assert!(task["external_ref"].is_null(), "{task}");
+    let rid: uuid::Uuid = id.parse().unwrap();
+    let trail = dsrflow_store::audit::for_request(t.app.store.db(), rid)
+        .await
+        .unwrap();
+    let cancelled = trail
+        .iter()
+        .find(|e| e.action == "task.cancelled_at_processor")
+        .expect("the cancellation audited");
+    assert!(
+        cancelled.data.contains("\"accepted\":true"),
+        "{}",
+        cancelled.data
+    );
+    // Nothing left to ask.
+    assert_eq!(
+        dsrflow_app::work::cancel_at_processors(&t.app)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        state.calls("DELETE", &format!("/v1/requests/{subject_request_id}")),
+        1
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_request_is_cancelled_at_the_opendsr_processor_on_sqlite() {
+    let (t, s) = start(Backend::Sqlite).await.unwrap();
+    withdrawal(t, s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)"]
+async fn a_withdrawn_request_is_cancelled_at_the_opendsr_processor_on_postgres() {
+    let (t, s) = start(Backend::Postgres).await.expect("PostgreSQL");
+    withdrawal(t, s).await;
+}

@@ -453,7 +453,7 @@ impl OpendsrConnector {
 
     /// Cancels a request the processor still has pending (`DELETE {base}/requests/{id}`, 202),
     /// for a request withdrawn by the subject. A processor refuses once work has started.
-    pub async fn cancel(&self, subject_request_id: &str) -> Result<(), ConnectorError> {
+    pub async fn cancel_request(&self, subject_request_id: &str) -> Result<(), ConnectorError> {
         let id = parse_request_id(subject_request_id)?;
         let what = format!("cancelling OpenDSR request {id}");
         let answer = self
@@ -475,6 +475,10 @@ fn parse_request_id(raw: &str) -> Result<String, ConnectorError> {
 
 #[async_trait::async_trait]
 impl Connector for OpendsrConnector {
+    async fn cancel(&self, external_ref: &str) -> Result<bool, ConnectorError> {
+        self.cancel_request(external_ref).await.map(|()| true)
+    }
+
     async fn check(&self) -> Result<String, ConnectorError> {
         let d = self.fetch_discovery().await?;
         let usable = self.usable_identities(&d)?;

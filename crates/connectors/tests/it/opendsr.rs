@@ -676,8 +676,8 @@ async fn cancel_works_while_pending_and_is_refused_once_work_has_started() {
         RequestStatus::InProgress
     );
 
-    c.cancel(&pending_id).await.unwrap();
-    let refused = c.cancel(&started_id).await;
+    c.cancel_request(&pending_id).await.unwrap();
+    let refused = c.cancel_request(&started_id).await;
 
     assert_eq!(
         state.request(&pending_id).unwrap().status,
