@@ -130,17 +130,11 @@ pub async fn queue<E: Email>(
     task_id: Option<Uuid>,
     dedupe_key: Option<String>,
 ) -> Result<Option<Uuid>, AppError> {
-    let m = prepare(
-        app,
-        msg,
-        lang,
-        audience,
-        to,
-        req.map(|r| r.id),
-        task_id,
-        dedupe_key,
-    )?;
-    outbox::enqueue(app, conn, m, req.map(|r| r.reference.as_str())).await
+    outbox::insert_row(
+        conn,
+        row(app, msg, lang, audience, to, req, task_id, dedupe_key)?,
+    )
+    .await
 }
 
 /// Queues a message to the data subject of `req` (deduplicated per request and template);

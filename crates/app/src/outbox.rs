@@ -127,10 +127,17 @@ pub async fn enqueue(
     msg: NewMessage,
     reference: Option<&str>,
 ) -> Result<Option<Uuid>, AppError> {
-    let row = row(app, msg, reference)?;
+    insert_row(conn, row(app, msg, reference)?).await
+}
+
+/// Queues a message's row inside the caller's transaction; its id, or None when its dedupe key
+/// was taken.
+pub(crate) async fn insert_row(
+    conn: &impl sea_orm::ConnectionTrait,
+    row: outbox::Model,
+) -> Result<Option<Uuid>, AppError> {
     let id = row.id;
-    let inserted = oq::insert(conn, row).await?;
-    Ok(inserted.then_some(id))
+    Ok(oq::insert(conn, row).await?.then_some(id))
 }
 
 /// The outbox row of a message (address and body sealed), ready to insert.
