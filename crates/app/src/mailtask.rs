@@ -186,7 +186,8 @@ pub fn send(
                     recipient_name: out.name.clone(),
                     identifiers: identifiers(rec),
                     details: None,
-                    carried_out_on: now.date_naive(),
+                    // A notice is planned when the work it tells of has settled.
+                    carried_out_on: t.created_at.date_naive(),
                     confirm_url: None,
                     controller: notify::controller(app),
                 },
@@ -270,12 +271,7 @@ pub async fn confirm(app: &App, token: &str) -> Result<Pending, AppError> {
             "this request was already confirmed".to_owned(),
         ));
     }
-    let name = app
-        .systems
-        .map
-        .system(&t.system)
-        .and_then(|s| s.description.clone())
-        .unwrap_or_else(|| t.system.clone());
+    let name = app.systems.map.label(&t.system).to_owned();
     let effect = match t.action {
         TaskAction::Erase => Effect::Deleted,
         TaskAction::OptOut => Effect::OptedOut,

@@ -435,13 +435,9 @@ pub async fn on_transition(
     }
 }
 
-/// The name a person reads for a system: its description in the data map, else its name.
+/// The name a person reads for a system or recipient (`DataMap::label`).
 pub(crate) fn system_label(app: &App, system: &str) -> String {
-    app.systems
-        .map
-        .system(system)
-        .and_then(|s| s.description.clone())
-        .unwrap_or_else(|| system.to_owned())
+    app.systems.map.label(system).to_owned()
 }
 
 /// The display names of the tasks' systems, each once, in the tasks' order.

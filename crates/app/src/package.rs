@@ -166,7 +166,13 @@ pub async fn build(
                     s.processor
                         .iter()
                         .map(|p| format!("{p} (our processor, acting on our instructions)"))
-                        .chain(s.recipients.iter().cloned())
+                        .chain(s.recipients.iter().map(|r| {
+                            let map = &app.systems.map;
+                            match map.recipient(r).and_then(|r| r.receives.as_deref()) {
+                                Some(what) => format!("{} ({what})", map.label(r)),
+                                None => map.label(r).to_owned(),
+                            }
+                        }))
                         .collect()
                 })
                 .unwrap_or_default(),

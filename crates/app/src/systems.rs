@@ -4,7 +4,7 @@
 use dsrflow_connectors::Registry;
 use dsrflow_connectors::config::Env;
 use dsrflow_domain::datamap::{
-    ConnectorKind, DataMap, LegalBasis, Period, Purpose, RetentionRule, System,
+    ConnectorKind, DataMap, LegalBasis, Period, Purpose, Recipient, RetentionRule, System,
 };
 use serde::{Deserialize, Serialize};
 
@@ -43,7 +43,7 @@ pub struct SystemConfig {
     /// Its backups: `{ rotate_days = 30 }`, how long a copy lives in them.
     #[serde(default)]
     pub backups: Option<BackupsConfig>,
-    /// Recipients the data is disclosed to.
+    /// The recipients the data is disclosed to: names of `[[recipient]]` entries.
     #[serde(default)]
     pub recipients: Vec<String>,
     /// Retention rules.
@@ -68,6 +68,25 @@ pub struct SystemConfig {
 
 fn empty_table() -> serde_json::Value {
     serde_json::Value::Object(serde_json::Map::new())
+}
+
+/// A `[[recipient]]` entry: a party the data is disclosed to, told of erasures,
+/// rectifications and restrictions (Art. 19).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecipientConfig {
+    /// Unique name (systems and recipients share one namespace).
+    pub name: String,
+    /// The name a person reads.
+    pub label: String,
+    /// `email`, `opendsr` or `manual`.
+    pub kind: ConnectorKind,
+    /// What it receives and why.
+    #[serde(default)]
+    pub receives: Option<String>,
+    /// How to reach it (as for a system of the same kind; see docs/connectors.md).
+    #[serde(default = "empty_table")]
+    pub connection: serde_json::Value,
 }
 
 /// A purpose entry.
@@ -120,8 +139,23 @@ pub struct SystemConfigError {
 
 impl Systems {
     /// Validates the entries and builds every connector (secrets resolved through `env`).
-    pub fn from_config(entries: &[SystemConfig], env: Env<'_>) -> Result<Self, SystemConfigError> {
-        let mut map = DataMap::default();
+    pub fn from_config(
+        entries: &[SystemConfig],
+        recipients: &[RecipientConfig],
+        env: Env<'_>,
+    ) -> Result<Self, SystemConfigError> {
+        let mut map = DataMap {
+            recipients: recipients
+                .iter()
+                .map(|r| Recipient {
+                    name: r.name.clone(),
+                    label: r.label.clone(),
+                    kind: r.kind,
+                    receives: r.receives.clone(),
+                })
+                .collect(),
+            ..DataMap::default()
+        };
         for (i, e) in entries.iter().enumerate() {
             let err = |key: String, message: String| SystemConfigError {
                 system: if e.name.is_empty() {
@@ -204,20 +238,6 @@ impl Systems {
                 );
             }
         }
-        let opendsr_trust = if processors.is_empty() {
-            None
-        } else {
-            // The time is set per callback (`CallbackTrust::at`) from the app clock.
-            let epoch = rustls_pki_types_epoch();
-            Some(
-                dsrflow_connectors::opendsr::CallbackTrust::with_public_roots(processors, epoch)
-                    .map_err(|e| SystemConfigError {
-                        system: "opendsr".to_owned(),
-                        key: "connection".to_owned(),
-                        message: e.to_string(),
-                    })?,
-            )
-        };
         let mut registry = Registry::default();
         for (system, entry) in map.systems.iter().zip(entries) {
             let connector =
@@ -232,6 +252,55 @@ impl Systems {
                 })?;
             registry.insert(system.name.clone(), connector);
         }
+        for (recipient, entry) in map.recipients.iter().zip(recipients) {
+            let err = |key: String, message: String| SystemConfigError {
+                system: format!("recipient {}", recipient.name),
+                key: key.trim_end_matches('.').to_owned(),
+                message,
+            };
+            let as_system = System {
+                name: recipient.name.clone(),
+                kind: recipient.kind,
+                description: Some(recipient.label.clone()),
+                categories: Vec::new(),
+                purposes: Vec::new(),
+                processor: None,
+                backup_rotate_days: None,
+                recipients: Vec::new(),
+                retention: Vec::new(),
+                notify: false,
+                source: None,
+                transfers: None,
+                automated_decisions: None,
+            };
+            if recipient.kind == ConnectorKind::Opendsr {
+                // Its status callbacks are trusted as a system's are.
+                processors.push(
+                    dsrflow_connectors::opendsr::TrustedProcessor::from_config(
+                        &entry.connection,
+                        env,
+                    )
+                    .map_err(|e| err(format!("connection.{}", e.key), e.message))?,
+                );
+            }
+            let connector = dsrflow_connectors::build(&as_system, &entry.connection, env)
+                .map_err(|e| err(format!("connection.{}", e.key), e.message))?;
+            registry.insert(recipient.name.clone(), connector);
+        }
+        let opendsr_trust = if processors.is_empty() {
+            None
+        } else {
+            // The time is set per callback (`CallbackTrust::at`) from the app clock.
+            let epoch = rustls_pki_types_epoch();
+            Some(
+                dsrflow_connectors::opendsr::CallbackTrust::with_public_roots(processors, epoch)
+                    .map_err(|e| SystemConfigError {
+                        system: "opendsr".to_owned(),
+                        key: "connection".to_owned(),
+                        message: e.to_string(),
+                    })?,
+            )
+        };
         Ok(Self {
             map,
             registry,

@@ -16,7 +16,7 @@ pub use dsrflow_app::settings::{DEFAULT_WORK_CONCURRENCY, MailSection, RawConfig
 use dsrflow_app::settings::{
     controller, form, inbox, mail, reminders, security, server, verification, work,
 };
-use dsrflow_app::systems::{SystemConfig, Systems};
+use dsrflow_app::systems::{RecipientConfig, SystemConfig, Systems};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 
@@ -37,6 +37,8 @@ pub struct Config {
     pub security: dsrflow_app::settings::SecuritySection,
     /// The `[[system]]` entries (validated by [`Config::systems`]).
     pub systems: Vec<SystemConfig>,
+    /// The `[[recipient]]` entries.
+    pub recipients: Vec<RecipientConfig>,
     /// Worker concurrency.
     pub concurrency: usize,
     /// `[mail]`, unresolved.
@@ -54,7 +56,7 @@ impl Config {
                 .ok()
                 .or_else(|| self.secrets.get(k).cloned())
         };
-        Systems::from_config(&self.systems, &env)
+        Systems::from_config(&self.systems, &self.recipients, &env)
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
     }
 
@@ -167,6 +169,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config>
         data_dir: srv.data_dir,
         security: raw.security,
         systems: raw.system,
+        recipients: raw.recipient,
         concurrency,
         mail: raw.mail,
         secrets: Default::default(),

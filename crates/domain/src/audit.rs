@@ -13,6 +13,8 @@ string_enum! {
         RequestVerified = "request.verified",
         /// A request in progress became one task per system.
         RequestFannedOut = "request.fanned_out",
+        /// The work of a request settled: the recipients' notices (Art. 19) were planned.
+        RequestNoticesPlanned = "request.notices_planned",
         /// Every task of a request is final: it waits for the officer's review.
         RequestTasksSettled = "request.tasks_settled",
         /// The officer approved the answer.

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::kind::RequestKind;
-use crate::task::TaskAction;
+use crate::task::{TaskAction, TaskStatus};
 
 /// The legal basis of a purpose (Art. 6(1)), plus direct marketing, which Art. 21(2)–(3) treats
 /// apart: an objection to it is absolute.
@@ -222,12 +222,13 @@ pub struct System {
     /// How many days a copy lives in the system's backups before it is overwritten, when it
     /// has backups: erased data is gone from them that many days after the erasure.
     pub backup_rotate_days: Option<u32>,
-    /// Recipients (by name) the data is disclosed to, for Art. 15(1)(c).
+    /// The recipients the data is disclosed to (names of the data map's [`Recipient`]s), for
+    /// Art. 15(1)(c) and the notices of Art. 19.
     pub recipients: Vec<String>,
     /// Retention rules.
     pub retention: Vec<RetentionRule>,
-    /// Whether this system is a recipient that must be told of erasure, rectification and
-    /// restriction (Art. 19).
+    /// Whether this system must itself be told of an erasure, rectification or restriction once
+    /// its own task has settled (Art. 19), as a recipient is.
     pub notify: bool,
     /// Where the data came from when not from the subject (Art. 15(1)(g)).
     pub source: Option<String>,
@@ -249,6 +250,22 @@ impl System {
     }
 }
 
+/// A party the data is disclosed to (Art. 4(9)), told of every erasure, rectification and
+/// restriction of the data it received (Art. 19), and named to the subject (Art. 15(1)(c),
+/// Art. 19 second sentence).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    /// Unique name (shared with the systems' names), e.g. `fidu`.
+    pub name: String,
+    /// The name a person reads, e.g. `Accounting firm Fidu & Co`.
+    pub label: String,
+    /// How it is told: `email`, `opendsr` or `manual`.
+    pub kind: ConnectorKind,
+    /// What it receives and why, for the access report (e.g. `invoices, for the statutory
+    /// bookkeeping`).
+    pub receives: Option<String>,
+}
+
 /// One task to create for a request.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PlannedTask {
@@ -263,6 +280,9 @@ pub struct PlannedTask {
 pub struct DataMap {
     /// The systems.
     pub systems: Vec<System>,
+    /// The recipients the systems name.
+    #[serde(default)]
+    pub recipients: Vec<Recipient>,
 }
 
 /// Why a data map is invalid.
@@ -275,6 +295,15 @@ pub struct DataMapError {
     pub key: String,
     /// What is wrong.
     pub message: String,
+}
+
+/// A configuration name: 1–64 characters of a-z, 0-9, '-' or '_'.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 impl DataMap {
@@ -291,12 +320,7 @@ impl DataMap {
                 key: key.to_owned(),
                 message,
             };
-            let name_ok = !s.name.is_empty()
-                && s.name.len() <= 64
-                && s.name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-            if !name_ok {
+            if !valid_name(&s.name) {
                 return Err(err(
                     "name",
                     "must be 1–64 characters of a-z, 0-9, '-' or '_'".to_owned(),
@@ -304,6 +328,17 @@ impl DataMap {
             }
             if !seen.insert(s.name.as_str()) {
                 return Err(err("name", "is used by another system".to_owned()));
+            }
+            for (j, r) in s.recipients.iter().enumerate() {
+                if self.recipient(r).is_none() {
+                    return Err(err(
+                        &format!("recipients[{j}]"),
+                        format!(
+                            "no [[recipient]] is named {:?}: declare it (name, label, kind and how to reach it)",
+                            r.chars().take(64).collect::<String>()
+                        ),
+                    ));
+                }
             }
             let mut cats = BTreeSet::new();
             for (j, r) in s.retention.iter().enumerate() {
@@ -321,6 +356,45 @@ impl DataMap {
                 }
             }
         }
+        for (i, r) in self.recipients.iter().enumerate() {
+            let err = |key: &str, message: String| DataMapError {
+                system: if r.name.is_empty() {
+                    format!("recipient #{i}")
+                } else {
+                    format!("recipient {}", r.name)
+                },
+                key: key.to_owned(),
+                message,
+            };
+            if !valid_name(&r.name) {
+                return Err(err(
+                    "name",
+                    "must be 1–64 characters of a-z, 0-9, '-' or '_'".to_owned(),
+                ));
+            }
+            if !seen.insert(r.name.as_str()) {
+                return Err(err(
+                    "name",
+                    "is used by another system or recipient".to_owned(),
+                ));
+            }
+            if r.label.trim().is_empty() {
+                return Err(err(
+                    "label",
+                    "must give the name a person reads, e.g. \"Accounting firm Fidu & Co\""
+                        .to_owned(),
+                ));
+            }
+            if !matches!(
+                r.kind,
+                ConnectorKind::Email | ConnectorKind::Opendsr | ConnectorKind::Manual
+            ) {
+                return Err(err(
+                    "kind",
+                    "a recipient is told by email, opendsr or manual".to_owned(),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -329,12 +403,81 @@ impl DataMap {
         self.systems.iter().find(|s| s.name == name)
     }
 
+    /// The recipient with this name.
+    pub fn recipient(&self, name: &str) -> Option<&Recipient> {
+        self.recipients.iter().find(|r| r.name == name)
+    }
+
+    /// The name a person reads for a system or recipient: a recipient's label, a system's
+    /// description, else the configuration name.
+    pub fn label<'a>(&'a self, name: &'a str) -> &'a str {
+        if let Some(r) = self.recipient(name) {
+            return &r.label;
+        }
+        self.system(name)
+            .and_then(|s| s.description.as_deref())
+            .unwrap_or(name)
+    }
+
+    /// The Art. 19 notices a request of `kind` owes once its systems' own tasks have settled
+    /// (`settled`: each task's system, action and status), that are not among them yet: for
+    /// erasure, rectification and restriction, each recipient of a system whose own task
+    /// ended holding or changing data (succeeded or retained; a system that held nothing
+    /// disclosed nothing), and each such system marked `notify`; each once.
+    ///
+    /// They come after the work, not with it: a recipient is told what was done, not what is
+    /// about to be.
+    pub fn notices<'a>(
+        &self,
+        kind: RequestKind,
+        settled: impl IntoIterator<Item = (&'a str, TaskAction, TaskStatus)> + Clone,
+    ) -> Vec<PlannedTask> {
+        let own = match kind {
+            RequestKind::Erasure => TaskAction::Erase,
+            RequestKind::Rectification => TaskAction::Rectify,
+            RequestKind::Restriction => TaskAction::Restrict,
+            RequestKind::Access
+            | RequestKind::Portability
+            | RequestKind::Objection
+            | RequestKind::ConsentWithdrawal => return Vec::new(),
+        };
+        let planned = |name: &str| {
+            settled
+                .clone()
+                .into_iter()
+                .any(|(s, a, _)| s == name && a == TaskAction::Notify)
+        };
+        let mut out: Vec<PlannedTask> = Vec::new();
+        for (system, action, status) in settled.clone() {
+            if action != own || !matches!(status, TaskStatus::Succeeded | TaskStatus::Retained) {
+                continue;
+            }
+            let Some(s) = self.system(system) else {
+                continue;
+            };
+            let names = s
+                .recipients
+                .iter()
+                .map(String::as_str)
+                .chain(s.notify.then_some(s.name.as_str()));
+            for name in names {
+                if !planned(name) && !out.iter().any(|p| p.system == name) {
+                    out.push(PlannedTask {
+                        system: name.to_owned(),
+                        action: TaskAction::Notify,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// The tasks a request of `kind` creates, in configuration order.
     ///
     /// - access: every system (Art. 15 reaches all of them).
     /// - portability: systems processing on consent or contract (Art. 20(1)(a)).
-    /// - erasure, rectification, restriction: every system, plus a notice to each system marked
-    ///   `notify` (Art. 19).
+    /// - erasure, rectification, restriction: every system; the notices of Art. 19 follow once
+    ///   the work has settled ([`DataMap::notices`]).
     /// - objection: opt-out where the purpose is direct marketing (absolute, Art. 21(3));
     ///   restriction meanwhile and an officer decision where it is legitimate interest
     ///   (Art. 21(1), Art. 18(1)(d)).
@@ -362,9 +505,6 @@ impl DataMap {
                         _ => TaskAction::Restrict,
                     };
                     push(s, action);
-                    if s.notify {
-                        push(s, TaskAction::Notify);
-                    }
                 }
                 RequestKind::Objection => {
                     if s.has_basis(LegalBasis::DirectMarketing) {
@@ -429,6 +569,7 @@ mod tests {
                 sys("posthog", &[LegalBasis::LegitimateInterest], false),
                 sys("crisp", &[LegalBasis::Consent], false),
             ],
+            recipients: vec![],
         }
     }
 
@@ -446,11 +587,95 @@ mod tests {
     }
 
     #[test]
-    fn erasure_adds_an_article_19_notice_for_recipients() {
+    fn erasure_plans_the_work_and_its_article_19_notices_follow_it() {
         let p = plan(RequestKind::Erasure);
-        assert!(p.contains(&("klaviyo".to_owned(), TaskAction::Notify)));
         assert_eq!(p.iter().filter(|(_, a)| *a == TaskAction::Erase).count(), 4);
-        assert_eq!(p.len(), 5);
+        assert_eq!(p.len(), 4, "no notice before the work is done: {p:?}");
+
+        let mut m = map();
+        m.recipients.push(Recipient {
+            name: "fidu".to_owned(),
+            label: "Accounting firm Fidu & Co".to_owned(),
+            kind: ConnectorKind::Email,
+            receives: None,
+        });
+        m.systems[0].recipients = vec!["fidu".to_owned()];
+        m.systems[2].recipients = vec!["fidu".to_owned()];
+        m.validate().unwrap();
+        use TaskStatus::*;
+        let notices = |settled: &[(&'static str, TaskAction, TaskStatus)]| {
+            m.notices(RequestKind::Erasure, settled.iter().copied())
+                .into_iter()
+                .map(|p| (p.system, p.action))
+                .collect::<Vec<_>>()
+        };
+        // odoo kept the invoice, posthog erased: fidu once, klaviyo (notify) itself.
+        let settled = [
+            ("odoo", TaskAction::Erase, Retained),
+            ("klaviyo", TaskAction::Erase, Succeeded),
+            ("posthog", TaskAction::Erase, Succeeded),
+            ("crisp", TaskAction::Erase, NotFound),
+        ];
+        assert_eq!(
+            notices(&settled),
+            vec![
+                ("fidu".to_owned(), TaskAction::Notify),
+                ("klaviyo".to_owned(), TaskAction::Notify)
+            ]
+        );
+        // Held nothing, or failed: nothing to tell (a failed task is settled by the officer,
+        // and the notices are owed once it is).
+        assert!(notices(&[("odoo", TaskAction::Erase, NotFound)]).is_empty());
+        assert!(notices(&[("odoo", TaskAction::Erase, Failed)]).is_empty());
+        // Once planned, not again.
+        assert!(
+            notices(&[
+                ("odoo", TaskAction::Erase, Succeeded),
+                ("fidu", TaskAction::Notify, Succeeded)
+            ])
+            .is_empty()
+        );
+        // Rectification and restriction owe them too; access never does.
+        assert_eq!(
+            m.notices(
+                RequestKind::Rectification,
+                [("odoo", TaskAction::Rectify, Succeeded)]
+            )
+            .len(),
+            1
+        );
+        assert!(
+            m.notices(
+                RequestKind::Access,
+                [("odoo", TaskAction::Access, Succeeded)]
+            )
+            .is_empty()
+        );
+        assert_eq!(m.label("fidu"), "Accounting firm Fidu & Co");
+        assert_eq!(m.label("odoo"), "odoo");
+    }
+
+    #[test]
+    fn a_recipient_must_be_declared_named_and_reachable() {
+        let mut m = map();
+        m.systems[0].recipients = vec!["Fidu & Co".to_owned()];
+        let e = m.validate().unwrap_err();
+        assert_eq!(e.key, "recipients[0]");
+        assert!(e.message.contains("[[recipient]]"), "{e}");
+        let mut m = map();
+        m.recipients.push(Recipient {
+            name: "odoo".to_owned(),
+            label: "Odoo".to_owned(),
+            kind: ConnectorKind::Email,
+            receives: None,
+        });
+        assert!(m.validate().unwrap_err().message.contains("another"));
+        m.recipients[0].name = "fidu".to_owned();
+        m.recipients[0].kind = ConnectorKind::Sql;
+        assert_eq!(m.validate().unwrap_err().key, "kind");
+        m.recipients[0].kind = ConnectorKind::Manual;
+        m.recipients[0].label = " ".to_owned();
+        assert_eq!(m.validate().unwrap_err().key, "label");
     }
 
     #[test]

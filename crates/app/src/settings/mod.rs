@@ -71,6 +71,9 @@ pub struct RawConfig {
     pub work: WorkSection,
     /// `[[system]]`: the data map and connectors.
     pub system: Vec<SystemConfig>,
+    /// `[[recipient]]`: the parties the systems disclose data to (Art. 19).
+    #[serde(default)]
+    pub recipient: Vec<crate::systems::RecipientConfig>,
     /// `[mail]`
     pub mail: MailSection,
     /// `[reminders]`

@@ -67,6 +67,52 @@ pub async fn fan_out(app: &App, request_id: Uuid) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Adds tasks to a request in progress (the Art. 19 notices once its work has settled), with
+/// the event that records them, in one store write; then wakes them. Nothing is written when
+/// they exist already (another worker added them).
+pub(super) async fn add_tasks(
+    app: &App,
+    request: &dsrflow_store::entity::request::Model,
+    planned: Vec<dsrflow_domain::datamap::PlannedTask>,
+    action: AuditAction,
+) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let tasks: Vec<task::Model> = planned
+        .iter()
+        .map(|p| tq::pending(request.id, p.system.clone(), p.action, now))
+        .collect();
+    let ids: Vec<Uuid> = tasks.iter().map(|t| t.id).collect();
+    let event = NewEvent {
+        request_id: Some(request.id),
+        actor: Actor::System,
+        action,
+        data: json!({
+            "tasks": planned.iter().map(|p| json!({"system": p.system, "action": p.action})).collect::<Vec<_>>(),
+        }),
+        at: now,
+    };
+    let written = dsrflow_store::work::fan_out(
+        &app.store,
+        FanOut {
+            request_id: request.id,
+            status: request.status,
+            tasks,
+            suppress: None,
+            event,
+        },
+    )
+    .await?;
+    match written {
+        FannedOut::Written => {
+            app.wake_many(ids.into_iter().map(Job::RunTask).collect())
+                .await;
+            Ok(())
+        }
+        FannedOut::Moved => Ok(()),
+        FannedOut::Existing => wake_existing(app, request.id).await,
+    }
+}
+
 /// Wakes the open tasks of a request that was fanned out already (and its settling when none
 /// is open).
 pub(super) async fn wake_existing(app: &App, request_id: Uuid) -> Result<(), AppError> {

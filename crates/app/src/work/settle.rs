@@ -118,6 +118,23 @@ pub(super) async fn settle_once(app: &App, request_id: Uuid) -> Result<(), AppEr
     if request.status != RequestStatus::InProgress {
         return Ok(());
     }
+    // The recipients are told once the work they are told about is done (Art. 19): their
+    // notices are the request's last tasks, and it settles when they have ended.
+    let notices = app.systems.map.notices(
+        request.kind,
+        tasks
+            .iter()
+            .map(|t| (t.system.as_str(), t.action, t.status)),
+    );
+    if !notices.is_empty() {
+        return super::fanout::add_tasks(
+            app,
+            &request,
+            notices,
+            AuditAction::RequestNoticesPlanned,
+        )
+        .await;
+    }
     // Access and portability: the answer is a package built from what every system returned.
     if request.kind.produces_package()
         && let Some(rec) = rq::find(app.store.db(), request_id).await?

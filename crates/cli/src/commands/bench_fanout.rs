@@ -190,7 +190,8 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
         let store = Store::connect(&url).await?;
         store.migrate().await?;
         let env = |_: &str| None;
-        let systems = Systems::from_config(&configs, &env).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let systems =
+            Systems::from_config(&configs, &[], &env).map_err(|e| anyhow::anyhow!("{e}"))?;
         let (transport, _sent) = dsrflow_mail::Transport::memory();
         let mailer = dsrflow_mail::Mailer::new(
             transport,

@@ -9,12 +9,12 @@ use crate::config::Config;
 /// Connector subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ConnectorCommand {
-    /// Test one system's connection and configuration without touching data.
+    /// Test one system's (or recipient's) connection and configuration without touching data.
     Check {
         /// The system's name in the configuration.
         name: String,
     },
-    /// List the configured systems.
+    /// List the configured systems and recipients.
     List,
 }
 
@@ -30,6 +30,9 @@ pub async fn run(cfg: Config, cmd: ConnectorCommand) -> anyhow::Result<ExitCode>
                     s.kind,
                     s.description.as_deref().unwrap_or("")
                 );
+            }
+            for r in &systems.map.recipients {
+                println!("{}	{}	recipient: {}", r.name, r.kind, r.label);
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -165,9 +165,26 @@ async fn the_demo_erases_alice_everywhere_and_keeps_her_invoice_under_tax_retent
         "support-mailbox",
         "hosting-logs",
         "ovhcloud",
+        "fidu",
     ] {
         assert!(systems.contains(s), "{s} not reached: {tasks:?}");
     }
+    // The accounting firm, a recipient of the billing data, is told (Art. 19) once the
+    // erasure it is told of is done, never with it.
+    let notice = tasks
+        .iter()
+        .find(|t| t["system"] == "fidu" && t["action"] == "notify")
+        .expect("a notice to the accounting firm");
+    let erased_at = tasks
+        .iter()
+        .filter(|t| t["action"] == "erase")
+        .map(|t| t["finished_at"].as_str().unwrap().to_owned())
+        .max()
+        .unwrap();
+    assert!(
+        notice["started_at"].as_str().unwrap() >= erased_at.as_str(),
+        "the notice was planned before the work ended: {notice} vs {erased_at}"
+    );
     assert!(
         tasks.iter().all(
             |t| ["succeeded", "retained", "not_found"].contains(&t["status"].as_str().unwrap())
@@ -200,7 +217,46 @@ async fn the_demo_erases_alice_everywhere_and_keeps_her_invoice_under_tax_retent
         )
         .await;
     assert_eq!(approved["status"], "completed", "{approved}");
+    // The accounting firm got its notice; Alice's answer names it by its name.
+    let fidu = mail_containing(_dir.path(), "privacy@fidu.example").await;
+    assert!(
+        fidu.contains("RGPD, art. 19"),
+        "in French, as configured: {fidu}"
+    );
+    let answer = mail_containing(_dir.path(), "We have also told those").await;
+    assert!(answer.contains("Accounting firm Fidu & Co"), "{answer}");
     d.stop().await;
+}
+
+/// The text of the first mail the demo wrote (as `.eml` under its data directory) that
+/// contains `needle`, waiting up to 20 s for the outbox to deliver it.
+async fn mail_containing(dir: &std::path::Path, needle: &str) -> String {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "eml") {
+                out.push(p);
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut files = Vec::new();
+        walk(dir, &mut files);
+        for f in files {
+            let raw = std::fs::read(&f).unwrap_or_default();
+            if let Ok(msg) = dsrflow_mail::inbound::parse(&raw, None) {
+                let text = format!("{}\n{}", String::from_utf8_lossy(&raw), msg.text());
+                if text.contains(needle) {
+                    return text;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "no mail containing {needle:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,8 +422,12 @@ async fn the_demo_banner_names_the_form_the_mail_folder_and_its_configuration_wh
     };
     let list = cli(&["connector", "list"]);
     let text = String::from_utf8_lossy(&list.stdout);
-    assert_eq!(text.lines().count(), 11, "{text}");
+    assert_eq!(text.lines().count(), 12, "11 systems and a recipient: {text}");
     assert!(text.contains("odoo-billing\tsql"), "{text}");
+    assert!(
+        text.contains("fidu\temail\trecipient: Accounting firm Fidu & Co"),
+        "{text}"
+    );
     assert!(
         String::from_utf8_lossy(&list.stderr).contains("demo/dsrflow.toml"),
         "the CLI says which configuration it uses"

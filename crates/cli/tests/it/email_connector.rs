@@ -1,5 +1,6 @@
 //! The `email` connector: processors without an API are asked by mail, reminded, escalated,
-//! and complete through their confirmation link; recipients get Art. 19 notices.
+//! and complete through their confirmation link; recipients get Art. 19 notices once the
+//! erasure is done.
 
 use dsrflow_app::Settings;
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ fn systems(_dir: &std::path::Path) -> String {
 name = "payroll-bureau"
 kind = "email"
 description = "Payroll bureau (processor without an API)"
+recipients = ["accountant"]
 [[system.purposes]]
 name = "payroll"
 legal_basis = "contract"
@@ -22,15 +24,12 @@ language = "fr"
 remind_after_days = 7
 max_reminders = 2
 
-[[system]]
+[[recipient]]
 name = "accountant"
+label = "Fidu & Co, statutory accountant"
+receives = "payslips, for the statutory bookkeeping"
 kind = "email"
-notify = true
-description = "Statutory accountant (recipient of invoices)"
-[[system.purposes]]
-name = "bookkeeping"
-legal_basis = "legal_obligation"
-[system.connection]
+[recipient.connection]
 address = "office@fidu.example"
 name = "Fidu & Co"
 "#
@@ -92,13 +91,12 @@ async fn reminders_then_escalation(t: TestApp) {
             .map(|(_, v)| v.as_str()),
         Some("fr")
     );
-    // The accountant, a recipient, got its Art. 19 notice; nothing to wait for.
-    assert_eq!(task(&tasks, "accountant", "notify")["status"], "succeeded");
-    assert_eq!(
-        mails_to(&t, "office@fidu.example").len(),
-        2,
-        "request + notice"
+    // The accountant, a recipient of the payroll data, is told once the erasure is done.
+    assert!(
+        !tasks.iter().any(|t| t["system"] == "accountant"),
+        "{tasks:?}"
     );
+    assert!(mails_to(&t, "office@fidu.example").is_empty());
 
     for (day, expected) in [("2026-02-17T09:00:01Z", 2), ("2026-02-24T09:00:02Z", 3)] {
         t.clock.set(at(day));
@@ -126,15 +124,14 @@ async fn reminders_then_escalation(t: TestApp) {
             .unwrap()
             .contains("Payroll Bureau SRL")
     );
-    // Both silent processors (the accountant was also asked to erase) are escalated, once each.
+    // The silent processor is escalated, once.
     let officer = mails_to(&t, "dpo@hostodoo.example");
-    assert_eq!(officer.len(), 2);
+    assert_eq!(officer.len(), 1);
     assert!(
         officer
             .iter()
             .any(|m| m.text.contains("Payroll Bureau SRL"))
     );
-    assert!(officer.iter().any(|m| m.text.contains("Fidu & Co")));
     assert!(
         officer.iter().all(|m| !m.text.contains("alice")),
         "the officer mail carries no personal data"
@@ -171,8 +168,34 @@ async fn the_confirmation_link_completes_the_task(t: TestApp) {
     let payroll = task(&tasks, "payroll-bureau", "erase");
     assert_eq!(payroll["status"], "succeeded");
     assert_eq!(payroll["completed_by"], "processor:payroll-bureau");
-    // The accountant's erase request still waits, so the request is still in progress.
-    assert_eq!(t.request(&id).await["status"], "in_progress");
+    // The erasure done, the accountant is told (Art. 19) in its own mail, and then the
+    // request settles for review; the subject's answer names the accountant.
+    let tasks = t.tasks(&id).await;
+    let notice = task(&tasks, "accountant", "notify");
+    assert_eq!(notice["status"], "succeeded", "{notice}");
+    assert!(notice["started_at"].as_str() >= payroll["finished_at"].as_str());
+    let told = mails_to(&t, "office@fidu.example");
+    assert_eq!(told.len(), 1, "one notice, no erase request");
+    assert!(
+        told[0].text.contains("Dear Fidu & Co team"),
+        "{}",
+        told[0].text
+    );
+    assert!(told[0].text.contains("alice@example.com"));
+    assert!(told[0].text.contains("GDPR Art. 19"));
+    assert_eq!(t.request(&id).await["status"], "awaiting_review");
+    let approved = t
+        .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))
+        .await;
+    assert_eq!(approved.status(), 200);
+    t.drain().await;
+    let answer = mails_to(&t, "alice@example.com");
+    let answer = answer.last().unwrap();
+    assert!(
+        answer.text.contains("Fidu & Co, statutory accountant"),
+        "{}",
+        answer.text
+    );
     let again = t.client.post(&link).send().await.unwrap();
     assert_eq!(
         again.status(),

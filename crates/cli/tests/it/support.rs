@@ -192,10 +192,12 @@ impl TestApp {
             #[derive(serde::Deserialize)]
             struct File {
                 system: Vec<SystemConfig>,
+                #[serde(default)]
+                recipient: Vec<dsrflow_app::systems::RecipientConfig>,
             }
             let file: File = toml::from_str(&toml_text).expect("systems TOML");
             let env = |k: &str| std::env::var(k).ok();
-            Systems::from_config(&file.system, &env).expect("valid systems")
+            Systems::from_config(&file.system, &file.recipient, &env).expect("valid systems")
         };
         // Links in mail must point at this server.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

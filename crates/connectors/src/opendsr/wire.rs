@@ -25,7 +25,8 @@ impl SubjectRequestType {
     }
 
     /// The request type for a task, or `None` when OpenDSR has none (objection, restriction,
-    /// rectification, notification have no OpenDSR request type).
+    /// rectification, and the notice of a rectification or restriction have no OpenDSR
+    /// request type).
     pub fn for_task(action: TaskAction, kind: RequestKind) -> Option<Self> {
         match action {
             TaskAction::Access if kind == RequestKind::Portability => {
@@ -33,6 +34,9 @@ impl SubjectRequestType {
             }
             TaskAction::Access => Some(SubjectRequestType::Access),
             TaskAction::Erase => Some(SubjectRequestType::Erasure),
+            // A recipient reached through OpenDSR is told of an erasure by being asked to
+            // erase too (what Art. 19's notice is for); it confirms through its callbacks.
+            TaskAction::Notify if kind == RequestKind::Erasure => Some(SubjectRequestType::Erasure),
             TaskAction::OptOut
             | TaskAction::Restrict
             | TaskAction::Rectify
