@@ -69,6 +69,9 @@ struct SystemInfo {
     transfers: Option<String>,
     automated_decisions: Option<String>,
     found: Vec<Found>,
+    /// Datasets a portability answer leaves out: not provided by the subject nor observed from
+    /// their use (Art. 20(1)).
+    left_out: Vec<String>,
     status: String,
     manual: Option<String>,
 }
@@ -113,6 +116,23 @@ pub async fn build(
             None => Vec::new(),
         };
         let system = app.systems.map.system(&t.system);
+        // Portability carries what the subject provided or what their use produced, not what
+        // we made about them (an invoice): the data map says which datasets that is.
+        let mut left_out = Vec::new();
+        let datasets: Vec<Dataset> = if req.kind == dsrflow_domain::RequestKind::Portability {
+            datasets
+                .into_iter()
+                .filter(|d| {
+                    let keep = system.is_none_or(|s| s.portable(&d.name));
+                    if !keep {
+                        left_out.push(d.name.clone());
+                    }
+                    keep
+                })
+                .collect()
+        } else {
+            datasets
+        };
         let found: Vec<Found> = datasets
             .iter()
             .map(|d| Found {
@@ -184,6 +204,7 @@ pub async fn build(
             transfers: system.and_then(|s| s.transfers.clone()),
             automated_decisions: system.and_then(|s| s.automated_decisions.clone()),
             found,
+            left_out,
             status: t.status.as_str().to_owned(),
             manual: (t.status != TaskStatus::Succeeded && t.status != TaskStatus::NotFound).then(
                 || match &t.note {

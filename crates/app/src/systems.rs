@@ -52,6 +52,10 @@ pub struct SystemConfig {
     /// Must be told of erasure, rectification and restriction (Art. 19).
     #[serde(default)]
     pub notify: bool,
+    /// The datasets holding data the subject provided or that was observed from their use:
+    /// the only ones a portability answer carries (all when absent).
+    #[serde(default)]
+    pub portable: Option<Vec<String>>,
     /// Where the data comes from when not from the subject.
     #[serde(default)]
     pub source: Option<String>,
@@ -202,6 +206,7 @@ impl Systems {
                 recipients: e.recipients.clone(),
                 retention,
                 notify: e.notify,
+                portable: e.portable.clone(),
                 source: e.source.clone(),
                 transfers: e.transfers.clone(),
                 automated_decisions: e.automated_decisions.clone(),
@@ -269,6 +274,7 @@ impl Systems {
                 recipients: Vec::new(),
                 retention: Vec::new(),
                 notify: false,
+                portable: None,
                 source: None,
                 transfers: None,
                 automated_decisions: None,

@@ -230,6 +230,10 @@ pub struct System {
     /// Whether this system must itself be told of an erasure, rectification or restriction once
     /// its own task has settled (Art. 19), as a recipient is.
     pub notify: bool,
+    /// The datasets (tables, API collections: as named in an access package) that hold data
+    /// the subject provided or that was observed from their use, the only ones a portability
+    /// answer carries (Art. 20(1)); None when everything the system holds is such data.
+    pub portable: Option<Vec<String>>,
     /// Where the data came from when not from the subject (Art. 15(1)(g)).
     pub source: Option<String>,
     /// Transfers outside the EEA and their safeguards (Art. 15(2)).
@@ -242,6 +246,14 @@ impl System {
     /// Whether any purpose has this basis.
     pub fn has_basis(&self, basis: LegalBasis) -> bool {
         self.purposes.iter().any(|p| p.legal_basis == basis)
+    }
+
+    /// Whether a dataset of this system belongs in a portability answer (Art. 20(1): data the
+    /// subject provided, or observed from their use).
+    pub fn portable(&self, dataset: &str) -> bool {
+        self.portable
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|d| d == dataset))
     }
 
     /// The retention rule for a category.
@@ -549,6 +561,7 @@ mod tests {
             recipients: vec![],
             retention: vec![],
             notify,
+            portable: None,
             source: None,
             transfers: None,
             automated_decisions: None,

@@ -422,7 +422,11 @@ async fn the_demo_banner_names_the_form_the_mail_folder_and_its_configuration_wh
     };
     let list = cli(&["connector", "list"]);
     let text = String::from_utf8_lossy(&list.stdout);
-    assert_eq!(text.lines().count(), 12, "11 systems and a recipient: {text}");
+    assert_eq!(
+        text.lines().count(),
+        12,
+        "11 systems and a recipient: {text}"
+    );
     assert!(text.contains("odoo-billing\tsql"), "{text}");
     assert!(
         text.contains("fidu\temail\trecipient: Accounting firm Fidu & Co"),

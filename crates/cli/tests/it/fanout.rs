@@ -23,6 +23,7 @@ kind = "sql"
 description = "Billing and CRM"
 categories = ["contact", "billing"]
 backups = {{ rotate_days = 30 }}
+portable = ["res_partner", "mail_message"]
 [[system.purposes]]
 name = "invoicing"
 legal_basis = "contract"
@@ -840,6 +841,69 @@ on_both_fanout!(
             .await
             .unwrap();
         assert_eq!(report.first_break, None);
+    }
+);
+
+on_both_fanout!(
+    a_portability_answer_carries_only_what_the_subject_provided,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(
+                json!({"kind": "portability", "subject": {"email": "alice@example.com"}}),
+            )
+            .await;
+        let id = created["id"].as_str().unwrap();
+        t.drain().await;
+        // The mailbox rests on legitimate interest: no portability there (Art. 20(1)(a)).
+        let tasks = t.tasks(id).await;
+        assert_eq!(tasks.len(), 1, "{tasks:?}");
+        assert_eq!(t.request(id).await["status"], "awaiting_review");
+        let resp = t.get(&format!("/api/v1/requests/{id}/package")).await;
+        assert_eq!(resp.status(), 200);
+        let files = unzip(&resp.bytes().await.unwrap());
+        let names: Vec<&str> = files.keys().map(String::as_str).collect();
+        // Her account and messages, not the invoice we made (the data map's `portable`).
+        assert_eq!(
+            names,
+            vec![
+                "art15.json",
+                "summary.html",
+                "systems/odoo.json",
+                "systems/odoo/mail_message.csv",
+                "systems/odoo/res_partner.csv",
+            ]
+        );
+        assert!(!files["systems/odoo.json"].contains("INV/2026/0001"));
+        let html = &files["summary.html"];
+        assert!(html.contains("Article 20"), "{html}");
+        assert!(html.contains("machine-readable"), "{html}");
+        assert!(
+            html.contains(
+                "Left out, as not provided by you nor produced by your use: account_move"
+            ),
+            "{html}"
+        );
+        assert!(
+            !html.contains("for access to your\npersonal data (Article 15"),
+            "{html}"
+        );
+        // An access request still gets everything.
+        let access = t
+            .create_vouched(json!({"kind": "access", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let aid = access["id"].as_str().unwrap();
+        t.drain().await;
+        complete_manual_tasks(t, aid).await;
+        let files = unzip(
+            &t.get(&format!("/api/v1/requests/{aid}/package"))
+                .await
+                .bytes()
+                .await
+                .unwrap(),
+        );
+        assert!(files["systems/odoo/account_move.csv"].contains("INV/2026/0001"));
+        assert!(!files["summary.html"].contains("Left out"));
     }
 );
 

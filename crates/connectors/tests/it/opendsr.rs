@@ -103,6 +103,7 @@ fn system() -> System {
         recipients: vec![],
         retention: vec![],
         notify: false,
+        portable: None,
         source: None,
         transfers: None,
         automated_decisions: None,

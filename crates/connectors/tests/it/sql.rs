@@ -437,6 +437,7 @@ fn system() -> System {
             rule: "Belgian VAT Code art. 60".to_owned(),
         }],
         notify: false,
+        portable: None,
         source: None,
         transfers: None,
         automated_decisions: None,
