@@ -105,6 +105,17 @@ impl DataKey {
     pub fn keyed_hash(&self, purpose: &str, value: &str) -> String {
         hex::encode(hmac_sha256(&self.subkey(purpose), &[value.as_bytes()]))
     }
+
+    /// The subject's pseudonym in the systems' retained rows: 32 hex digits of a keyed hash of
+    /// the address (case folded), the same for every request about that address, meaningless
+    /// without the data key. An erasure that keeps some rows writes it where it anonymises
+    /// (`{subject}` in a `sql` table's `anonymise`), so a later access request still finds
+    /// what was kept (Art. 15).
+    pub fn subject_pseudonym(&self, email: &str) -> String {
+        let mut h = self.keyed_hash("retention-link", &email.to_lowercase());
+        h.truncate(32);
+        h
+    }
 }
 
 /// HMAC-SHA256 over the concatenated parts.

@@ -279,6 +279,7 @@ async fn detail_matches(
         .ok_or(AppError::NotFound("request"))?;
     let s = rec.subject;
     let subject = Subject {
+        pseudonym: app.settings.data_key.subject_pseudonym(s.email.as_str()),
         email: s.email,
         name: s.name,
         account_id: s.account_id,

@@ -36,6 +36,10 @@ pub struct Subject {
     pub account_id: Option<AccountId>,
     /// Phone number.
     pub phone: Option<PhoneNumber>,
+    /// The subject's pseudonym (a keyed hash of the address): written where an erasure
+    /// anonymises rows that a retention rule keeps linked, and matched by later requests, so
+    /// that what was kept can still be found (Art. 15).
+    pub pseudonym: String,
 }
 
 impl Subject {

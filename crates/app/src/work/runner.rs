@@ -84,6 +84,10 @@ pub(super) async fn claim(
     };
     Ok(Some(Claimed {
         subject: Subject {
+            pseudonym: app
+                .settings
+                .data_key
+                .subject_pseudonym(c.subject.email.as_str()),
             email: c.subject.email,
             name: c.subject.name,
             account_id: c.subject.account_id,

@@ -225,6 +225,50 @@ async fn the_demo_erases_alice_everywhere_and_keeps_her_invoice_under_tax_retent
     );
     let answer = mail_containing(_dir.path(), "We have also told those").await;
     assert!(answer.contains("Accounting firm Fidu & Co"), "{answer}");
+
+    // What was kept is still hers: a later access request finds the invoice (Art. 15).
+    let access = d
+        .json(
+            reqwest::Method::POST,
+            "/api/v1/requests",
+            Some(alice("access")),
+        )
+        .await;
+    let access = access["id"].as_str().unwrap().to_owned();
+    d.wait_for(&access, "awaiting_review").await;
+    let tasks = d
+        .json(
+            reqwest::Method::GET,
+            &format!("/api/v1/requests/{access}/tasks"),
+            None,
+        )
+        .await;
+    let billing = tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["system"] == "odoo-billing")
+        .unwrap()
+        .clone();
+    assert_eq!(billing["status"], "succeeded", "{billing}");
+    let resp = d
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/requests/{access}/package"),
+            None,
+        )
+        .await;
+    let bytes = resp.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut data = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("systems/odoo-billing.json").unwrap(),
+        &mut data,
+    )
+    .unwrap();
+    assert!(data.contains("INV/2026/00042"), "{data}");
+    assert!(data.contains("Anonymised customer"), "{data}");
+    assert!(!data.contains("INV/2026/00043"), "Bob's invoice leaked");
     d.stop().await;
 }
 

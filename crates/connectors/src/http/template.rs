@@ -398,6 +398,7 @@ mod tests {
             name: Some(SubjectName::parse("Zoë O'Brien").unwrap()),
             account_id: None,
             phone: None,
+            pseudonym: "0123456789abcdef0123456789abcdef".to_owned(),
         }
     }
 

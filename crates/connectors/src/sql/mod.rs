@@ -116,6 +116,10 @@ enum Replacement {
     Value(Bind),
     /// Literal text around the row's key: `anonymised-{key}@example.invalid`.
     KeyTemplate(Vec<String>),
+    /// Literal text around the subject's pseudonym: `erased-{subject}@invalid.example`. The
+    /// row stays findable by a later request of the same subject (what a retention rule keeps
+    /// linked to it), by no one else.
+    SubjectTemplate(String, String),
 }
 
 #[derive(Debug, Clone)]
@@ -280,6 +284,19 @@ impl SqlConnector {
                 _ => format!("{} = {ph}", d.quote(column)),
             });
         }
+        // Rows an earlier erasure anonymised under the subject's pseudonym (kept linked to
+        // retained rows) are still theirs.
+        if let Erase::Anonymise(sets) = &table.erase {
+            for (column, rep) in sets {
+                if let Replacement::SubjectTemplate(before, after) = rep {
+                    let ph = stmt.push_bind(
+                        d,
+                        Bind::Text(format!("{before}{}{after}", subject.pseudonym)),
+                    );
+                    ors.push(format!("{} = {ph}", d.quote(column)));
+                }
+            }
+        }
         (!ors.is_empty()).then(|| format!("({})", ors.join(" OR ")))
     }
 
@@ -342,6 +359,10 @@ impl SqlConnector {
                 // for date or numeric columns.
                 Replacement::Value(Bind::Null) => "NULL".to_owned(),
                 Replacement::Value(b) => stmt.push_bind(d, b.clone()),
+                Replacement::SubjectTemplate(before, after) => stmt.push_bind(
+                    d,
+                    Bind::Text(format!("{before}{}{after}", subject.pseudonym)),
+                ),
                 Replacement::KeyTemplate(parts) => {
                     let mut pieces = Vec::new();
                     for (i, lit) in parts.iter().enumerate() {

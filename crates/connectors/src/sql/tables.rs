@@ -100,6 +100,18 @@ pub(super) fn build_tables(
                 for (col, v) in &c.anonymise {
                     let col = ident(col, &k("anonymise"))?;
                     let rep = match v {
+                        serde_json::Value::String(s) if s.contains("{subject}") => {
+                            let (before, after) = s.split_once("{subject}").unwrap_or((s, ""));
+                            if after.contains("{subject}") || s.contains("{key}") {
+                                return Err(BuildError::new(
+                                    k("anonymise"),
+                                    format!(
+                                        "{col}: use {{subject}} once, and not with {{key}} (the subject's pseudonym already tells the rows apart from other people's)"
+                                    ),
+                                ));
+                            }
+                            Replacement::SubjectTemplate(before.to_owned(), after.to_owned())
+                        }
                         serde_json::Value::String(s) if s.contains("{key}") => {
                             Replacement::KeyTemplate(s.split("{key}").map(str::to_owned).collect())
                         }

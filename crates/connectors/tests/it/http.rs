@@ -104,6 +104,7 @@ fn subject(email: &str, name: Option<&str>) -> Subject {
         name: name.map(|n| SubjectName::parse(n).unwrap()),
         account_id: None,
         phone: None,
+        pseudonym: "0123456789abcdef0123456789abcdef".to_owned(),
     }
 }
 

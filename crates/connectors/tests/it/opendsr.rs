@@ -145,6 +145,7 @@ fn subject() -> Subject {
         name: None,
         account_id: None,
         phone: None,
+        pseudonym: "0123456789abcdef0123456789abcdef".to_owned(),
     }
 }
 

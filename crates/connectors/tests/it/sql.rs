@@ -500,6 +500,12 @@ fn subject(email: &str) -> Subject {
         name: None,
         account_id: None,
         phone: None,
+        pseudonym: format!(
+            "{:032x}",
+            email.to_lowercase().bytes().fold(7u128, |a, b| a
+                .wrapping_mul(131)
+                .wrapping_add(u128::from(b)))
+        ),
     }
 }
 
@@ -580,6 +586,7 @@ on_every_database! {
     a_quote_in_the_subjects_address_is_bound_not_spliced;
     identifiers_that_are_not_plain_names_are_refused_at_build;
     check_passes_on_a_good_database_and_names_a_missing_table;
+    what_an_erasure_kept_is_still_found_by_a_later_access_request;
 }
 
 variants!(erasure_nullifies_columns_whatever_their_type:
@@ -973,6 +980,50 @@ async fn a_quote_in_the_subjects_address_is_bound_not_spliced(backend: Backend) 
     assert_eq!((db.partner(1).await, db.partner(2).await), others_before);
     assert_eq!(db.ids("message").await, vec![100, 101, 102]);
     assert_eq!(db.ids("invoice").await, vec![10, 11]);
+    db.finish().await;
+}
+
+async fn what_an_erasure_kept_is_still_found_by_a_later_access_request(backend: Backend) {
+    let db = Db::seeded(backend).await.expect("a database");
+    // Anonymised under the subject's pseudonym rather than the row's key: the kept invoice
+    // stays linked to a row only this subject's later requests match.
+    let mut connection = crm_connection(&db);
+    connection["table"][0]["anonymise"] =
+        json!({ "name": "Anonymised", "email": "erased-{subject}@invalid.example" });
+    let crm = connector(&connection);
+    let alice = subject("alice@example.com");
+    done(&*crm, TaskAction::Erase, "alice@example.com").await;
+    assert_eq!(
+        db.partner(1).await[2],
+        json!(format!("erased-{}@invalid.example", alice.pseudonym))
+    );
+
+    let again = done(&*crm, TaskAction::Access, "Alice@Example.com").await;
+    assert_eq!(
+        again.items,
+        vec![
+            item(db.table("invoice"), Effect::Found, 1),
+            item(db.table("message"), Effect::NotFound, 0),
+            item(db.table("partner"), Effect::Found, 1),
+        ]
+    );
+    let invoices = records(&again, &db.table("invoice"));
+    assert_eq!(invoices[0]["id"], json!(10));
+    assert_eq!(
+        records(&again, &db.table("partner"))[0]["name"],
+        json!("Anonymised")
+    );
+    // Nobody else reaches it.
+    let bob = done(&*crm, TaskAction::Access, "bob@example.com").await;
+    assert!(
+        records(&bob, &db.table("invoice"))
+            .iter()
+            .all(|r| r["id"] != json!(10))
+    );
+    // A template that would mix the pseudonym with the row key is refused at build.
+    connection["table"][0]["anonymise"] =
+        json!({ "email": "erased-{subject}-{key}@invalid.example" });
+    assert!(refused(&connection).message.contains("{subject}"));
     db.finish().await;
 }
 
