@@ -180,6 +180,7 @@ pub async fn ingest(
                     channel: Channel::Email,
                     language,
                     details: (!details.trim().is_empty()).then(|| details.clone()),
+                    corrections: Vec::new(),
                     identity_verified: false,
                 });
             }
@@ -446,6 +447,7 @@ pub async fn resolve_as_requests(
             channel: Channel::Email,
             language,
             details: None,
+            corrections: Vec::new(),
             identity_verified: false,
         });
     }

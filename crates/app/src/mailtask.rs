@@ -55,6 +55,13 @@ pub(crate) fn identifiers(rec: &RequestRecord) -> Vec<Identifier> {
     out
 }
 
+/// A rectification's corrections, one `field: value` per line, for the processor or recipient
+/// who applies them; None for other kinds.
+fn corrections_text(rec: &RequestRecord) -> Option<String> {
+    let list = crate::requests::corrections_of(&rec.request);
+    (!list.is_empty()).then(|| dsrflow_domain::rectification::describe(&list))
+}
+
 /// Renders the mail `out` for task `t` into `mail` (the rows to queue with the task's update)
 /// and updates the task; returns the audit event.
 pub fn send(
@@ -88,7 +95,7 @@ pub fn send(
                     kind: req.kind,
                     processor_name: out.name.clone(),
                     identifiers: identifiers(rec),
-                    details: None,
+                    details: corrections_text(rec),
                     confirm_url,
                     respond_by,
                     controller: notify::controller(app),
@@ -185,7 +192,7 @@ pub fn send(
                     action,
                     recipient_name: out.name.clone(),
                     identifiers: identifiers(rec),
-                    details: None,
+                    details: corrections_text(rec),
                     // A notice is planned when the work it tells of has settled.
                     carried_out_on: t.created_at.date_naive(),
                     confirm_url: None,

@@ -350,10 +350,11 @@ pub async fn on_transition(
                                 t.action == TaskAction::OptOut && t.status.is_success()
                             }),
                         ),
+                        // Where it took effect: not where nothing was held.
                         _ => system_names(
                             app,
                             tasks.iter().filter(|t| {
-                                t.status.is_success() && t.action != TaskAction::Notify
+                                t.status == TaskStatus::Succeeded && t.action != TaskAction::Notify
                             }),
                         ),
                     };
@@ -378,6 +379,7 @@ pub async fn on_transition(
                             received_on: after.receipt_day,
                             systems,
                             decisions,
+                            corrections: crate::requests::corrections_of(after),
                             recipients_notified: recipients,
                             authority: authority(app, after.regime, lang),
                             controller: controller(app),

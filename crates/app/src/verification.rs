@@ -286,6 +286,7 @@ async fn detail_matches(
         phone: s.phone,
     };
     let req = TaskRequest {
+        corrections: &[],
         action: TaskAction::Access,
         subject: &subject,
         task_id: Uuid::now_v7(),

@@ -90,6 +90,8 @@ pub struct TaskRequest<'a> {
     pub attempt: u32,
     /// What a previous attempt left at the processor (an async job id), if anything.
     pub external_ref: Option<&'a str>,
+    /// A rectification's corrections (empty for other kinds). Personal data: never logged.
+    pub corrections: &'a [dsrflow_domain::Correction],
 }
 
 /// What a connector did to one target (a table, an API resource).
@@ -110,6 +112,8 @@ pub enum Effect {
     OptedOut,
     /// Processing restricted.
     Restricted,
+    /// Corrected as the subject asked (Art. 16).
+    Corrected,
     /// The processor accepted the request and works on it.
     Requested,
     /// A recipient was told (Art. 19).

@@ -254,6 +254,23 @@ pub fn prepare(app: &App, caller: &Caller, new: NewRequest) -> Result<Prepared, 
             format!("must be at most {MAX_DETAILS_CHARS} characters"),
         ));
     }
+    let corrections = if new.corrections.is_empty() {
+        None
+    } else if new.kind != dsrflow_domain::RequestKind::Rectification {
+        errors.push(FieldError::new(
+            "corrections",
+            "only a rectification request takes corrections",
+        ));
+        None
+    } else {
+        match dsrflow_domain::rectification::validate(new.corrections.clone()) {
+            Ok(list) => serde_json::to_string(&list).ok(),
+            Err(e) => {
+                errors.push(FieldError::new(e.key, e.message));
+                None
+            }
+        }
+    };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -315,6 +332,7 @@ pub fn prepare(app: &App, caller: &Caller, new: NewRequest) -> Result<Prepared, 
         forwarded_to: None,
         identity_verified_at: new.identity_verified.then_some(now),
         details: new.details.filter(|d| !d.trim().is_empty()),
+        corrections,
         created_by: caller.actor.as_string(),
         created_at: now,
         updated_at: now,

@@ -57,8 +57,23 @@ pub struct NewRequest {
     pub language: Language,
     /// Free text from the requester.
     pub details: Option<String>,
+    /// A rectification's corrections (Art. 16): which detail, and its right value. Only a
+    /// rectification takes them.
+    pub corrections: Vec<dsrflow_domain::Correction>,
     /// The caller vouches that it knows the subject (token with the vouch right only).
     pub identity_verified: bool,
+}
+
+/// A rectification's corrections as stored with the request (none for other kinds, or when the
+/// stored list cannot be read).
+pub fn corrections_of(
+    request: &dsrflow_store::entity::request::Model,
+) -> Vec<dsrflow_domain::Correction> {
+    request
+        .corrections
+        .as_deref()
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_default()
 }
 
 /// Maximum length of the free-text details.

@@ -22,6 +22,7 @@ pub async fn run_task(app: &App, task_id: Uuid) -> Result<(), AppError> {
         received_at,
         reference,
         interrupted,
+        corrections,
     } = claim;
 
     let result = match app.systems.registry.get(&task.system) {
@@ -40,6 +41,7 @@ pub async fn run_task(app: &App, task_id: Uuid) -> Result<(), AppError> {
                 received_at,
                 attempt: u32::try_from(task.attempts).unwrap_or(u32::MAX),
                 external_ref: task.external_ref.as_deref(),
+                corrections: &corrections,
             };
             match tokio::time::timeout(app.settings.work.call_timeout, connector.run(&req)).await {
                 Ok(r) => r,
@@ -49,6 +51,20 @@ pub async fn run_task(app: &App, task_id: Uuid) -> Result<(), AppError> {
                 ))),
             }
         }
+    };
+    // A person correcting data by hand is given the corrections themselves.
+    let result = match result {
+        Ok(Outcome::Manual { instructions })
+            if task.action == TaskAction::Rectify && !corrections.is_empty() =>
+        {
+            Ok(Outcome::Manual {
+                instructions: format!(
+                    "{instructions}\nThe corrections asked for:\n{}",
+                    dsrflow_domain::rectification::describe(&corrections)
+                ),
+            })
+        }
+        other => other,
     };
     let called_in = started.elapsed() - claimed_in;
     let out = record(app, task, result, interrupted).await;
@@ -70,6 +86,7 @@ pub(super) struct Claimed {
     pub(super) received_at: DateTime<Utc>,
     pub(super) reference: String,
     pub(super) interrupted: bool,
+    pub(super) corrections: Vec<dsrflow_domain::Correction>,
 }
 
 /// Claims the task if it is due ([`dsrflow_store::work::claim`]).
@@ -82,7 +99,9 @@ pub(super) async fn claim(
     let Some(c) = dsrflow_store::work::claim(&app.store, task_id, now, lease_until).await? else {
         return Ok(None);
     };
+    let corrections = crate::requests::corrections_of(&c.request);
     Ok(Some(Claimed {
+        corrections,
         subject: Subject {
             pseudonym: app
                 .settings

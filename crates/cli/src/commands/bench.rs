@@ -260,6 +260,7 @@ async fn bare_insert(store: &Store, seq: &AtomicI64, i: usize) -> anyhow::Result
             forwarded_to: None,
             identity_verified_at: None,
             details: Some("benchmark request".to_owned()),
+            corrections: None,
             created_by: "token:bench".to_owned(),
             created_at: now,
             updated_at: now,

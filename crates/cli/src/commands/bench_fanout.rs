@@ -235,6 +235,7 @@ async fn run_backend(label: &str, pg_admin: Option<&str>, args: &FanoutArgs) -> 
                     channel: Channel::Api,
                     language: Language::En,
                     details: None,
+                    corrections: Vec::new(),
                     identity_verified: true,
                 },
             )

@@ -423,6 +423,7 @@ async fn sqlite_intakes_stay_linear_when_another_process_moved_the_head() {
                     channel: dsrflow_domain::channel::Channel::Api,
                     language: Default::default(),
                     details: None,
+                    corrections: Vec::new(),
                     identity_verified: false,
                 },
             )

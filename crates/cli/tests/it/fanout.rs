@@ -44,6 +44,7 @@ erase = "anonymise"
 anonymise = {{ name = "Anonymised customer", email = "anon-{{key}}@invalid.example" }}
 nullify = ["phone"]
 opt_out = {{ column = "newsletter", value = 0 }}
+rectify = {{ name = "name", phone = "phone" }}
 [[system.connection.table]]
 name = "account_move"
 parent = "res_partner"
@@ -583,6 +584,7 @@ async fn run_with_real_workers(backend: Backend) {
             channel: dsrflow_domain::channel::Channel::Api,
             language: Default::default(),
             details: None,
+            corrections: Vec::new(),
             identity_verified: true,
         },
     )
@@ -1022,7 +1024,6 @@ fn completion_to(t: &TestApp, to: &str) -> dsrflow_mail::Outgoing {
         .unwrap_or_else(|| panic!("no mail to {to}"))
 }
 
-/// Completes every task waiting for a person (not the objection's decision) as done.
 /// Completes every task waiting for a person (but decisions), and those that follow them (the
 /// Art. 19 notices planned once the work has ended).
 async fn complete_manual_tasks(t: &TestApp, id: &str) {

@@ -875,3 +875,74 @@ async fn an_address_the_mail_relay_cannot_reach_is_refused_on_the_form_saying_wh
     assert!(all_requests(&t).await.is_empty(), "nothing stored");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrections_go_with_the_rectification_and_are_refused_without_it() {
+    let t = start_with_form(FormSettings::default()).await;
+    // Without "correct your data" ticked, the rows are refused, saying why, in each language.
+    for (lang, message) in [
+        ("en", "Tick “Correct your data” to send corrections"),
+        (
+            "fr",
+            "Cochez « Faire corriger vos données » pour envoyer des corrections",
+        ),
+        (
+            "nl",
+            "Vink „Uw gegevens laten verbeteren” aan om correcties te sturen",
+        ),
+    ] {
+        let page = open_form_with(&t, &format!("?lang={lang}"), &[]).await;
+        let mut fields = valid_fields(&page, "alice@example.com", lang);
+        fields.extend([
+            ("correction_field", "postal_address"),
+            ("correction_value", "12 Rue Haute, 1000 Brussels"),
+        ]);
+        let resp = post_form(&t, Some(&page.cookie), &fields, &[]).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{lang}");
+        let html = resp.text().await.unwrap();
+        assert!(html.contains(message), "{lang}: {message:?} not in\n{html}");
+        // What was typed is shown again.
+        assert!(
+            html.contains("value=\"12 Rue Haute, 1000 Brussels\""),
+            "{lang}"
+        );
+        assert!(
+            html.contains("<option value=\"postal_address\" selected>"),
+            "{lang}"
+        );
+    }
+    assert!(all_requests(&t).await.is_empty(), "nothing stored");
+
+    // With it: the rectification carries the corrections, the other request does not.
+    let page = open_form(&t).await;
+    let fields = vec![
+        ("csrf_token", page.token.as_str()),
+        ("lang", "en"),
+        ("kind", "access"),
+        ("kind", "rectification"),
+        ("email", "alice@example.com"),
+        ("name", "Alice Martin"),
+        ("correction_field", "name"),
+        ("correction_value", "Alice Liddell"),
+        ("correction_field", "postal_address"),
+        ("correction_value", "12 Rue Haute, 1000 Brussels"),
+        ("correction_field", "name"),
+        ("correction_value", ""),
+        ("website", ""),
+    ];
+    let resp = post_form(&t, Some(&page.cookie), &fields, &[]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let all = all_requests(&t).await;
+    assert_eq!(all.len(), 2);
+    let rect = all.iter().find(|r| r["kind"] == "rectification").unwrap();
+    assert_eq!(
+        rect["corrections"],
+        serde_json::json!([
+            {"field": "name", "value": "Alice Liddell"},
+            {"field": "postal_address", "value": "12 Rue Haute, 1000 Brussels"}
+        ])
+    );
+    let access = all.iter().find(|r| r["kind"] == "access").unwrap();
+    assert!(access["corrections"].is_null(), "{access}");
+    t.stop().await;
+}

@@ -20,5 +20,6 @@ mod mail;
 mod opendsr;
 mod operate;
 mod readme;
+mod rectification;
 mod reminders;
 mod verification;

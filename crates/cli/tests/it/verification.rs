@@ -112,6 +112,7 @@ async fn link_confirms_every_request_made_together_once(backend: Backend) {
         channel: dsrflow_domain::channel::Channel::Form,
         language: dsrflow_domain::channel::Language::Nl,
         details: None,
+        corrections: Vec::new(),
         identity_verified: false,
     };
     let made = dsrflow_app::requests::create_batch(

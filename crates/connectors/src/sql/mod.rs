@@ -83,6 +83,9 @@ struct TableConfig {
     opt_out: Option<ColumnSet>,
     #[serde(default)]
     restrict: Option<ColumnSet>,
+    /// Which column holds each correctable detail: `{ name = "name", postal_address = "street" }`.
+    #[serde(default)]
+    rectify: BTreeMap<String, String>,
 }
 
 /// A bound value.
@@ -138,6 +141,8 @@ struct Table {
     erase: Erase,
     opt_out: Option<(String, Bind)>,
     restrict: Option<(String, Bind)>,
+    /// (detail, column) pairs a rectification may set.
+    rectify: Vec<(String, String)>,
     depth: usize,
 }
 
@@ -388,7 +393,12 @@ impl SqlConnector {
     }
 
     /// The statements of one action, children before parents.
-    fn plan(&self, action: TaskAction, subject: &Subject) -> Vec<(usize, Op)> {
+    fn plan(
+        &self,
+        action: TaskAction,
+        subject: &Subject,
+        corrections: &[dsrflow_domain::Correction],
+    ) -> Vec<(usize, Op)> {
         let mut order: Vec<usize> = (0..self.tables.len()).collect();
         order.sort_by_key(|&t| std::cmp::Reverse(self.tables[t].depth));
         let mut ops = Vec::new();
@@ -415,7 +425,27 @@ impl SqlConnector {
                     self.update(t, subject, &[(c.clone(), Replacement::Value(v.clone()))])
                         .map(|s| Op::Write(s, Effect::Restricted))
                 }),
-                TaskAction::Rectify | TaskAction::Notify | TaskAction::Decide => None,
+                TaskAction::Rectify => {
+                    let sets: Vec<(String, Replacement)> = table
+                        .rectify
+                        .iter()
+                        .filter_map(|(field, column)| {
+                            corrections.iter().find(|c| &c.field == field).map(|c| {
+                                (
+                                    column.clone(),
+                                    Replacement::Value(Bind::Text(c.value.clone())),
+                                )
+                            })
+                        })
+                        .collect();
+                    if sets.is_empty() {
+                        None
+                    } else {
+                        self.update(t, subject, &sets)
+                            .map(|s| Op::Write(s, Effect::Corrected))
+                    }
+                }
+                TaskAction::Notify | TaskAction::Decide => None,
             };
             if let Some(op) = op {
                 ops.push((t, op));
@@ -597,12 +627,26 @@ impl Connector for SqlConnector {
     }
 
     async fn run(&self, req: &TaskRequest<'_>) -> Result<Outcome, ConnectorError> {
-        let ops = self.plan(req.action, req.subject);
+        let ops = self.plan(req.action, req.subject, req.corrections);
+        // The details a rectification asks for that no table declares: not held here.
+        let not_held: Vec<&str> = req
+            .corrections
+            .iter()
+            .filter(|c| {
+                !self
+                    .tables
+                    .iter()
+                    .any(|t| t.rectify.iter().any(|(f, _)| *f == c.field))
+            })
+            .map(|c| c.field.as_str())
+            .collect();
         let has_action_config = match req.action {
             TaskAction::OptOut => self.tables.iter().any(|t| t.opt_out.is_some()),
             TaskAction::Restrict => self.tables.iter().any(|t| t.restrict.is_some()),
             TaskAction::Access | TaskAction::Erase => true,
-            TaskAction::Rectify | TaskAction::Notify | TaskAction::Decide => false,
+            // Corrections the tables can apply; none (or only free text) goes to a person.
+            TaskAction::Rectify => not_held.len() < req.corrections.len(),
+            TaskAction::Notify | TaskAction::Decide => false,
         };
         if !has_action_config {
             return Ok(Outcome::Manual {
@@ -620,6 +664,17 @@ impl Connector for SqlConnector {
             Pool::Postgres(p) => run_ops!(p, sqlx::Postgres, ops, self, pg_row),
             Pool::MySql(p) => run_ops!(p, sqlx::MySql, ops, self, mysql_row),
         }?;
+        let report = if req.action == TaskAction::Rectify && !not_held.is_empty() {
+            Report {
+                note: Some(format!(
+                    "not held in this system (no column declared): {}",
+                    not_held.join(", ")
+                )),
+                ..report
+            }
+        } else {
+            report
+        };
         Ok(Outcome::Done(report))
     }
 }

@@ -170,6 +170,24 @@ pub(super) fn build_tables(
             erase,
             opt_out: column_set(&c.opt_out, "opt_out")?,
             restrict: column_set(&c.restrict, "restrict")?,
+            rectify: c
+                .rectify
+                .iter()
+                .map(|(field, column)| {
+                    let valid_field = !field.is_empty()
+                        && field.len() <= 64
+                        && field
+                            .chars()
+                            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+                    if !valid_field {
+                        return Err(BuildError::new(
+                            k("rectify"),
+                            format!("{field:?} is not a detail name (a-z, 0-9, '_')"),
+                        ));
+                    }
+                    Ok((field.clone(), ident(column, &k("rectify"))?))
+                })
+                .collect::<Result<_, _>>()?,
             depth: 0,
         });
     }

@@ -114,6 +114,7 @@ async fn run(
     subject: &Subject,
 ) -> Result<Outcome, ConnectorError> {
     let req = TaskRequest {
+        corrections: &[],
         action,
         subject,
         task_id: TASK,

@@ -189,6 +189,7 @@ impl Call {
     ) -> Result<Outcome, ConnectorError> {
         connector
             .run(&TaskRequest {
+                corrections: &[],
                 action: self.action,
                 subject: &self.subject,
                 task_id: self.task_id,

@@ -527,6 +527,7 @@ async fn run(
     let received_at: DateTime<Utc> = "2025-03-03T09:30:00Z".parse().unwrap();
     connector
         .run(&TaskRequest {
+            corrections: &[],
             action,
             subject: &subject,
             task_id: Uuid::new_v4(),

@@ -280,6 +280,9 @@ pub struct CompletedOther {
     /// For an objection: the officer's decision on each use that rests on legitimate
     /// interest (Art. 21(1)).
     pub decisions: Vec<ObjectionDecision>,
+    /// For a rectification: the corrections made (Art. 16), each detail with its new value.
+    #[serde(default)]
+    pub corrections: Vec<dsrflow_domain::Correction>,
     /// The recipients told of it (GDPR Art. 19; rectification and restriction).
     pub recipients_notified: Vec<String>,
     /// Where the subject can complain.

@@ -59,6 +59,47 @@ fn every_message_renders_in_english_french_and_dutch_with_no_leftover_markup() {
 }
 
 #[test]
+fn a_rectification_answer_lists_each_correction_by_its_name_in_every_language() {
+    let t = Templates::embedded().unwrap();
+    for (lang, heading, address) in [
+        (Language::En, "The corrections made:", "Postal address"),
+        (
+            Language::Fr,
+            "Les corrections apportées :",
+            "Adresse postale",
+        ),
+        (Language::Nl, "De aangebrachte correcties:", "Postadres"),
+    ] {
+        let r = support::rectification_done(&t, lang);
+        // French sets a space before the colon.
+        let colon = if lang == Language::Fr { " :" } else { ":" };
+        for expected in [
+            heading,
+            &format!("- {address}{colon} 12 Rue Haute, 1000 Brussels"),
+            // A detail the templates have no name for is shown by its own.
+            &format!("- shoe size{colon} 42"),
+            "Customer accounts and invoices",
+            "Accounting firm Fidu & Co",
+        ] {
+            assert!(
+                r.text.contains(expected),
+                "{lang}: {expected:?} in\n{}",
+                r.text
+            );
+        }
+        assert!(
+            r.html
+                .contains(&format!("<strong>{address}</strong>{colon} 12 Rue Haute")),
+            "{lang}: {}",
+            r.html
+        );
+        if std::env::var_os("DSRFLOW_PRINT_MAIL").is_some() {
+            println!("--- rectification, {lang}\n{}", r.text);
+        }
+    }
+}
+
+#[test]
 fn french_and_dutch_are_real_translations_not_copies_of_the_english() {
     let t = Templates::embedded().unwrap();
     let en = support::render_all(&t, Language::En, None).unwrap();

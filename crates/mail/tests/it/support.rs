@@ -267,12 +267,14 @@ pub fn render_all(
                     ),
                 },
             ],
+            corrections: vec![],
             recipients_notified: vec![],
             authority: authority.clone(),
             controller: controller(),
         }
         .render(t, lang),
     )?;
+
     push(
         "forwarded",
         Subject,
@@ -454,4 +456,31 @@ pub fn escalations(t: &Templates, lang: Language) -> Vec<Rendered> {
         .unwrap()
     })
     .collect()
+}
+
+/// A rectification's answer, with two corrections (one of a detail the templates do not name).
+pub fn rectification_done(t: &Templates, lang: Language) -> Rendered {
+    CompletedOther {
+        reference: REFERENCE.into(),
+        kind: RequestKind::Rectification,
+        subject_name: None,
+        received_on: day(2026, 3, 3),
+        systems: vec!["Customer accounts and invoices".into()],
+        decisions: vec![],
+        corrections: vec![
+            dsrflow_domain::Correction {
+                field: "postal_address".into(),
+                value: "12 Rue Haute, 1000 Brussels".into(),
+            },
+            dsrflow_domain::Correction {
+                field: "shoe_size".into(),
+                value: "42".into(),
+            },
+        ],
+        recipients_notified: vec!["Accounting firm Fidu & Co".into()],
+        authority: SupervisoryAuthority::belgium(lang),
+        controller: controller(),
+    }
+    .render(t, lang)
+    .unwrap()
 }

@@ -53,6 +53,9 @@ pub struct Model {
     pub identity_verified_at: Option<DateTime<Utc>>,
     /// Free text from the requester (personal data: never logged).
     pub details: Option<String>,
+    /// The corrections a rectification asks for, as JSON `[{field, value}]` (personal data:
+    /// never logged).
+    pub corrections: Option<String>,
     /// Who created it (`token:<name>`, `form`, `mail`).
     pub created_by: String,
     /// Row creation instant.

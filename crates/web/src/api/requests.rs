@@ -45,9 +45,37 @@ pub struct CreateRequestBody {
     /// Free text from the requester.
     #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
     pub details: Option<String>,
+    /// For a rectification (Art. 16): the corrections asked for, each detail once (at most 20).
+    #[validate(length(max = 20, message = "at most 20 corrections in one request"))]
+    pub corrections: Option<Vec<CorrectionBody>>,
     /// The caller already knows the subject (a token created with `--vouch` only): the request
     /// skips verification and goes straight to `in_progress`.
     pub identity_verified: Option<bool>,
+}
+
+/// One correction a rectification asks for.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionBody {
+    /// The detail, 1–64 characters of `a-z 0-9 _`: `name`, `email`, `phone`,
+    /// `postal_address`, or a name the data map's systems use.
+    #[schema(
+        example = "postal_address",
+        max_length = 64,
+        pattern = "^[a-z0-9_]{1,64}$"
+    )]
+    pub field: String,
+    /// Its right value (1–500 characters, one line).
+    #[schema(example = "12 Rue Haute, 1000 Brussels", max_length = 500)]
+    pub value: String,
+}
+
+impl std::fmt::Debug for CorrectionBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CorrectionBody")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The subject's identifiers.
@@ -115,6 +143,9 @@ pub struct RequestBody {
     pub subject: SubjectOut,
     /// The requester's free text.
     pub details: Option<String>,
+    /// A rectification's corrections, as asked for.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub corrections: Option<serde_json::Value>,
     /// Created by (`token:<name>`, `form`, `mail`).
     pub created_by: String,
     /// Creation instant.
@@ -175,6 +206,10 @@ impl From<RequestDetails> for RequestBody {
                 phone: s.phone.map(|p| p.into_inner()),
             },
             details: r.details,
+            corrections: r
+                .corrections
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok()),
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -354,6 +389,15 @@ fn parse_new_request(body: CreateRequestBody) -> Result<NewRequest, Vec<FieldErr
             channel: channel.unwrap_or(Channel::Api),
             language: language.unwrap_or_default(),
             details: body.details,
+            corrections: body
+                .corrections
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| dsrflow_domain::Correction {
+                    field: c.field,
+                    value: c.value,
+                })
+                .collect(),
             identity_verified: body.identity_verified.unwrap_or(false),
         }),
         _ => Err(errors),

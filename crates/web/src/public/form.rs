@@ -39,7 +39,27 @@ pub const MAX_FORM_BYTES: usize = MAX_DETAILS_CHARS * 12 + 16 * 1024;
 pub const HONEYPOT_FIELD: &str = "website";
 
 /// The order fields appear in (and so their errors in the summary).
-const FIELD_ORDER: [&str; 5] = ["kind", "email", "name", "account_id", "details"];
+const FIELD_ORDER: [&str; 6] = [
+    "kind",
+    "email",
+    "name",
+    "account_id",
+    "corrections",
+    "details",
+];
+
+/// The details a visitor can name in a correction, in the form's order.
+pub const CORRECTION_FIELDS: [&str; 6] = [
+    "name",
+    "email",
+    "phone",
+    "postal_address",
+    "date_of_birth",
+    "other",
+];
+
+/// How many correction rows the form shows.
+pub const CORRECTION_ROWS: usize = 3;
 
 /// The client's address: the socket peer, or with `form.trust_forwarded_for` the first
 /// `X-Forwarded-For` hop (set by the operator's proxy).
@@ -96,6 +116,10 @@ pub struct FormInput {
     pub account_id: String,
     /// `details`, line breaks normalised to `\n`.
     pub details: String,
+    /// The `correction_field` values, in order (one per row).
+    pub correction_fields: Vec<String>,
+    /// The `correction_value` values, in order (one per row).
+    pub correction_values: Vec<String>,
     /// `csrf_token`.
     pub csrf_token: Option<String>,
     /// The honeypot.
@@ -115,6 +139,17 @@ impl FormInput {
             if k == "kind" {
                 if input.kinds.len() < RequestKind::ALL.len() * 2 {
                     input.kinds.push(v.trim().to_owned());
+                }
+                continue;
+            }
+            if k == "correction_field" || k == "correction_value" {
+                let list = if k == "correction_field" {
+                    &mut input.correction_fields
+                } else {
+                    &mut input.correction_values
+                };
+                if list.len() < CORRECTION_ROWS {
+                    list.push(v.trim().to_owned());
                 }
                 continue;
             }
@@ -184,6 +219,8 @@ pub struct Submission {
     pub account_id: Option<AccountId>,
     /// The details, when given.
     pub details: Option<String>,
+    /// The corrections, for the rectification request.
+    pub corrections: Vec<dsrflow_domain::Correction>,
 }
 
 /// Checks every field; returns every problem at once.
@@ -217,6 +254,46 @@ pub fn validate(input: &FormInput) -> Result<Submission, Vec<FieldProblem>> {
             .map_err(|e| problems.push(identity_problem("account_id", &e)))
             .ok()
     };
+    // Correction rows: a value makes the row count; its detail must be one the form offers.
+    let mut corrections: Vec<dsrflow_domain::Correction> = Vec::new();
+    for (i, value) in input.correction_values.iter().enumerate() {
+        if value.is_empty() {
+            continue;
+        }
+        let field = input.correction_fields.get(i).map_or("", String::as_str);
+        if !CORRECTION_FIELDS.contains(&field) {
+            problems.push(FieldProblem::new("corrections", "error.correction_field"));
+            break;
+        }
+        if value.chars().count() > dsrflow_domain::rectification::MAX_VALUE_CHARS
+            || value.chars().any(char::is_control)
+        {
+            problems.push(FieldProblem {
+                field: "corrections",
+                key: "error.too_long",
+                args: vec![(
+                    "max",
+                    dsrflow_domain::rectification::MAX_VALUE_CHARS.to_string(),
+                )],
+            });
+            break;
+        }
+        if corrections.iter().any(|c| c.field == field) {
+            problems.push(FieldProblem::new("corrections", "error.correction_twice"));
+            break;
+        }
+        corrections.push(dsrflow_domain::Correction {
+            field: field.to_owned(),
+            value: value.clone(),
+        });
+    }
+    if !corrections.is_empty() && !kinds.is_empty() && !kinds.contains(&RequestKind::Rectification)
+    {
+        problems.push(FieldProblem::new(
+            "corrections",
+            "error.corrections_need_rectification",
+        ));
+    }
     if input.details.chars().count() > MAX_DETAILS_CHARS {
         problems.push(FieldProblem {
             field: "details",
@@ -231,6 +308,7 @@ pub fn validate(input: &FormInput) -> Result<Submission, Vec<FieldProblem>> {
             name,
             account_id,
             details: Some(input.details.trim().to_owned()).filter(|d| !d.is_empty()),
+            corrections,
         }),
         _ => Err(problems),
     }
@@ -243,6 +321,7 @@ fn anchor(field: &str) -> &'static str {
         "email" => "email",
         "name" => "name",
         "account_id" => "account_id",
+        "corrections" => "correction_value_0",
         _ => "details",
     }
 }
@@ -291,6 +370,8 @@ fn form_context(
             account_id => &input.account_id,
             details => &input.details,
         },
+        corrections => correction_rows(input),
+        correction_fields => CORRECTION_FIELDS,
         kinds => kinds,
         errors => errors,
         error_summary => summary,
@@ -299,6 +380,18 @@ fn form_context(
         honeypot_field => HONEYPOT_FIELD,
         max_details => MAX_DETAILS_CHARS,
     }
+}
+
+/// The correction rows to show: what was typed, padded to [`CORRECTION_ROWS`].
+fn correction_rows(input: &FormInput) -> Vec<Value> {
+    (0..CORRECTION_ROWS)
+        .map(|i| {
+            context! {
+                field => input.correction_fields.get(i).map_or("", String::as_str),
+                value => input.correction_values.get(i).map_or("", String::as_str),
+            }
+        })
+        .collect()
 }
 
 /// A context for the start-up render check: with every error shown, or a fresh form.
@@ -326,7 +419,9 @@ pub(crate) fn sample_context(with_errors: bool) -> Value {
         .map(|p| context! { anchor => anchor(p.field), label => p.field, message => p.key })
         .collect();
     context! {
-        values => context! { email => input.email, name => "", account_id => "", details => "" },
+        values => context! { email => &input.email, name => "", account_id => "", details => "" },
+        corrections => correction_rows(&input),
+        correction_fields => CORRECTION_FIELDS,
         kinds => RequestKind::ALL.iter().map(|k| context! { value => k.as_str(), checked => *k == RequestKind::Access }).collect::<Vec<_>>(),
         errors => errors,
         error_summary => summary,
@@ -504,6 +599,12 @@ pub async fn submit(
             channel: Channel::Form,
             language: lang.language(),
             details: submission.details.clone(),
+            // The corrections belong to the rectification request only.
+            corrections: if *kind == RequestKind::Rectification {
+                submission.corrections.clone()
+            } else {
+                Vec::new()
+            },
             identity_verified: false,
         })
         .collect();
@@ -527,6 +628,9 @@ pub async fn submit(
                         args: vec![("max", MAX_DETAILS_CHARS.to_string())],
                     },
                     "kind" => FieldProblem::new("kind", "error.kind_required"),
+                    f if f.starts_with("corrections") => {
+                        FieldProblem::new("corrections", "error.correction_field")
+                    }
                     // The mail relay could not reach this address (see `[mail] smtputf8`).
                     "subject.email" => FieldProblem::new("email", "error.email_unreachable"),
                     _ => FieldProblem::new("email", "error.invalid_characters"),
