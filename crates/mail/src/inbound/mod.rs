@@ -108,15 +108,17 @@
 //! English, French, Dutch and German; a tie or no vote gives English.
 
 mod classify;
+mod cues;
 mod html;
 mod language;
 mod message;
+mod pattern;
 pub mod rules;
 mod text;
 
 pub use classify::{
-    AddressSource, BODY_UNREADABLE, COMMERCIAL, Classification, Confidence, NO_ADDRESS, NO_KIND,
-    ON_BEHALF, classify,
+    AUTO_REPLY_TEXT_WITH_KINDS, AddressSource, BODY_UNREADABLE, BULK, COMMERCIAL, Classification,
+    Confidence, NO_ADDRESS, NO_KIND, ON_BEHALF, REVIEW_REASONS, classify,
 };
 pub use language::detect_language;
 pub use message::{AttachmentInfo, Inbound, InboundError, parse};

@@ -11,7 +11,7 @@ use dsrflow_domain::channel::Language;
 use dsrflow_domain::{RequestKind, SubjectEmail, SubjectName};
 use dsrflow_mail::inbound::{
     AddressSource, AttachmentInfo, BODY_UNREADABLE, Classification, Confidence, Inbound,
-    InboundError, KindRule, NO_ADDRESS, NO_KIND, classify, parse,
+    InboundError, KindRule, NO_ADDRESS, NO_KIND, REVIEW_REASONS, classify, parse,
 };
 use proptest::prelude::*;
 
@@ -644,9 +644,7 @@ fn check_total(raw: &[u8]) -> Result<(), TestCaseError> {
             prop_assert!(!msg.dedup_key().is_empty());
             match classify(&msg) {
                 Classification::Unclassified { reason } => {
-                    prop_assert!(
-                        reason == NO_KIND || reason == NO_ADDRESS || reason == BODY_UNREADABLE
-                    );
+                    prop_assert!(REVIEW_REASONS.contains(&reason.as_str()), "{}", reason);
                 }
                 Classification::Request { kinds, .. } => {
                     prop_assert!(!kinds.is_empty());
