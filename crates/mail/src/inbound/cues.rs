@@ -124,6 +124,10 @@ pub static ON_BEHALF_CUES: &[&str] = &[
     "for a (friend|colleague|neighbour|neighbor|relative)",
     "power of attorney",
     "(letter|form) of authority",
+    "(signed|written) authority",
+    "authority to act",
+    "(are|am|been|were) instructed",
+    "instructed by",
     "guardian*",
     "(his|her|their) (data|account|accounts|details|information|profile|records|personal|file|email)",
     "(he|she) (wants|asks|asked)",
@@ -194,6 +198,11 @@ pub static COMMERCIAL_CUES: &[&str] = &[
     "(manage|update) your (preferences|subscription)",
     "claim your prize",
     "you have won",
+    // Rights as a topic of business: "deletion requests", "does your product support …".
+    "(access|deletion|erasure|portability|rectification|objection|restriction|subject|privacy|gdpr|dsar|data) requests",
+    "does your (product|platform|software|tool|solution|service|system|api) (support|handle|offer|allow)",
+    "(evaluating|comparing) .. (vendors|suppliers|providers|tools|solutions)",
+    "procurement",
     // French
     "notre (solution|plateforme|logiciel|offre|outil|cabinet|expertise)",
     "nos (tarifs|clients|solutions)",

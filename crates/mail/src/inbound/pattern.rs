@@ -25,8 +25,9 @@ pub const MAX_GAP: usize = 4;
 /// How many other words `...` allows between two pattern words of the same clause.
 pub const MAX_LONG_GAP: usize = 12;
 
-/// How many words before a match are checked for a negation.
-const NEGATION_WINDOW: usize = 3;
+/// How many words before a match are checked for a negation ("I'm *not* asking you to stop
+/// emailing me": four words).
+const NEGATION_WINDOW: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Element {
