@@ -10,7 +10,7 @@
 
 use super::text::{Token, fold};
 
-/// Words that cancel a match: in the [`NEGATION_WINDOW`] words before it in the same clause, or
+/// Words that cancel a match: in the five words before it in the same clause, or
 /// skipped by one of its gaps ("I do *not* want my account deleted"). French "ne" is left out on
 /// purpose: "je ne souhaite plus recevoir" is an objection, not a negated one.
 pub static NEGATIONS: &[&str] = &[
