@@ -6,10 +6,19 @@ use dsrflow_domain::channel::Language;
 use dsrflow_domain::{RequestKind, SubjectEmail, SubjectName};
 use uuid::Uuid;
 
+use super::cues::{
+    ADDRESS_CUES, COMPILED_AUTO_REPLY_TEXT, COMPILED_COMMERCIAL, COMPILED_ON_BEHALF,
+    COMPILED_OPENERS, is_auto_reply_subject, is_reply_subject,
+};
 use super::language::detect_language;
 use super::message::Inbound;
-use super::rules::{COMPILED_KIND_RULES, KindRule, is_auto_reply_subject};
-use super::text::{MAX_SCAN_BYTES, address_in_text, fold, tokens, truncate_at_char};
+use super::pattern::Pattern;
+use super::rules::{COMPILED_KIND_RULES, COMPILED_VETOES, KindRule};
+use super::text::{MAX_SCAN_BYTES, Token, address_in_text, fold, tokens, truncate_at_char};
+
+/// The longest new text (in bytes) that an out-of-office phrase alone makes an automatic reply;
+/// a longer mail without a right goes to review.
+const MAX_AUTO_REPLY_TEXT_BYTES: usize = 1500;
 
 /// Where a request's address came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +91,31 @@ pub const BODY_UNREADABLE: &str = "the message body could not be parsed";
 /// authority to ask a person must check.
 pub const ON_BEHALF: &str = "written on someone else's behalf: check the writer's authority";
 /// Why a message naming rights was not made a request: it reads like a commercial message
-/// about data-protection services, not a person exercising a right.
-pub const COMMERCIAL: &str = "reads like a commercial message, not a request";
+/// (a sales pitch about data-protection services, a newsletter or spam footer), not a person
+/// exercising a right.
+pub const COMMERCIAL: &str = "reads like a commercial or bulk message, not a request";
+/// Why a message naming rights was not made a request: it came through a mailing list or bulk
+/// sender (`List-Id` or `List-Unsubscribe`).
+pub const BULK: &str = "a mailing-list or bulk message (List-Id or List-Unsubscribe header)";
+/// Why a message naming rights was not made a request: its text reads like an out-of-office
+/// reply.
+pub const AUTO_REPLY_TEXT_WITH_KINDS: &str = "reads like an automatic reply";
+/// Every reason an [`Classification::Unclassified`] outcome can give.
+pub const REVIEW_REASONS: &[&str] = &[
+    NO_KIND,
+    NO_ADDRESS,
+    BODY_UNREADABLE,
+    ON_BEHALF,
+    COMMERCIAL,
+    BULK,
+    AUTO_REPLY_TEXT_WITH_KINDS,
+];
+
+fn unclassified(reason: &str) -> Classification {
+    Classification::Unclassified {
+        reason: reason.to_owned(),
+    }
+}
 
 /// Classifies a parsed message. Pure and total: every message gets exactly one outcome.
 pub fn classify(msg: &Inbound) -> Classification {
@@ -104,53 +136,54 @@ pub fn classify(msg: &Inbound) -> Classification {
     }
 
     if msg.body_unreadable() {
-        return Classification::Unclassified {
-            reason: BODY_UNREADABLE.to_owned(),
-        };
+        return unclassified(BODY_UNREADABLE);
     }
 
     let body = msg.new_text();
     let body = truncate_at_char(&body, MAX_SCAN_BYTES);
     let subject = msg.subject().unwrap_or_default();
-    let matched = matching_rules(subject, body);
+    // The subject of a reply or a forward was written by the other side; a subject that asks
+    // ("Unsubscribe?") names a topic, not a request.
+    let own_subject = if is_reply_subject(subject) || subject.trim_end().ends_with('?') {
+        ""
+    } else {
+        subject
+    };
+    let matched = matching_rules(own_subject, body);
     let mut kinds: Vec<RequestKind> = matched.iter().map(|r| r.kind).collect();
     kinds.sort();
     kinds.dedup();
-    if kinds.is_empty() {
-        return Classification::Unclassified {
-            reason: NO_KIND.to_owned(),
-        };
-    }
-    // A wrongly created request is worse than a mail a person reads: rights named for someone
-    // else, or in a sales pitch, go to review.
     let folded = fold(&format!("{subject}\n{body}"));
-    if super::rules::ON_BEHALF_CUES
-        .iter()
-        .any(|c| folded.contains(c))
-    {
-        return Classification::Unclassified {
-            reason: ON_BEHALF.to_owned(),
-        };
-    }
-    if super::rules::COMMERCIAL_CUES
-        .iter()
-        .any(|c| folded.contains(c))
-    {
-        return Classification::Unclassified {
-            reason: COMMERCIAL.to_owned(),
-        };
-    }
-    let (email, email_source) = match (
-        address_in_text(body, super::rules::ADDRESS_CUES),
-        msg.from(),
-    ) {
-        (Some(e), _) => (e, AddressSource::Text),
-        (None, Some(e)) => (e, AddressSource::From),
-        (None, None) => {
-            return Classification::Unclassified {
-                reason: NO_ADDRESS.to_owned(),
+    let all_tokens = tokens(&folded);
+    let any_cue = |cues: &[Pattern]| cues.iter().any(|c| c.occurs_in(&all_tokens));
+    let reads_automatic = any_cue(&COMPILED_AUTO_REPLY_TEXT);
+    if kinds.is_empty() {
+        if reads_automatic && body.len() <= MAX_AUTO_REPLY_TEXT_BYTES {
+            return Classification::AutoReply {
+                reason: "out-of-office text",
             };
         }
+        return unclassified(NO_KIND);
+    }
+    // A wrongly created request is worse than a mail a person reads: rights named for someone
+    // else, in a sales pitch or a newsletter, or in what reads like an automatic reply, go to
+    // review.
+    if any_cue(&COMPILED_ON_BEHALF) {
+        return unclassified(ON_BEHALF);
+    }
+    if msg.auto.list_mail {
+        return unclassified(BULK);
+    }
+    if any_cue(&COMPILED_COMMERCIAL) {
+        return unclassified(COMMERCIAL);
+    }
+    if reads_automatic {
+        return unclassified(AUTO_REPLY_TEXT_WITH_KINDS);
+    }
+    let (email, email_source) = match (address_in_text(body, ADDRESS_CUES), msg.from()) {
+        (Some(e), _) => (e, AddressSource::Text),
+        (None, Some(e)) => (e, AddressSource::From),
+        (None, None) => return unclassified(NO_ADDRESS),
     };
     let confidence = if kinds
         .iter()
@@ -178,11 +211,69 @@ fn matching_rules(subject: &str, body: &str) -> Vec<KindRule> {
     let body = fold(body);
     let subject_tokens = tokens(&subject);
     let body_tokens = tokens(&body);
+    let (body_segments, body_asks) = outside_questions(&body_tokens);
+    // A body that asks how to do something makes its subject a topic too ("Newsletter" over
+    // "How do I unsubscribe from your newsletter?").
+    let subject_segments = if body_asks {
+        Vec::new()
+    } else {
+        outside_questions(&subject_tokens).0
+    };
     COMPILED_KIND_RULES
         .iter()
-        .filter(|(_, p)| p.is_found_in(&subject_tokens) || p.is_found_in(&body_tokens))
+        .filter(|(r, p)| {
+            subject_segments
+                .iter()
+                .chain(&body_segments)
+                .any(|segment| found_unvetoed(r.kind, p, segment))
+        })
         .map(|(r, _)| **r)
         .collect()
+}
+
+/// True when `pattern` matches in `tokens` at a place whose sentence holds no veto word of
+/// `kind` ([`KIND_VETOES`](super::rules::KIND_VETOES)).
+fn found_unvetoed(kind: RequestKind, pattern: &Pattern, tokens: &[Token<'_>]) -> bool {
+    pattern.starts_in(tokens).into_iter().any(|start| {
+        let sentence = tokens[start].sentence;
+        let same: Vec<Token<'_>> = tokens
+            .iter()
+            .filter(|t| t.sentence == sentence)
+            .copied()
+            .collect();
+        !COMPILED_VETOES
+            .iter()
+            .any(|(k, veto)| *k == kind && veto.occurs_in(&same))
+    })
+}
+
+/// The runs of tokens outside how-to questions: a sentence in which a clause starts with a
+/// [`QUESTION_OPENERS`](super::rules::QUESTION_OPENERS) phrase is dropped from that clause to
+/// the sentence's end ("Hello, how do I unsubscribe?"). True when something was dropped.
+fn outside_questions<'a>(tokens: &[Token<'a>]) -> (Vec<Vec<Token<'a>>>, bool) {
+    let mut segments = vec![Vec::new()];
+    let mut skipping: Option<u32> = None;
+    let mut asks = false;
+    for (i, t) in tokens.iter().enumerate() {
+        if skipping.is_some_and(|s| s != t.sentence) {
+            skipping = None;
+            segments.push(Vec::new());
+        }
+        let clause_start = i == 0 || tokens[i - 1].clause != t.clause;
+        if skipping.is_none()
+            && clause_start
+            && COMPILED_OPENERS.iter().any(|o| o.matches_at(tokens, i))
+        {
+            skipping = Some(t.sentence);
+            asks = true;
+        }
+        if skipping.is_none()
+            && let Some(segment) = segments.last_mut()
+        {
+            segment.push(*t);
+        }
+    }
+    (segments, asks)
 }
 
 fn auto_reply_reason(msg: &Inbound) -> Option<&'static str> {

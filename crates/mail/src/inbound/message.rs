@@ -76,6 +76,9 @@ pub(crate) struct AutoSignals {
     pub daemon_sender: bool,
     /// `Return-Path: <>`, the null sender of bounces (RFC 5321 §4.5.5).
     pub null_return_path: bool,
+    /// `List-Id` or `List-Unsubscribe` is present: a mailing-list or bulk message (RFC 2919,
+    /// RFC 2369). Not automatic by itself, but never a person's own request.
+    pub list_mail: bool,
 }
 
 /// A parsed inbound message. Build it with [`parse`]; everything is extracted up front, so the
@@ -490,6 +493,8 @@ fn auto_signals(msg: &Message<'_>, from: Option<&Addr<'_>>) -> AutoSignals {
         status_part,
         daemon_sender,
         null_return_path: raw_header(msg, "Return-Path").is_some_and(|v| v.trim() == "<>"),
+        list_mail: raw_header(msg, "List-Id").is_some()
+            || raw_header(msg, "List-Unsubscribe").is_some(),
     }
 }
 

@@ -37,25 +37,40 @@
 //!    `Precedence: bulk | junk | auto_reply`; a `multipart/report` message (RFC 6522:
 //!    delivery-status reports, read receipts) or a `message/delivery-status` part; a
 //!    `MAILER-DAEMON` or `postmaster` sender, or a null `Return-Path: <>`; a subject *starting*
-//!    with a typical out-of-office or bounce phrase in English, French, Dutch or German ("Out of
-//!    office", "Automatic reply", "Réponse automatique", "Absence :", "Afwezig",
-//!    "Automatisch antwoord", "Abwesenheitsnotiz", "Automatische Antwort", "Undeliverable",
-//!    "Unzustellbar", … see [`rules::AUTO_REPLY_SUBJECTS`]). A subject only counts at its start,
-//!    so "Access to my absence records" is not an auto-reply.
+//!    with a typical out-of-office or bounce phrase in English, French, Dutch, German, Spanish or
+//!    Italian ("Out of office", "Automatic reply", "Réponse automatique", "Absent du bureau",
+//!    "Afwezig", "Buiten kantoor", "Abwesenheitsnotiz", "Automatische Antwort", "Respuesta
+//!    automática", "Fuori sede", "Undeliverable", "Failure notice", "Unzustellbar", … see
+//!    [`rules::AUTO_REPLY_SUBJECTS`]). A subject only counts at its start, so "Access to my
+//!    absence records" is not an auto-reply. Last, a mail without any right whose new text is
+//!    short (1,500 bytes) and reads like an out-of-office reply ("I am currently out of the
+//!    office", "je suis absente", "ik ben met vakantie", "nicht im Büro", "this is an automated
+//!    response", … [`rules::AUTO_REPLY_TEXT`]) is one too.
 //! 2. **Replies** to a dsrflow mail attach to the existing request instead of creating one
 //!    ([`Classification::Reply`]): `In-Reply-To` or `References` holds a dsrflow `Message-ID`
 //!    (`dsr-{uuid}@host`, see [`message_id`](crate::message_id)), or the subject holds a
 //!    reference `DSR-XXXXXXXX` (8 characters of Crockford base32: `0-9 A-H J K M N P-T V-Z`).
 //! 3. **Requests** ([`Classification::Request`]): the phrase rules below find one or more request
-//!    kinds, and a valid requester address exists. One mail can exercise several rights; the
-//!    caller creates one request per kind, all with the same receipt time.
-//! 4. Anything else is [`Classification::Unclassified`] and goes to the officer's review queue:
-//!    an unreadable body, no kind recognised, no valid address (neither `From` nor one given in
-//!    the text), or rights named in a mail written for someone else ([`ON_BEHALF`],
-//!    `rules::ON_BEHALF_CUES`: their authority must be checked) or in a commercial message
-//!    ([`COMMERCIAL`], `rules::COMMERCIAL_CUES`). A wrongly created request is worse than a
-//!    mail a person reads. `tests/it/corpus.rs` runs a labelled corpus and prints precision,
-//!    recall and the confusion table.
+//!    kinds, nothing below sends the mail to review, and a valid requester address exists. One
+//!    mail can exercise several rights; the caller creates one request per kind, all with the
+//!    same receipt time.
+//! 4. Anything else is [`Classification::Unclassified`] and goes to the officer's review queue
+//!    ([`REVIEW_REASONS`]): an unreadable body, no kind recognised, no valid address (neither
+//!    `From` nor one given in the text), or rights named
+//!    - in a mail written for someone else ([`ON_BEHALF`], [`rules::ON_BEHALF_CUES`]: "on behalf
+//!      of", "my son", "ma fille", "mijn moeder", "meine Mandantin", "his account", "son
+//!      compte", "haar gegevens", a power of attorney, a guardian, a deceased relative,
+//!      "instructed by"; their authority must be checked);
+//!    - in a mailing-list or bulk message ([`BULK`]: a `List-Id` or `List-Unsubscribe` header);
+//!    - in a commercial or bulk text ([`COMMERCIAL`], [`rules::COMMERCIAL_CUES`]: a sales pitch,
+//!      "we help companies", "book a demo", "does your product support …", "deletion requests"
+//!      as a business topic, a newsletter or spam footer such as "click here", "vous recevez
+//!      cet e-mail", "Sie erhalten diesen Newsletter");
+//!    - in a text that reads like an out-of-office reply ([`AUTO_REPLY_TEXT_WITH_KINDS`]).
+//!
+//!    A wrongly created request is worse than a mail a person reads. `tests/it/corpus.rs` runs a
+//!    labelled corpus of 236 mails and prints precision, recall and the confusion table (figures
+//!    below).
 //!
 //! ## What the rules read
 //!
@@ -69,25 +84,41 @@
 //! "unsubscribe" link in the footer of a forwarded newsletter does not add an objection. Only the
 //! first [`MAX_SCAN_BYTES`] of that text are read.
 //!
+//! The subject is not read for rights when it is a reply's or a forward's (`Re:`, `AW:`, `TR:`,
+//! `Antw:`, `Fwd:`, `WG:`, … [`rules::REPLY_PREFIXES`]: the other side wrote it), when it ends
+//! with `?`, or when the body asks a how-to question. A sentence in which a clause opens with a
+//! how-to question ("How do I unsubscribe?", "Comment faire pour se désinscrire ?", "Hoe kan ik
+//! me afmelden?", "Wie kann ich mich abmelden?", [`rules::QUESTION_OPENERS`]) names no right
+//! either: the writer asks how to do it, not that it be done.
+//!
 //! Matching is case- and accent-insensitive (`Löschung`, `loschung` and `LÖSCHUNG` are the same
 //! word) and works on whole words: `*` at the end of a rule word matches any ending
 //! (`désabonn*` matches "désabonner" and "désabonnement"), `*` at its start any beginning
-//! (`*gegevens` matches "persoonsgegevens"), and `..` allows up to four other words in between
-//! (`delete .. data` matches "delete all my personal data"). A match is ignored when a negation
-//! ("not", "don't", "never", "pas", "niet", "geen", "nicht", "kein", …) stands in the three words
-//! before it in the same clause: "I do not want my account deleted" is not an erasure request.
+//! (`*gegevens` matches "persoonsgegevens"), `(a|b|c*)` any one of its words, `..` allows up to
+//! four other words in between (`delete .. data` matches "delete all my personal data") and
+//! `...` up to twelve within the same clause, for separable verbs ("ich **ziehe** meine
+//! Zustimmung zur Weitergabe meiner Daten **zurück**"). A match is ignored when a negation
+//! ("not", "don't", "never", "nothing", "pas", "rien", "niet", "geen", "nicht", "kein", …)
+//! stands in the five words before it in the same clause, or inside one of its gaps: "I do not
+//! want my account deleted" and "bitte mein Konto NICHT löschen" are not erasure requests. A
+//! rectification in a sentence about an invoice or an order ("corriger la facture",
+//! "Rechnung korrigieren") is customer service and is ignored ([`rules::KIND_VETOES`]).
 //!
-//! The rules, per right and language (the full list is [`rules::KIND_RULES`]):
+//! The rules, per right and language, by example (the full list is [`rules::KIND_RULES`]):
 //!
 //! | Right | Any language | English | French | Dutch | German |
 //! |---|---|---|---|---|---|
-//! | access (Art. 15) | "Article 15", "Art. 15", "Artikel 15", "DSAR" | "access to .. data", "copy of .. data", "what .. data .. you hold", "subject access", "right of access" | "droit d'accès", "accès à .. données", "copie de .. données", "quelles .. données .. vous" | "inzage", "inzageverzoek", "kopie van .. *gegevens", "welke .. *gegevens" | "Auskunft", "Auskunftsersuchen", "Kopie meiner .. *Daten", "welche .. *Daten .. gespeichert" |
-//! | erasure (Art. 17) | "Article 17", … | "delete .. data/account/profile", "erasure", "erase .. data", "right to be forgotten", "remove my account" | "supprim* .. données/compte", "effacement", "droit à l'oubli" | "verwijder* .. *gegevens/account", "*gegevens .. wissen", "recht om vergeten te worden" | "Löschung", "lösch* .. *Daten/*Konto", "Recht auf Vergessenwerden" |
-//! | objection (Art. 21) | "Article 21", … | "object to", "I object", "stop sending", "unsubscribe", "no more marketing", "opt out" | "opposition", "je m'oppose", "désabonn*", "désinscri*", "ne plus recevoir" | "bezwaar", "afmelden", "uitschrijven", "geen reclame" | "Widerspruch", "widerspreche*", "abmelden", "abbestellen", "keine Werbung" |
-//! | rectification (Art. 16) | "Article 16", … | "correct my", "rectify", "rectification", "update my .. address" | "rectification", "rectifier", "corriger" | "rectificatie", "corrigeren", "*gegevens .. verbeteren" | "Berichtigung", "berichtigen", "korrigieren" |
-//! | restriction (Art. 18) | "Article 18", … | "restrict", "restriction of .. processing" | "limitation", "limiter .. traitement" | "beperking", "recht op beperking" | "Einschränkung", "einschränk* .. Verarbeitung" |
-//! | portability (Art. 20) | "Article 20", … | "portability", "machine-readable" | "portabilité", "lisible par machine" | "overdraagbaarheid", "dataportabiliteit" | "Datenübertragbarkeit", "maschinenlesbar*" |
-//! | consent withdrawal (Art. 7(3)) | "Article 7(3)", … | "withdraw .. consent", "revoke .. consent" | "retir* .. consentement", "retrait .. consentement" | "toestemming .. intrek*", "toestemming .. in te trekken" | "Einwilligung .. widerruf*", "widerruf* .. Einwilligung" |
+//! | access (Art. 15) | "Article 15", "Art. 15", "Artikel 15", "DSAR" | "copy of my data/everything", "what information you have", "what do you know about me", "where did you get my", "subject access" | "droit d'accès", "copie de mes données", "quelles informations détenez-vous", "que savez-vous sur moi" | "inzage", "kopie van mijn gegevens", "welke informatie", "wat … over mij opgeslagen" | "Auskunft", "Kopie meiner Daten", "welche Daten gespeichert", "woher haben Sie" |
+//! | erasure (Art. 17) | "Article 17", … | "delete/erase/wipe/remove my data/account/everything", "account gone", "forget me", "data deletion", "right to be forgotten" | "supprimer mes données/mon compte", "effacer l'ensemble", "tout effacer", "droit à l'oubli" | "verwijder mijn gegevens", "gegevens laten wissen", "alles wissen" (after "mogen", "graag", …) | "Löschung", "Löschbegehren", "löschen/entfernen Sie meine Daten", "Recht auf Vergessenwerden" |
+//! | objection (Art. 21) | "Article 21", … | "I object", "unsubscribe", "opt out", "take me off", "stop sending/calling", "don't want … emails", "do not contact me" | "je m'oppose", "désabonner", "ne plus recevoir", "arrêtez de m'envoyer", "me retirer de votre liste" | "bezwaar", "afmelden", "schrijf mij uit", "geen reclame", "bel me niet meer", "geen post meer" | "Widerspruch", "widerspreche", "abmelden", "keine Werbung", "unterlassen Sie Werbeanrufe" |
+//! | rectification (Art. 16) | "Article 16", … | "rectify", "correct/update my … name/address", "date of birth … wrong", "change of address" | "rectifier", "corriger mon nom", "la mettre à jour", "adresse erronée", "mal orthographié" | "rectificatie", "adres aanpassen", "adres klopt niet", "naam verkeerd" | "Berichtigung", "ändern Sie meine Adresse", "falsch geschrieben", "Telefonnummer veraltet" |
+//! | restriction (Art. 18) | "Article 18", … | "restrict/limit/freeze processing" | "limitation", "limiter/geler le traitement" | "beperking", "beperk de verwerking" | "Einschränkung der Verarbeitung", "Daten sperren" |
+//! | portability (Art. 20) | "Article 20", … | "portability", "machine-readable", "export my data/history", "CSV or JSON file" | "portabilité", "format structuré", "exporter mes données" | "dataportabiliteit", "csv-bestand", "leesbaar formaat" | "Datenübertragbarkeit", "maschinenlesbar", "strukturiertes Format", "Datenexport" |
+//! | consent withdrawal (Art. 7(3)) | "Article 7(3)", … | "withdraw/revoke my consent", "taking back my consent" | "je retire mon consentement" | "ik trek mijn toestemming in" | "Einwilligung widerrufen", "ziehe meine Zustimmung … zurück" |
+//!
+//! Spanish and Italian have auto-reply subjects and cues but no phrase rules: a request in
+//! either goes to review (dsrflow does not answer in those languages), except by an article
+//! number ("art. 17").
 //!
 //! Kinds come out in [`RequestKind::ALL`](dsrflow_domain::RequestKind::ALL) order, each once.
 //! Each rule is *strong* (a phrase or an unambiguous term) or *weak* (one generic word such as
@@ -106,17 +137,31 @@
 //!
 //! The language ([`detect_language`]) is a stop-word vote over the subject and new text in
 //! English, French, Dutch and German; a tie or no vote gives English.
+//!
+//! ## How well it does
+//!
+//! On the corpus of `tests/fixtures/corpus/` (236 mails: en 68, fr 49, nl 46, de 49, es 12,
+//! it 12), no mail that is not the sender's own request becomes one, and no request carries a
+//! right not asked for (precision 1.00 for every right). Recall is 0.82 over every right asked
+//! (0.89 in en/fr/nl/de; es/it requests count as misses). On the 33 held-out mails, written
+//! after the rules, recall is only 0.21 (4 of 19 rights): phrasings outside the listed families
+//! go to review. Their first run also created three requests that were none (a vendor's
+//! question, a solicitor's letter, "I'm not asking you to stop emailing me"); the rules were
+//! then made more conservative, not wider. Expect unseen mail to land in review more often than
+//! the corpus suggests, rarely to become a wrong request.
 
 mod classify;
+mod cues;
 mod html;
 mod language;
 mod message;
+mod pattern;
 pub mod rules;
 mod text;
 
 pub use classify::{
-    AddressSource, BODY_UNREADABLE, COMMERCIAL, Classification, Confidence, NO_ADDRESS, NO_KIND,
-    ON_BEHALF, classify,
+    AUTO_REPLY_TEXT_WITH_KINDS, AddressSource, BODY_UNREADABLE, BULK, COMMERCIAL, Classification,
+    Confidence, NO_ADDRESS, NO_KIND, ON_BEHALF, REVIEW_REASONS, classify,
 };
 pub use language::detect_language;
 pub use message::{AttachmentInfo, Inbound, InboundError, parse};

@@ -1,16 +1,22 @@
-//! The classifier's rule tables: phrases per request kind and language, out-of-office subjects,
-//! address cues and negations, and the word matcher that applies them.
+//! The classifier's rule tables: phrases per request kind and language, the business words that
+//! veto a rectification, and (re-exported from the cue tables) out-of-office subjects and text,
+//! address cues, on-behalf, commercial and question cues.
 //!
 //! Rules are written with their accents, as people type them; they are folded the same way as
 //! the text (lower case, no diacritics) before matching. See the [module docs](super) for the
-//! pattern syntax (`*` word endings/beginnings, `..` gaps).
+//! pattern syntax (`*` word endings/beginnings, `(a|b)` alternatives, `..` and `...` gaps).
 
 use std::sync::LazyLock;
 
 use dsrflow_domain::RequestKind;
 use dsrflow_domain::channel::Language;
 
-use super::text::{Token, fold};
+pub use super::cues::{
+    ADDRESS_CUES, AUTO_REPLY_SUBJECTS, AUTO_REPLY_TEXT, COMMERCIAL_CUES, ON_BEHALF_CUES,
+    QUESTION_OPENERS, REPLY_PREFIXES,
+};
+pub use super::pattern::NEGATIONS;
+use super::pattern::{Pattern, compile_all};
 
 /// One phrase rule: when `pattern` occurs in the subject or new text, the mail asks for `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,88 +65,238 @@ pub static KIND_RULES: &[KindRule] = &[
     rule(Access, ANY, STRONG, "art 15"),
     rule(Access, ANY, STRONG, "artikel 15"),
     rule(Access, ANY, STRONG, "dsar"),
-    rule(Access, EN, STRONG, "access to .. data"),
+    rule(Access, EN, STRONG, "access to .. (data|records|file)"),
     rule(Access, EN, WEAK, "access to my .. information"),
-    rule(Access, EN, STRONG, "copy of .. data"),
-    rule(Access, EN, STRONG, "copy of .. personal information"),
-    rule(Access, EN, STRONG, "what .. data .. you hold"),
-    rule(Access, EN, STRONG, "what .. data .. you have"),
-    rule(Access, EN, STRONG, "which .. data .. you hold"),
-    rule(Access, EN, STRONG, "what .. information .. you hold"),
+    rule(
+        Access,
+        EN,
+        STRONG,
+        "(copy|copies) of .. (data|information|info|records|file|details|everything)",
+    ),
     // Not "data you hold about me" alone: erasure mails say "delete the data you hold about me".
+    rule(
+        Access,
+        EN,
+        STRONG,
+        "what .. (data|information|info|details) .. (hold|have|keep|store|process|collected|holding|storing|keeping|processing)",
+    ),
+    rule(
+        Access,
+        EN,
+        STRONG,
+        "which .. (data|information) .. (hold|have|keep|store|process)",
+    ),
+    rule(Access, EN, STRONG, "what do you know about me"),
+    rule(
+        Access,
+        EN,
+        STRONG,
+        "(where|how) did you (get|obtain|find) my",
+    ),
+    rule(
+        Access,
+        EN,
+        STRONG,
+        "(where|how) you (got|obtained|found) my",
+    ),
+    rule(Access, EN, STRONG, "send me .. (data|everything|whatever)"),
     rule(Access, EN, STRONG, "subject access"),
     rule(Access, EN, STRONG, "right of access"),
     rule(Access, EN, STRONG, "right to access"),
+    rule(Access, EN, STRONG, "data access request"),
     rule(Access, EN, WEAK, "access request"),
     rule(Access, FR, STRONG, "droit d'accès"),
-    rule(Access, FR, STRONG, "accès à .. données"),
-    rule(Access, FR, STRONG, "copie de .. données"),
-    rule(Access, FR, STRONG, "quelles .. données .. vous"),
-    rule(Access, FR, STRONG, "données que vous détenez"),
     rule(Access, FR, STRONG, "demande d'accès"),
+    rule(
+        Access,
+        FR,
+        STRONG,
+        "accès à .. (données|informations|dossier)",
+    ),
+    rule(
+        Access,
+        FR,
+        STRONG,
+        "(copie|communication) de .. (données|informations|dossier|tout)",
+    ),
+    rule(
+        Access,
+        FR,
+        STRONG,
+        "me communiquer .. (données|informations)",
+    ),
+    rule(
+        Access,
+        FR,
+        STRONG,
+        "(quel|quels|quelle|quelles) .. (données|informations) .. (vous|détenez|avez|possédez|conservez|traitez)",
+    ),
+    rule(Access, FR, STRONG, "données que vous détenez"),
+    rule(Access, FR, STRONG, "(savez|connaissez) .. sur moi"),
+    rule(Access, FR, STRONG, "d'où .. (viennent|provien*)"),
     rule(Access, NL, WEAK, "inzage"),
     rule(Access, NL, STRONG, "inzageverzoek"),
     rule(Access, NL, STRONG, "inzagerecht"),
     rule(Access, NL, STRONG, "recht op inzage"),
     rule(Access, NL, STRONG, "verzoek om inzage"),
-    rule(Access, NL, STRONG, "kopie van .. *gegevens"),
-    rule(Access, NL, STRONG, "welke .. *gegevens"),
+    rule(Access, NL, STRONG, "kopie .. *gegevens"),
+    rule(Access, NL, STRONG, "overzicht .. *gegevens"),
+    rule(Access, NL, STRONG, "welke .. (*gegevens|informatie|info)"),
+    rule(
+        Access,
+        NL,
+        STRONG,
+        "wat .. over mij .. (weten|hebben|bewaren|opgeslagen|vastgelegd|verwerken)",
+    ),
     rule(Access, DE, WEAK, "Auskunft"),
     rule(Access, DE, STRONG, "Auskunftsersuchen"),
     rule(Access, DE, STRONG, "Auskunftsanspruch"),
     rule(Access, DE, STRONG, "Auskunftsrecht"),
     rule(Access, DE, STRONG, "Auskunftsantrag"),
+    rule(Access, DE, STRONG, "Datenauskunft"),
     rule(Access, DE, STRONG, "Auskunft* .. *Daten"),
-    rule(Access, DE, STRONG, "Kopie meiner .. *Daten"),
-    rule(Access, DE, STRONG, "welche .. *Daten .. gespeichert"),
+    rule(Access, DE, STRONG, "(Kopie|Übersicht) .. *Daten"),
+    rule(
+        Access,
+        DE,
+        STRONG,
+        "welche .. (*Daten|Informationen|Angaben) .. (gespeichert|haben|verarbeiten|vorliegen)",
+    ),
     rule(Access, DE, WEAK, "welche .. *Daten"),
+    rule(
+        Access,
+        DE,
+        STRONG,
+        "was .. über mich .. (gespeichert|gesammelt|wissen|haben|verarbeiten)",
+    ),
+    rule(Access, DE, STRONG, "woher haben Sie"),
     // --- Erasure (Art. 17) ---
     rule(Erasure, ANY, STRONG, "article 17"),
     rule(Erasure, ANY, STRONG, "art 17"),
     rule(Erasure, ANY, STRONG, "artikel 17"),
-    rule(Erasure, EN, STRONG, "delete .. data"),
-    rule(Erasure, EN, STRONG, "delete .. account"),
-    rule(Erasure, EN, STRONG, "delete .. profile"),
-    rule(Erasure, EN, STRONG, "delete my .. information"),
-    rule(Erasure, EN, STRONG, "delete my .. details"),
-    rule(Erasure, EN, STRONG, "delete me"),
-    rule(Erasure, EN, STRONG, "data .. deleted"),
-    rule(Erasure, EN, STRONG, "account .. deleted"),
-    rule(Erasure, EN, STRONG, "deletion of .. data"),
+    rule(
+        Erasure,
+        EN,
+        STRONG,
+        "(delete|erase|wipe|purge|destroy|scrub) .. (data|account|acount|accounts|details|information|info|profile|records|everything|history)",
+    ),
+    rule(
+        Erasure,
+        EN,
+        STRONG,
+        "remove .. (data|account|accounts|details|information|profile|records|everything)",
+    ),
+    rule(
+        Erasure,
+        EN,
+        STRONG,
+        "(data|account|details|information|profile|records|everything) .. (deleted|erased|removed|wiped|purged|destroyed|gone)",
+    ),
+    rule(Erasure, EN, STRONG, "(delete|erase|forget) me"),
+    rule(Erasure, EN, STRONG, "forget about me"),
+    rule(
+        Erasure,
+        EN,
+        STRONG,
+        "(remove|delete|erase|take) me .. (database|databases|system|systems|records|files)",
+    ),
+    rule(
+        Erasure,
+        EN,
+        STRONG,
+        "deletion of .. (data|account|information|details)",
+    ),
+    rule(Erasure, EN, STRONG, "(data|account) deletion"),
     rule(Erasure, EN, STRONG, "deletion request"),
+    rule(
+        Erasure,
+        EN,
+        STRONG,
+        "get rid of .. (data|details|information|account)",
+    ),
     rule(Erasure, EN, STRONG, "erasure"),
-    rule(Erasure, EN, STRONG, "erase .. data"),
-    rule(Erasure, EN, STRONG, "erase .. account"),
-    rule(Erasure, EN, STRONG, "erase me"),
-    rule(Erasure, EN, STRONG, "erase everything"),
-    rule(Erasure, EN, STRONG, "delete everything"),
     rule(Erasure, EN, STRONG, "right to be forgotten"),
-    rule(Erasure, EN, STRONG, "remove my account"),
-    rule(Erasure, EN, STRONG, "remove my .. data"),
-    rule(Erasure, FR, STRONG, "supprim* .. données"),
-    rule(Erasure, FR, STRONG, "supprim* .. compte"),
+    rule(
+        Erasure,
+        FR,
+        STRONG,
+        "supprim* .. (données|compte|informations|coordonnées|profil|fiche|dossier|tout)",
+    ),
+    rule(
+        Erasure,
+        FR,
+        STRONG,
+        "(données|compte|informations|coordonnées|profil) .. supprim*",
+    ),
+    rule(
+        Erasure,
+        FR,
+        STRONG,
+        "effac* .. (données|informations|compte|coordonnées|dossier|tout)",
+    ),
+    rule(Erasure, FR, STRONG, "(données|informations) .. effac*"),
+    rule(
+        Erasure,
+        FR,
+        STRONG,
+        "suppression .. (données|compte|informations|coordonnées)",
+    ),
+    rule(Erasure, FR, STRONG, "tout (effacer|supprimer)"),
     rule(Erasure, FR, STRONG, "effacement"),
-    rule(Erasure, FR, STRONG, "effac* .. données"),
     rule(Erasure, FR, STRONG, "droit à l'oubli"),
-    rule(Erasure, NL, STRONG, "verwijder* .. *gegevens"),
-    rule(Erasure, NL, STRONG, "*gegevens .. verwijder*"),
-    rule(Erasure, NL, STRONG, "verwijder* .. account"),
-    rule(Erasure, NL, STRONG, "verwijder* .. profiel"),
-    rule(Erasure, NL, STRONG, "wis .. *gegevens"),
-    rule(Erasure, NL, STRONG, "wissen .. *gegevens"),
-    rule(Erasure, NL, STRONG, "*gegevens .. wissen"),
-    rule(Erasure, NL, STRONG, "*gegevens .. gewist"),
+    rule(
+        Erasure,
+        NL,
+        STRONG,
+        "verwijder* .. (*gegevens|account|profiel|alles|informatie|data)",
+    ),
+    rule(
+        Erasure,
+        NL,
+        STRONG,
+        "(*gegevens|account|profiel|informatie|data) .. verwijder*",
+    ),
+    rule(
+        Erasure,
+        NL,
+        STRONG,
+        "(wis|wissen) .. (*gegevens|account|profiel)",
+    ),
+    rule(
+        Erasure,
+        NL,
+        STRONG,
+        "(*gegevens|account|profiel) .. (wissen|gewist)",
+    ),
+    // Not "alles wissen" alone: German "ich will alles wissen" means "I want to know everything".
+    rule(
+        Erasure,
+        NL,
+        STRONG,
+        "(mogen|moeten|kunnen|kunt|kun|wilt|laten|graag) .. alles .. (wissen|gewist|verwijderen)",
+    ),
     rule(Erasure, NL, STRONG, "recht om vergeten te worden"),
     rule(Erasure, NL, STRONG, "recht op vergetelheid"),
     rule(Erasure, DE, STRONG, "Löschung"),
     rule(Erasure, DE, STRONG, "Loeschung"),
-    rule(Erasure, DE, STRONG, "lösch* .. *Daten"),
-    rule(Erasure, DE, STRONG, "*Daten .. lösch*"),
-    rule(Erasure, DE, STRONG, "loesch* .. *Daten"),
-    rule(Erasure, DE, STRONG, "*Daten .. loesch*"),
-    rule(Erasure, DE, STRONG, "lösch* .. *Konto"),
-    rule(Erasure, DE, STRONG, "*Konto .. lösch*"),
-    rule(Erasure, DE, STRONG, "*Daten .. gelöscht"),
+    rule(
+        Erasure,
+        DE,
+        STRONG,
+        "(Löschungs*|Loeschungs*|Löschbegehren|Löschantrag*|Löschanfrage*|Löschauftrag*)",
+    ),
+    rule(
+        Erasure,
+        DE,
+        STRONG,
+        "(lösch*|loesch*|entfern*) .. (*Daten|*Konto|Account|Profil|alles|Einträge|Angaben)",
+    ),
+    rule(
+        Erasure,
+        DE,
+        STRONG,
+        "(*Daten|*Konto|Account|Profil|alles|Einträge|Angaben) .. (lösch*|loesch*|gelöscht|entfern*)",
+    ),
     rule(Erasure, DE, STRONG, "Recht auf Vergessenwerden"),
     rule(Erasure, DE, STRONG, "Recht auf Vergessen werden"),
     // --- Objection (Art. 21) ---
@@ -150,15 +306,76 @@ pub static KIND_RULES: &[KindRule] = &[
     rule(Objection, EN, STRONG, "object to"),
     rule(Objection, EN, STRONG, "i object"),
     rule(Objection, EN, WEAK, "objection"),
-    rule(Objection, EN, STRONG, "stop sending"),
-    rule(Objection, EN, STRONG, "unsubscribe"),
+    rule(Objection, EN, STRONG, "unsubscrib*"),
+    rule(Objection, EN, STRONG, "opt .. out"),
+    rule(Objection, EN, STRONG, "take me off"),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "remove me from .. (list|lists|mailing|newsletter|newsletters|marketing)",
+    ),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "stop (sending|emailing|calling|texting|contacting|messaging|spamming|mailing|phoning|bothering)",
+    ),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "stop .. (marketing|newsletters|newsletter|emails|calls|texts|promotions|spam)",
+    ),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "don t (want|wish) .. (emails|marketing|newsletters|newsletter|calls|texts|promotions|promotional|offers|mailings|spam|catalogues|catalogs)",
+    ),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "dont (want|wish) .. (emails|marketing|newsletters|newsletter|calls|texts|promotions|promotional|offers|mailings|spam|catalogues|catalogs)",
+    ),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "do not (want|wish) .. (emails|marketing|newsletters|newsletter|calls|texts|promotions|promotional|offers|mailings|spam|catalogues|catalogs)",
+    ),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "do not (contact|call|email|text|mail|phone) me",
+    ),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "(don|dont) t (contact|call|email|text|mail|phone) me",
+    ),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "(dont|never) (contact|call|email|text|mail|phone) me",
+    ),
     rule(Objection, EN, STRONG, "no more marketing"),
-    rule(Objection, EN, STRONG, "no more .. emails"),
-    rule(Objection, EN, STRONG, "no more .. newsletter*"),
-    rule(Objection, EN, STRONG, "no longer .. receive"),
-    rule(Objection, EN, STRONG, "opt out"),
-    rule(Objection, EN, STRONG, "remove me from .. list"),
-    rule(Objection, EN, STRONG, "stop .. marketing"),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "no (more|further) .. (emails|newsletter*|marketing|calls|texts|promotions|offers|mailings)",
+    ),
+    rule(
+        Objection,
+        EN,
+        STRONG,
+        "no longer .. (receive|contact|email|call)",
+    ),
     rule(Objection, EN, STRONG, "stop processing"),
     rule(Objection, FR, WEAK, "opposition"),
     rule(Objection, FR, STRONG, "droit d'opposition"),
@@ -166,67 +383,217 @@ pub static KIND_RULES: &[KindRule] = &[
     rule(Objection, FR, STRONG, "désabonn*"),
     rule(Objection, FR, STRONG, "désinscri*"),
     rule(Objection, FR, STRONG, "ne plus recevoir"),
-    rule(Objection, FR, STRONG, "souhaite plus recevoir"),
-    rule(Objection, FR, STRONG, "veux plus recevoir"),
+    rule(
+        Objection,
+        FR,
+        STRONG,
+        "(souhaite|veux|voudrais|désire) plus recevoir",
+    ),
+    rule(
+        Objection,
+        FR,
+        STRONG,
+        "ne plus .. (appeler|contacter|solliciter|démarcher)",
+    ),
+    rule(
+        Objection,
+        FR,
+        STRONG,
+        "(arrêt*|cess*) .. (envoyer|envoi|envois|appeler|appels|contacter|démarch*|prospection|publicit*|sms|mails|courriels|newsletter*)",
+    ),
+    rule(
+        Objection,
+        FR,
+        STRONG,
+        "(retirer|enlever|rayer) de .. (liste|listes|fichier|fichiers)",
+    ),
+    rule(
+        Objection,
+        FR,
+        STRONG,
+        "plus de .. (publicité*|pub|newsletter*|sms|appels|prospectus)",
+    ),
     rule(Objection, NL, WEAK, "bezwaar"),
     rule(Objection, NL, STRONG, "bezwaar tegen"),
     rule(Objection, NL, STRONG, "maak bezwaar"),
-    rule(Objection, NL, STRONG, "afmelden"),
-    rule(Objection, NL, STRONG, "afmelding"),
-    rule(Objection, NL, STRONG, "uitschrijven"),
-    rule(Objection, NL, STRONG, "geen reclame"),
-    rule(Objection, NL, STRONG, "geen marketing"),
+    rule(Objection, NL, STRONG, "afmeld*"),
+    rule(Objection, NL, STRONG, "uitschrijv*"),
+    rule(Objection, NL, STRONG, "schrijf .. uit"),
+    rule(Objection, NL, STRONG, "geen (reclame|marketing)"),
     rule(Objection, NL, STRONG, "geen .. nieuwsbrie*"),
-    rule(Objection, NL, STRONG, "geen .. mails meer"),
+    rule(
+        Objection,
+        NL,
+        STRONG,
+        "geen .. (mails|mailings|post|folders|sms|telefoontjes|aanbiedingen|berichten) .. meer",
+    ),
+    rule(
+        Objection,
+        NL,
+        STRONG,
+        "(bel|bellen|mail|mailen|sms|benader|contacteer) .. niet meer",
+    ),
+    rule(
+        Objection,
+        NL,
+        STRONG,
+        "haal .. uit .. (bestand|*bestand|lijst|*lijst)",
+    ),
     rule(Objection, DE, WEAK, "Widerspruch"),
     rule(Objection, DE, STRONG, "Widerspruch gegen"),
     rule(Objection, DE, STRONG, "widerspreche*"),
     rule(Objection, DE, STRONG, "abmelden"),
     rule(Objection, DE, STRONG, "abbestellen"),
+    rule(Objection, DE, STRONG, "austrag*"),
     rule(Objection, DE, STRONG, "keine Werbung"),
-    rule(Objection, DE, STRONG, "keine .. Werbe*"),
-    rule(Objection, DE, STRONG, "keine .. Newsletter"),
+    rule(Objection, DE, STRONG, "keine .. (Werbe*|Newsletter)"),
+    rule(
+        Objection,
+        DE,
+        STRONG,
+        "keine .. (Anrufe|Mails|Post|Zusendungen|Angebote) .. mehr",
+    ),
+    rule(
+        Objection,
+        DE,
+        STRONG,
+        "(unterlass*|Einstellung|einstellen|stoppen) .. (Werb*|Anruf*|Newsletter|Zusendung*)",
+    ),
     // --- Rectification (Art. 16) ---
     rule(Rectification, ANY, STRONG, "article 16"),
     rule(Rectification, ANY, STRONG, "art 16"),
     rule(Rectification, ANY, STRONG, "artikel 16"),
-    rule(Rectification, EN, STRONG, "correct my"),
     rule(Rectification, EN, STRONG, "rectify"),
     rule(Rectification, EN, STRONG, "rectification"),
-    rule(Rectification, EN, STRONG, "update my .. address"),
-    rule(Rectification, EN, STRONG, "change my .. address"),
-    rule(Rectification, EN, STRONG, "update my .. name"),
+    rule(
+        Rectification,
+        EN,
+        STRONG,
+        "(correct|fix|update|amend|change) .. my .. (name|surname|address|email|phone|number|birth|details|record|records|data|information|profile|title|spelling)",
+    ),
+    rule(
+        Rectification,
+        EN,
+        STRONG,
+        "(correct|fix|update|amend) .. (record|records|details|data|information)",
+    ),
+    rule(
+        Rectification,
+        EN,
+        STRONG,
+        "(name|surname|address|birth|details|number|email|spelling|record|records) .. (wrong|incorrect|inaccurate|misspelled|misspelt|outdated|mistake|incomplete)",
+    ),
+    rule(Rectification, EN, STRONG, "change of address"),
     rule(Rectification, EN, WEAK, "inaccurate"),
     rule(Rectification, FR, STRONG, "rectification"),
     rule(Rectification, FR, STRONG, "rectifier"),
-    rule(Rectification, FR, STRONG, "corriger"),
-    rule(Rectification, FR, STRONG, "modifier mon .. adresse"),
+    rule(
+        Rectification,
+        FR,
+        STRONG,
+        "(corrig*|rectifi*|modifi*|changer) .. (adresse|nom|prénom|coordonnées|informations|données|numéro|orthographe|fiche|profil)",
+    ),
+    rule(
+        Rectification,
+        FR,
+        STRONG,
+        "mettre à jour .. (adresse|nom|prénom|coordonnées|informations|données|numéro|fiche|profil)",
+    ),
+    rule(Rectification, FR, STRONG, "(la|le|les) mettre à jour"),
+    rule(
+        Rectification,
+        FR,
+        STRONG,
+        "(adresse|nom|prénom|coordonnées|numéro|informations) .. (erroné*|inexact*|incorrect*|faux|fausse*|périmé*)",
+    ),
+    rule(Rectification, FR, STRONG, "mal orthographi*"),
+    rule(Rectification, FR, STRONG, "changement d'adresse"),
     rule(Rectification, NL, STRONG, "rectificatie"),
-    rule(Rectification, NL, STRONG, "corrigeren"),
-    rule(Rectification, NL, STRONG, "*gegevens .. verbeteren"),
-    rule(Rectification, NL, STRONG, "verbeteren .. *gegevens"),
+    rule(
+        Rectification,
+        NL,
+        STRONG,
+        "(aanpassen|wijzigen|corrigeren|verbeteren|veranderen) .. (adres|*naam|*gegevens|telefoonnummer|mailadres|geboortedatum|woonplaats)",
+    ),
+    rule(
+        Rectification,
+        NL,
+        STRONG,
+        "(adres|*naam|*gegevens|telefoonnummer|mailadres|geboortedatum|woonplaats) .. (aanpassen|wijzigen|corrigeren|verbeteren|veranderen|aangepast|gewijzigd|gecorrigeerd|verbeterd)",
+    ),
+    rule(
+        Rectification,
+        NL,
+        STRONG,
+        "(adres|*naam|*gegevens|telefoonnummer|mailadres|geboortedatum) .. (klopt|kloppen) niet",
+    ),
+    rule(
+        Rectification,
+        NL,
+        STRONG,
+        "(adres|*naam|*gegevens|telefoonnummer|mailadres|geboortedatum) .. (verkeerd|onjuist|fout|incorrect|verouderd)",
+    ),
+    rule(Rectification, NL, STRONG, "verkeerd gespeld"),
+    rule(Rectification, NL, STRONG, "adreswijziging"),
     rule(Rectification, DE, STRONG, "Berichtigung"),
     rule(Rectification, DE, STRONG, "berichtigen"),
-    rule(Rectification, DE, STRONG, "korrigieren"),
+    rule(
+        Rectification,
+        DE,
+        STRONG,
+        "(ändern|korrigieren|berichtigen|aktualisieren) .. (Adresse|Anschrift|*name|*namen|Telefonnummer|Geburtsdatum|*Daten|Angaben)",
+    ),
+    rule(
+        Rectification,
+        DE,
+        STRONG,
+        "(Adresse|Anschrift|*name|*namen|Telefonnummer|Geburtsdatum|*Daten|Angaben) .. (ändern|geändert|korrigieren|korrigiert|berichtigen|aktualisieren)",
+    ),
+    rule(
+        Rectification,
+        DE,
+        STRONG,
+        "(Adresse|Anschrift|*name|Telefonnummer|Geburtsdatum|Angaben) .. (falsch|fehlerhaft|veraltet|unrichtig|inkorrekt)",
+    ),
+    rule(Rectification, DE, STRONG, "falsch geschrieben"),
+    rule(Rectification, DE, STRONG, "(Adressänderung|Namensänderung)"),
     // --- Restriction (Art. 18) ---
     rule(Restriction, ANY, STRONG, "article 18"),
     rule(Restriction, ANY, STRONG, "art 18"),
     rule(Restriction, ANY, STRONG, "artikel 18"),
     rule(Restriction, EN, WEAK, "restrict"),
     rule(Restriction, EN, WEAK, "restriction"),
-    rule(Restriction, EN, STRONG, "restrict .. processing"),
+    rule(
+        Restriction,
+        EN,
+        STRONG,
+        "(restrict|limit|freeze) .. processing",
+    ),
     rule(Restriction, EN, STRONG, "restriction of .. processing"),
+    rule(Restriction, EN, STRONG, "limit .. use .. data"),
     rule(Restriction, FR, WEAK, "limitation"),
     rule(Restriction, FR, STRONG, "limitation .. traitement"),
-    rule(Restriction, FR, STRONG, "limiter .. traitement"),
+    rule(Restriction, FR, STRONG, "(limiter|geler|gel) .. traitement"),
     rule(Restriction, FR, STRONG, "droit à la limitation"),
     rule(Restriction, NL, WEAK, "beperking"),
-    rule(Restriction, NL, STRONG, "beperk* .. verwerking"),
+    rule(Restriction, NL, STRONG, "beperk* .. (verwerking|gebruik)"),
     rule(Restriction, NL, STRONG, "recht op beperking"),
     rule(Restriction, DE, WEAK, "Einschränkung"),
     rule(Restriction, DE, WEAK, "Einschraenkung"),
-    rule(Restriction, DE, STRONG, "einschränk* .. Verarbeitung"),
-    rule(Restriction, DE, STRONG, "Verarbeitung .. einschränk*"),
+    rule(
+        Restriction,
+        DE,
+        STRONG,
+        "einschränk* .. (Verarbeitung|Nutzung)",
+    ),
+    rule(
+        Restriction,
+        DE,
+        STRONG,
+        "(Verarbeitung|Nutzung) .. einschränk*",
+    ),
+    rule(Restriction, DE, STRONG, "sperr* .. *Daten"),
+    rule(Restriction, DE, STRONG, "*Daten .. sperr*"),
     rule(Restriction, DE, STRONG, "Recht auf Einschränkung"),
     // --- Portability (Art. 20) ---
     rule(Portability, ANY, STRONG, "article 20"),
@@ -235,298 +602,161 @@ pub static KIND_RULES: &[KindRule] = &[
     rule(Portability, EN, STRONG, "portability"),
     rule(Portability, EN, STRONG, "machine readable"),
     rule(Portability, EN, STRONG, "port my data"),
+    rule(
+        Portability,
+        EN,
+        STRONG,
+        "export .. (data|history|information|everything)",
+    ),
+    rule(
+        Portability,
+        EN,
+        STRONG,
+        "(csv|json|xml) .. (file|format|export)",
+    ),
+    rule(
+        Portability,
+        EN,
+        STRONG,
+        "(transfer|transmit|port|move) .. data .. (another|new|directly|provider|competitor)",
+    ),
     rule(Portability, FR, STRONG, "portabilité"),
-    rule(Portability, FR, STRONG, "lisible par machine"),
-    rule(Portability, FR, STRONG, "lisible par ordinateur"),
+    rule(Portability, FR, STRONG, "lisible par (machine|ordinateur)"),
+    rule(
+        Portability,
+        FR,
+        STRONG,
+        "format .. (structuré*|réutilisable|csv|json|xml|exploitable)",
+    ),
+    rule(Portability, FR, STRONG, "(exporter|transférer) .. données"),
     rule(Portability, NL, STRONG, "overdraagbaarheid"),
     rule(Portability, NL, STRONG, "dataportabiliteit"),
     rule(Portability, NL, STRONG, "portabiliteit"),
-    rule(Portability, NL, STRONG, "machineleesbaar"),
+    rule(Portability, NL, STRONG, "machineleesbaar*"),
+    rule(
+        Portability,
+        NL,
+        STRONG,
+        "(csv|json|xml) .. (bestand|formaat|export)",
+    ),
+    rule(
+        Portability,
+        NL,
+        STRONG,
+        "(leesbaar|gestructureerd|gangbaar) .. formaat",
+    ),
+    rule(
+        Portability,
+        NL,
+        STRONG,
+        "(exporteren|overzetten|overdragen) .. *gegevens",
+    ),
+    rule(
+        Portability,
+        NL,
+        STRONG,
+        "*gegevens .. (exporteren|overzetten|overdragen)",
+    ),
     rule(Portability, DE, STRONG, "Datenübertragbarkeit"),
     rule(Portability, DE, STRONG, "Datenuebertragbarkeit"),
     rule(Portability, DE, STRONG, "Übertragbarkeit"),
     rule(Portability, DE, STRONG, "maschinenlesbar*"),
+    rule(Portability, DE, STRONG, "(strukturiert*|gängig*) .. Format"),
+    rule(
+        Portability,
+        DE,
+        STRONG,
+        "(csv|json|xml) .. (Datei|Format|Export)",
+    ),
+    rule(Portability, DE, STRONG, "Datenexport"),
+    rule(Portability, DE, STRONG, "*Daten .. (exportieren|mitnehmen)"),
     // --- Consent withdrawal (Art. 7(3)) ---
     rule(ConsentWithdrawal, ANY, STRONG, "article 7(3)"),
     rule(ConsentWithdrawal, ANY, STRONG, "art 7(3)"),
     rule(ConsentWithdrawal, ANY, STRONG, "artikel 7(3)"),
-    rule(ConsentWithdrawal, EN, STRONG, "withdraw .. consent"),
-    rule(ConsentWithdrawal, EN, STRONG, "withdrawing .. consent"),
+    rule(
+        ConsentWithdrawal,
+        EN,
+        STRONG,
+        "(withdraw*|revok*|cancel*|retract*) .. (consent|permission|authorisation|authorization)",
+    ),
     rule(ConsentWithdrawal, EN, STRONG, "withdrawal of .. consent"),
-    rule(ConsentWithdrawal, EN, STRONG, "revoke .. consent"),
-    rule(ConsentWithdrawal, EN, STRONG, "revoking .. consent"),
-    rule(ConsentWithdrawal, EN, STRONG, "consent .. withdrawn"),
-    rule(ConsentWithdrawal, EN, STRONG, "consent .. revoked"),
-    rule(ConsentWithdrawal, FR, STRONG, "retir* .. consentement"),
+    rule(
+        ConsentWithdrawal,
+        EN,
+        STRONG,
+        "(take|taking|took) back .. consent",
+    ),
+    rule(ConsentWithdrawal, EN, STRONG, "no longer consent"),
+    rule(
+        ConsentWithdrawal,
+        EN,
+        STRONG,
+        "consent .. (withdrawn|revoked|cancelled|canceled)",
+    ),
+    rule(
+        ConsentWithdrawal,
+        FR,
+        STRONG,
+        "(retir*|révoqu*|annul*) .. (consentement|autorisation)",
+    ),
     rule(ConsentWithdrawal, FR, STRONG, "retrait .. consentement"),
-    rule(ConsentWithdrawal, FR, STRONG, "révoqu* .. consentement"),
-    rule(ConsentWithdrawal, NL, STRONG, "toestemming .. intrek*"),
     rule(
         ConsentWithdrawal,
         NL,
         STRONG,
-        "toestemming .. in te trekken",
+        "(toestemming|instemming) .. intrek*",
     ),
-    rule(ConsentWithdrawal, NL, STRONG, "trek* .. toestemming .. in"),
-    rule(ConsentWithdrawal, NL, STRONG, "intrekking .. toestemming"),
-    rule(ConsentWithdrawal, DE, STRONG, "Einwilligung .. widerruf*"),
-    rule(ConsentWithdrawal, DE, STRONG, "widerruf* .. Einwilligung"),
-    rule(ConsentWithdrawal, DE, STRONG, "Zustimmung .. widerruf*"),
-    rule(ConsentWithdrawal, DE, STRONG, "widerruf* .. Zustimmung"),
+    rule(
+        ConsentWithdrawal,
+        NL,
+        STRONG,
+        "(toestemming|instemming) .. in te trekken",
+    ),
+    rule(
+        ConsentWithdrawal,
+        NL,
+        STRONG,
+        "trek* .. (toestemming|instemming) ... in",
+    ),
+    rule(
+        ConsentWithdrawal,
+        NL,
+        STRONG,
+        "intrekking .. (toestemming|instemming)",
+    ),
+    rule(
+        ConsentWithdrawal,
+        DE,
+        STRONG,
+        "(Einwilligung|Zustimmung|Einverständnis*) .. widerruf*",
+    ),
+    rule(
+        ConsentWithdrawal,
+        DE,
+        STRONG,
+        "widerruf* .. (Einwilligung|Zustimmung|Einverständnis*)",
+    ),
+    rule(
+        ConsentWithdrawal,
+        DE,
+        STRONG,
+        "zieh* .. (Einwilligung|Zustimmung|Einverständnis*) ... zurück",
+    ),
+    rule(
+        ConsentWithdrawal,
+        DE,
+        STRONG,
+        "(Einwilligung|Zustimmung) .. zurück*",
+    ),
 ];
 
-/// Subject beginnings of out-of-office replies and bounces, folded (lower case, no accents),
-/// with punctuation other than `:` and `'` read as a space and no space before `:`. A subject
-/// matches when it starts with one of them followed by the end, a non-letter or a colon.
-pub static AUTO_REPLY_SUBJECTS: &[&str] = &[
-    // English
-    "out of office",
-    "out of the office",
-    "automatic reply",
-    "automatic response",
-    "auto reply",
-    "autoreply",
-    "auto response",
-    "autoresponse",
-    "away from the office",
-    "undeliverable",
-    "undelivered mail",
-    "delivery status notification",
-    "mail delivery failed",
-    "delivery failure",
-    "returned mail",
-    // French
-    "reponse automatique",
-    "absence du bureau",
-    "absence:",
-    "absent:",
-    "message d'absence",
-    "non remis",
-    "non distribuable",
-    // Dutch
-    "afwezig",
-    "automatisch antwoord",
-    "automatische antwoord",
-    "automatisch bericht",
-    "onbestelbaar",
-    "niet bezorgd",
-    // German
-    "abwesenheitsnotiz",
-    "automatische antwort",
-    "abwesend",
-    "abwesenheit:",
-    "unzustellbar",
-    "nicht zustellbar",
-];
-
-/// Phrases of a mail written for someone else (their authority to ask must be checked by a
-/// person), folded (lower case, no accents).
-pub static ON_BEHALF_CUES: &[&str] = &[
-    // English
-    "on behalf of",
-    "on his behalf",
-    "on her behalf",
-    "on their behalf",
-    "my mother",
-    "my father",
-    "my son",
-    "my daughter",
-    "my wife",
-    "my husband",
-    "my late ",
-    // French
-    "au nom de",
-    "pour le compte de",
-    "ma mere",
-    "mon pere",
-    // Dutch
-    " namens ",
-    "in naam van",
-    "mijn moeder",
-    "mijn vader",
-    // German
-    "im namen",
-    "im auftrag",
-    "mein mandant",
-    "meine mandantin",
-    "meine mutter",
-    "mein vater",
-];
-
-/// Phrases of a commercial message about data-protection services (a sales pitch names every
-/// right without asking for any), folded.
-pub static COMMERCIAL_CUES: &[&str] = &[
-    // English
-    "book a demo",
-    "request a demo",
-    "schedule a demo",
-    "free trial",
-    "our platform",
-    "our solution",
-    "our software",
-    "webinar",
-    // French
-    "notre solution",
-    "notre plateforme",
-    "notre logiciel",
-    "une demonstration",
-    "essai gratuit",
-    // Dutch
-    "onze oplossing",
-    "ons platform",
-    "onze software",
-    "vraag een demo",
-    "gratis proefperiode",
-    // German
-    "unsere losung",
-    "unsere plattform",
-    "unsere software",
-    "kostenlos testen",
-];
-
-/// Phrases after which a writer gives their own address, folded (lower case, no accents).
-pub static ADDRESS_CUES: &[&str] = &[
-    // English
-    "my email is",
-    "my e-mail is",
-    "my email address",
-    "my e-mail address",
-    "my address is",
-    "use my address",
-    "use my email",
-    "use my e-mail",
-    "my account email",
-    "registered under",
-    "registered with the address",
-    "registered email",
-    "contact me at",
-    "reach me at",
-    // French
-    "mon adresse",
-    "mon e-mail",
-    "mon email",
-    "mon mail",
-    "mon courriel",
-    // Dutch
-    "mijn e-mailadres",
-    "mijn emailadres",
-    "mijn mailadres",
-    "mijn e-mail",
-    "mijn email",
-    "mijn adres",
-    // German
-    "meine e-mail-adresse",
-    "meine e-mail adresse",
-    "meine emailadresse",
-    "meine mailadresse",
-    "meine e-mail",
-    "meine email",
-    "meine adresse",
-];
-
-/// Words that, in the three words before a match in the same clause, cancel it ("I do *not*
-/// want my account deleted"). French "ne" is left out on purpose: "je ne souhaite plus
-/// recevoir" is an objection, not a negated one.
-pub static NEGATIONS: &[&str] = &[
-    "not", "no", "never", "don", "dont", "doesn", "didn", "t", "without", "pas", "jamais", "sans",
-    "niet", "geen", "nooit", "zonder", "nicht", "kein", "keine", "keinen", "niemals", "ohne",
-];
-
-/// How many other words `..` allows between two rule words.
-const MAX_GAP: usize = 4;
-
-/// How many words before a match are checked for a negation.
-const NEGATION_WINDOW: usize = 3;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Element {
-    Word(String),
-    Prefix(String),
-    Suffix(String),
-    Gap,
-}
-
-impl Element {
-    fn matches(&self, word: &str) -> bool {
-        match self {
-            Element::Word(w) => word == w,
-            Element::Prefix(p) => word.starts_with(p.as_str()),
-            Element::Suffix(s) => word.ends_with(s.as_str()),
-            Element::Gap => true,
-        }
-    }
-}
-
-/// A rule pattern compiled into words, prefixes, suffixes and gaps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Pattern(Vec<Element>);
-
-impl Pattern {
-    /// Compiles a pattern: pieces separated by spaces; `..` is a gap; a leading or trailing `*`
-    /// makes the piece's first word a suffix or its last word a prefix; a piece with inner
-    /// punctuation (`d'accès`, `7(3)`) becomes several words, as the text would.
-    pub(crate) fn compile(pattern: &str) -> Self {
-        let mut elements = Vec::new();
-        for piece in pattern.split_whitespace() {
-            if piece == ".." {
-                elements.push(Element::Gap);
-                continue;
-            }
-            let suffix = piece.starts_with('*');
-            let prefix = piece.ends_with('*');
-            let folded = fold(piece.trim_matches('*'));
-            let words: Vec<&str> = folded
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .collect();
-            let last = words.len().saturating_sub(1);
-            for (i, w) in words.iter().enumerate() {
-                let w = (*w).to_owned();
-                elements.push(if i == 0 && suffix {
-                    Element::Suffix(w)
-                } else if i == last && prefix {
-                    Element::Prefix(w)
-                } else {
-                    Element::Word(w)
-                });
-            }
-        }
-        Self(elements)
-    }
-
-    fn match_from(&self, tokens: &[Token<'_>], ti: usize, ei: usize) -> bool {
-        let Some(element) = self.0.get(ei) else {
-            return true;
-        };
-        if *element == Element::Gap {
-            return (0..=MAX_GAP)
-                .take_while(|skip| ti + skip <= tokens.len())
-                .any(|skip| self.match_from(tokens, ti + skip, ei + 1));
-        }
-        match tokens.get(ti) {
-            Some(t) if element.matches(t.word) => self.match_from(tokens, ti + 1, ei + 1),
-            _ => false,
-        }
-    }
-
-    /// True when the pattern occurs in `tokens` at a position not preceded by a negation in
-    /// the same clause.
-    pub(crate) fn is_found_in(&self, tokens: &[Token<'_>]) -> bool {
-        let Some(first) = self.0.first() else {
-            return false;
-        };
-        tokens.iter().enumerate().any(|(i, t)| {
-            first.matches(t.word) && self.match_from(tokens, i, 0) && !negated(tokens, i)
-        })
-    }
-}
-
-fn negated(tokens: &[Token<'_>], start: usize) -> bool {
-    let clause = tokens[start].clause;
-    tokens[start.saturating_sub(NEGATION_WINDOW)..start]
-        .iter()
-        .any(|t| t.clause == clause && NEGATIONS.contains(&t.word))
-}
+/// Words that, in the same sentence as a match for the kind, cancel it: a rectification of an
+/// invoice or an order is customer service, not a right over personal data.
+pub static KIND_VETOES: &[(RequestKind, &str)] = &[(
+    Rectification,
+    "(invoice*|bill|receipt|factur*|factuur*|rechnung*|commande*|bestelling*|bestellung*|devis|offerte*|angebot*)",
+)];
 
 /// [`KIND_RULES`] with their compiled patterns, built once.
 pub(crate) static COMPILED_KIND_RULES: LazyLock<Vec<(&'static KindRule, Pattern)>> =
@@ -537,132 +767,30 @@ pub(crate) static COMPILED_KIND_RULES: LazyLock<Vec<(&'static KindRule, Pattern)
             .collect()
     });
 
-/// Folds a subject for [`AUTO_REPLY_SUBJECTS`]: lower case, no accents, punctuation other than
-/// `:` and `'` as spaces, single spaces, no space before `:`.
-fn normalise_subject(subject: &str) -> String {
-    let folded: String = fold(subject)
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == ':' || c == '\'' {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect();
-    folded
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(" :", ":")
-}
-
-/// True when `subject` starts like an out-of-office reply or a bounce.
-pub(crate) fn is_auto_reply_subject(subject: &str) -> bool {
-    let s = normalise_subject(subject);
-    AUTO_REPLY_SUBJECTS.iter().any(|p| {
-        s.strip_prefix(p).is_some_and(|rest| {
-            p.ends_with(':') || rest.chars().next().is_none_or(|c| !c.is_alphanumeric())
-        })
-    })
-}
+/// [`KIND_VETOES`] compiled, built once.
+pub(crate) static COMPILED_VETOES: LazyLock<Vec<(RequestKind, Pattern)>> = LazyLock::new(|| {
+    let patterns: Vec<&str> = KIND_VETOES.iter().map(|(_, p)| *p).collect();
+    KIND_VETOES
+        .iter()
+        .map(|(k, _)| *k)
+        .zip(compile_all(&patterns))
+        .collect()
+});
 
 #[cfg(test)]
 mod tests {
-    use super::super::text::tokens;
     use super::*;
 
-    fn found(pattern: &str, text: &str) -> bool {
-        let folded = fold(text);
-        Pattern::compile(pattern).is_found_in(&tokens(&folded))
-    }
-
     #[test]
-    fn words_match_whole_words_only() {
-        assert!(found("erasure", "I request erasure."));
-        assert!(!found("erasure", "erasures"));
-        assert!(found("art 15", "under Art. 15 DSGVO"));
-        assert!(!found("art 15", "Art. 150"));
-    }
-
-    #[test]
-    fn stars_match_word_endings_and_beginnings() {
-        assert!(found("désabonn*", "je veux me DESABONNER"));
-        assert!(found(
-            "verwijder* .. *gegevens",
-            "verwijdering van mijn persoonsgegevens"
-        ));
-        assert!(!found(
-            "verwijder* .. *gegevens",
-            "verwijder de gegevensbank"
-        ));
-    }
-
-    #[test]
-    fn gaps_allow_up_to_four_words() {
-        assert!(found("delete .. data", "delete data"));
-        assert!(found("delete .. data", "delete all of my personal data"));
-        assert!(!found(
-            "delete .. data",
-            "delete this mail and all of my data"
-        ));
-    }
-
-    #[test]
-    fn accents_and_apostrophes_are_folded_in_rules_and_text() {
-        assert!(found("droit d'accès", "Mon DROIT D’ACCES"));
-        assert!(found("Löschung", "die loschung"));
-        assert!(found("article 7(3)", "per Article 7 (3) GDPR"));
-    }
-
-    #[test]
-    fn a_negation_in_the_same_clause_cancels_a_match() {
-        assert!(!found(
-            "account .. deleted",
-            "I do not want my account deleted"
-        ));
-        assert!(found("delete .. data", "I'm not happy, delete my data"));
-        assert!(!found(
-            "supprim* .. données",
-            "je ne veux pas supprimer mes données"
-        ));
-        assert!(found(
-            "ne plus recevoir",
-            "Je souhaite ne plus recevoir vos offres"
-        ));
-    }
-
-    #[test]
-    fn every_rule_compiles_to_at_least_one_word() {
+    fn every_rule_and_veto_is_well_formed() {
         for (rule, pattern) in COMPILED_KIND_RULES.iter() {
+            assert!(pattern.is_well_formed(rule.pattern), "{rule:?}");
+        }
+        for (kind, pattern) in KIND_VETOES {
             assert!(
-                matches!(
-                    pattern.0.first(),
-                    Some(Element::Word(_) | Element::Prefix(_) | Element::Suffix(_))
-                ),
-                "{rule:?}"
-            );
-            assert!(
-                !matches!(pattern.0.last(), Some(Element::Gap)),
-                "{rule:?} ends with a gap"
+                Pattern::compile(pattern).is_well_formed(pattern),
+                "{kind:?}"
             );
         }
-    }
-
-    #[test]
-    fn auto_reply_subjects_count_only_at_the_start() {
-        assert!(is_auto_reply_subject(
-            "Automatic reply: [DSR-7K3QXPMA] Your request"
-        ));
-        assert!(is_auto_reply_subject("Réponse automatique : votre demande"));
-        assert!(is_auto_reply_subject("Absence : retour le 10 mars"));
-        assert!(is_auto_reply_subject("AFWEZIG"));
-        assert!(is_auto_reply_subject("Abwesenheitsnotiz: Ihre Anfrage"));
-        assert!(is_auto_reply_subject("Out-of-office"));
-        assert!(!is_auto_reply_subject("Access to my absence records"));
-        assert!(!is_auto_reply_subject(
-            "Absence records: please send a copy"
-        ));
-        assert!(!is_auto_reply_subject("Afwezigheidsregistratie"));
     }
 }

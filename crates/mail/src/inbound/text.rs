@@ -68,40 +68,56 @@ fn fold_with_map(s: &str) -> (String, Vec<usize>) {
     (out, map)
 }
 
-/// A word of folded text and the clause it belongs to (clauses end at `.`, `,`, `;`, `:`, `!`,
-/// `?` and line breaks), so a negation only reaches words of its own clause.
+/// A word of folded text, the clause it belongs to (clauses end at `.`, `,`, `;`, `:`, `!`, `?`
+/// and line breaks), so a negation only reaches words of its own clause, and its sentence
+/// (sentences end at `.`, `!`, `?` and blank lines), so a question covers its own words only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Token<'a> {
     pub word: &'a str,
     pub clause: u32,
+    pub sentence: u32,
 }
 
 /// Splits folded text into words (runs of letters and digits).
 pub(crate) fn tokens(folded: &str) -> Vec<Token<'_>> {
     let mut out = Vec::new();
     let mut clause = 0u32;
+    let mut sentence = 0u32;
     let mut start: Option<usize> = None;
+    // Only spaces since the last line break: a second line break makes a blank line.
+    let mut blank_line = false;
     for (i, c) in folded.char_indices() {
         if c.is_alphanumeric() {
             if start.is_none() {
                 start = Some(i);
             }
+            blank_line = false;
             continue;
         }
         if let Some(s) = start.take() {
             out.push(Token {
                 word: &folded[s..i],
                 clause,
+                sentence,
             });
         }
         if matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\n') {
             clause = clause.saturating_add(1);
+        }
+        if matches!(c, '.' | '!' | '?') || (c == '\n' && blank_line) {
+            sentence = sentence.saturating_add(1);
+        }
+        if c == '\n' {
+            blank_line = true;
+        } else if !c.is_whitespace() {
+            blank_line = false;
         }
     }
     if let Some(s) = start {
         out.push(Token {
             word: &folded[s..],
             clause,
+            sentence,
         });
     }
     out

@@ -10,8 +10,9 @@ use dsrflow_domain::RequestKind::{
 use dsrflow_domain::channel::Language;
 use dsrflow_domain::{RequestKind, SubjectEmail, SubjectName};
 use dsrflow_mail::inbound::{
-    AddressSource, AttachmentInfo, BODY_UNREADABLE, Classification, Confidence, Inbound,
-    InboundError, KindRule, NO_ADDRESS, NO_KIND, classify, parse,
+    AUTO_REPLY_TEXT_WITH_KINDS, AddressSource, AttachmentInfo, BODY_UNREADABLE, BULK,
+    Classification, Confidence, Inbound, InboundError, KindRule, NO_ADDRESS, NO_KIND, ON_BEHALF,
+    REVIEW_REASONS, classify, parse,
 };
 use proptest::prelude::*;
 
@@ -518,6 +519,86 @@ fn a_kind_in_the_subject_alone_is_enough() {
     assert_eq!(request(&msg).kinds, [Access]);
 }
 
+#[test]
+fn a_how_to_question_names_no_right() {
+    let msg = message(
+        "Subject: Newsletter\r\n",
+        "Hello, how do I unsubscribe from your newsletter? There is no link.",
+    );
+
+    assert_eq!(
+        classify(&msg),
+        Classification::Unclassified {
+            reason: NO_KIND.to_owned()
+        }
+    );
+}
+
+#[test]
+fn the_subject_of_a_reply_names_no_right() {
+    let msg = message(
+        "Subject: Re: your request to delete your data\r\n",
+        "Thanks, all sorted!",
+    );
+
+    assert_eq!(
+        classify(&msg),
+        Classification::Unclassified {
+            reason: NO_KIND.to_owned()
+        }
+    );
+}
+
+#[test]
+fn a_mailing_list_message_never_becomes_a_request() {
+    let msg = message(
+        "Subject: Your rights\r\nList-Unsubscribe: <mailto:u@list.example>\r\n",
+        "You can delete your account or get a copy of your data at any time.",
+    );
+
+    assert_eq!(
+        classify(&msg),
+        Classification::Unclassified {
+            reason: BULK.to_owned()
+        }
+    );
+}
+
+#[test]
+fn out_of_office_text_without_headers_is_an_auto_reply_unless_it_names_a_right() {
+    let ooo = message(
+        "Subject: Re: privacy notice\r\n",
+        "Thank you for your message. I am currently out of the office until 20 March.",
+    );
+    let with_right = message(
+        "Subject: Before I leave\r\n",
+        "I am out of the office from Monday, so please delete my account today.",
+    );
+
+    assert!(matches!(classify(&ooo), Classification::AutoReply { .. }));
+    assert_eq!(
+        classify(&with_right),
+        Classification::Unclassified {
+            reason: AUTO_REPLY_TEXT_WITH_KINDS.to_owned()
+        }
+    );
+}
+
+#[test]
+fn rights_asked_for_a_child_go_to_review() {
+    let msg = message(
+        "Subject: account\r\n",
+        "My daughter (13) opened an account. Please delete her account and data.",
+    );
+
+    assert_eq!(
+        classify(&msg),
+        Classification::Unclassified {
+            reason: ON_BEHALF.to_owned()
+        }
+    );
+}
+
 // --- Malformed input ---------------------------------------------------------------------
 
 #[test]
@@ -644,9 +725,7 @@ fn check_total(raw: &[u8]) -> Result<(), TestCaseError> {
             prop_assert!(!msg.dedup_key().is_empty());
             match classify(&msg) {
                 Classification::Unclassified { reason } => {
-                    prop_assert!(
-                        reason == NO_KIND || reason == NO_ADDRESS || reason == BODY_UNREADABLE
-                    );
+                    prop_assert!(REVIEW_REASONS.contains(&reason.as_str()), "{}", reason);
                 }
                 Classification::Request { kinds, .. } => {
                     prop_assert!(!kinds.is_empty());
