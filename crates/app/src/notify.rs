@@ -506,9 +506,14 @@ fn erasure_line(
         let Some(rule) = i.rule.as_deref() else {
             continue;
         };
-        let k = kept_of(system, rule);
-        if !kept.contains(&k) {
-            kept.push(k);
+        let k = kept_of(system, rule, i.until);
+        match kept
+            .iter_mut()
+            .find(|o| o.rule == k.rule && o.what == k.what)
+        {
+            // Two tables under one rule: the later day holds for both.
+            Some(o) => o.until = o.until.max(k.until),
+            None => kept.push(k),
         }
     }
     // What was erased lingers in backups until they rotate (the data map says how long).
@@ -534,6 +539,7 @@ fn erasure_line(
 fn kept_of(
     system: Option<&dsrflow_domain::datamap::System>,
     rule: &str,
+    until: Option<chrono::NaiveDate>,
 ) -> dsrflow_mail::messages::Kept {
     use dsrflow_domain::datamap::Period;
     use dsrflow_mail::messages::{Kept, KeptFor, PeriodUnit};
@@ -564,12 +570,14 @@ fn kept_of(
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned)),
             rule: r.rule.clone(),
+            until,
         },
         None => Kept {
             what: None,
             period: None,
             basis: None,
             rule: rule.to_owned(),
+            until,
         },
     }
 }

@@ -134,6 +134,10 @@ pub struct Item {
     /// For `retained`: the rule, e.g. `invoice: kept 10 years (legal_obligation, …)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// For `retained`: the day the last of the kept records may be deleted (the newest
+    /// record's date plus the rule's period), when the system says how old they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<chrono::NaiveDate>,
 }
 
 /// Data collected for an access request: one named set of records (JSON objects).
@@ -305,6 +309,7 @@ mod tests {
             effect,
             count,
             rule: None,
+            until: None,
         }
     }
 

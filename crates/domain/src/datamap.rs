@@ -148,6 +148,18 @@ pub enum Period {
     Years(u32),
 }
 
+impl Period {
+    /// The day this period after `day` ends (a month or year from 31 January ends on the last
+    /// day of February); None past the calendar's end.
+    pub fn after(self, day: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+        match self {
+            Period::Days(n) => day.checked_add_days(chrono::Days::new(u64::from(n))),
+            Period::Months(n) => day.checked_add_months(chrono::Months::new(n)),
+            Period::Years(n) => day.checked_add_months(chrono::Months::new(n.checked_mul(12)?)),
+        }
+    }
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (n, unit) = match self {

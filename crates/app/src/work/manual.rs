@@ -114,6 +114,7 @@ pub async fn complete(
             },
             count: u64::from(status != TaskStatus::NotFound),
             rule,
+            until: None,
         }],
         data: vec![],
         note: None,

@@ -116,6 +116,19 @@ async fn print_demo_intro(
         names.len(),
         names.join(", ")
     );
+    let recipients: Vec<&str> = demo
+        .systems
+        .map
+        .recipients
+        .iter()
+        .map(|r| r.label.as_str())
+        .collect();
+    if !recipients.is_empty() {
+        println!(
+            "  and the recipients they disclose data to (told of erasures, Art. 19): {}",
+            recipients.join(", ")
+        );
+    }
     println!("  start page:        {base}/");
     println!("  request form:      {base}/request   (as a data subject would)");
     println!(

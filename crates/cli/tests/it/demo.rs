@@ -225,6 +225,11 @@ async fn the_demo_erases_alice_everywhere_and_keeps_her_invoice_under_tax_retent
     );
     let answer = mail_containing(_dir.path(), "We have also told those").await;
     assert!(answer.contains("Accounting firm Fidu & Co"), "{answer}");
+    // The invoice kept: its rule and the day the newest may go (31 January 2026 + 10 years).
+    assert!(
+        answer.contains("invoice, for 10 years (until 31 January 2036), under a legal obligation"),
+        "{answer}"
+    );
 
     // What was kept is still hers: a later access request finds the invoice (Art. 15).
     let access = d

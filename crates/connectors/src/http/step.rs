@@ -186,6 +186,7 @@ impl HttpConnector {
                     effect: Effect::NotFound,
                     count: 0,
                     rule: None,
+                    until: None,
                 });
             }
             return Ok(());
@@ -314,6 +315,7 @@ impl HttpConnector {
                 },
                 count: n,
                 rule: None,
+                until: None,
             });
             if n > 0 {
                 match run.report.data.iter_mut().find(|d| d.name == c.dataset) {
@@ -344,6 +346,7 @@ impl HttpConnector {
                 effect: if count > 0 { effect } else { Effect::NotFound },
                 count,
                 rule: None,
+                until: None,
             });
         }
         Ok(())

@@ -445,6 +445,7 @@ impl OpendsrConnector {
                 effect,
                 count,
                 rule: None,
+                until: None,
             }],
             data: Vec::new(),
             note: Some(note),

@@ -79,6 +79,10 @@ struct TableConfig {
     nullify: Vec<String>,
     #[serde(default)]
     retain: Option<String>,
+    /// The column holding each kept record's date (an invoice date): the report then says
+    /// until when the newest is kept.
+    #[serde(default)]
+    retain_from: Option<String>,
     #[serde(default)]
     opt_out: Option<ColumnSet>,
     #[serde(default)]
@@ -129,7 +133,11 @@ enum Replacement {
 enum Erase {
     Delete,
     Anonymise(Vec<(String, Replacement)>),
-    Retain { rule: String },
+    Retain {
+        rule: String,
+        /// The rule's period and the date column it runs from, when declared.
+        from: Option<(dsrflow_domain::datamap::Period, String)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -324,15 +332,21 @@ impl SqlConnector {
         Some(stmt)
     }
 
-    fn count(&self, t: usize, subject: &Subject) -> Option<Stmt> {
+    /// Counts the subject's rows; with `latest`, also the newest value of that (date) column,
+    /// as text.
+    fn count(&self, t: usize, subject: &Subject, latest: Option<&str>) -> Option<Stmt> {
+        let d = self.dialect;
         let mut stmt = Stmt {
             sql: String::new(),
             binds: vec![],
         };
         let cond = self.condition(t, subject, &mut stmt)?;
+        let latest = latest
+            .map(|c| format!(", {} AS latest", d.as_text(&format!("MAX({})", d.quote(c)))))
+            .unwrap_or_default();
         stmt.sql = format!(
-            "SELECT COUNT(*) AS n FROM {} WHERE {cond}",
-            self.dialect.quote(&self.tables[t].name)
+            "SELECT COUNT(*) AS n{latest} FROM {} WHERE {cond}",
+            d.quote(&self.tables[t].name)
         );
         Some(stmt)
     }
@@ -413,9 +427,9 @@ impl SqlConnector {
                     Erase::Anonymise(sets) => self
                         .update(t, subject, sets)
                         .map(|s| Op::Write(s, Effect::Anonymised)),
-                    Erase::Retain { rule } => self
-                        .count(t, subject)
-                        .map(|s| Op::Count(s, Effect::Retained, Some(rule.clone()))),
+                    Erase::Retain { rule, from } => self
+                        .count(t, subject, from.as_ref().map(|(_, c)| c.as_str()))
+                        .map(|s| Op::Retained(s, rule.clone(), from.as_ref().map(|(p, _)| *p))),
                 },
                 TaskAction::OptOut => table.opt_out.as_ref().and_then(|(c, v)| {
                     self.update(t, subject, &[(c.clone(), Replacement::Value(v.clone()))])
@@ -457,8 +471,20 @@ impl SqlConnector {
 
 enum Op {
     Select(Stmt),
-    Count(Stmt, Effect, Option<String>),
+    /// The rows kept under a rule; with the rule's period, the count's statement also reads
+    /// the newest record's date.
+    Retained(Stmt, String, Option<dsrflow_domain::datamap::Period>),
     Write(Stmt, Effect),
+}
+
+/// The day the newest kept record may go: its date (the first ten characters of the column's
+/// text, `YYYY-MM-DD`) plus the rule's period.
+fn kept_until(
+    latest: Option<String>,
+    period: Option<dsrflow_domain::datamap::Period>,
+) -> Option<chrono::NaiveDate> {
+    let day = chrono::NaiveDate::parse_from_str(latest?.get(..10)?, "%Y-%m-%d").ok()?;
+    period?.after(day)
 }
 
 fn url_has_password(url: &str) -> bool {
@@ -531,6 +557,7 @@ macro_rules! run_ops {
                         },
                         count: records.len() as u64,
                         rule: None,
+                        until: None,
                     });
                     if !records.is_empty() {
                         report.data.push(Dataset {
@@ -540,18 +567,27 @@ macro_rules! run_ops {
                         });
                     }
                 }
-                Op::Count(stmt, effect, rule) => {
-                    let n: i64 = bind!($db, stmt)
+                Op::Retained(stmt, rule, period) => {
+                    let row = bind!($db, stmt)
                         .fetch_one(&mut *tx)
                         .await
-                        .map_err(|e| on_table(&table.name, e))?
-                        .try_get(0)
                         .map_err(|e| on_table(&table.name, e))?;
+                    let n: i64 = row.try_get(0).map_err(|e| on_table(&table.name, e))?;
+                    let latest: Option<String> = if period.is_some() {
+                        row.try_get(1).map_err(|e| on_table(&table.name, e))?
+                    } else {
+                        None
+                    };
                     report.items.push(Item {
                         target: table.name.clone(),
-                        effect,
+                        effect: Effect::Retained,
                         count: n.max(0) as u64,
-                        rule: if n > 0 { rule } else { None },
+                        rule: (n > 0).then_some(rule),
+                        until: if n > 0 {
+                            kept_until(latest, period)
+                        } else {
+                            None
+                        },
                     });
                 }
                 Op::Write(stmt, effect) => {
@@ -565,6 +601,7 @@ macro_rules! run_ops {
                         effect,
                         count: n,
                         rule: None,
+                        until: None,
                     });
                 }
             }

@@ -93,6 +93,11 @@ pub(super) fn build_tables(
                 })?;
                 Erase::Retain {
                     rule: rule.describe(),
+                    from: c
+                        .retain_from
+                        .as_deref()
+                        .map(|col| ident(col, &k("retain_from")).map(|col| (rule.period, col)))
+                        .transpose()?,
                 }
             }
             EraseMode::Anonymise => {
@@ -143,6 +148,12 @@ pub(super) fn build_tables(
                 Erase::Anonymise(sets)
             }
         };
+        if c.erase != EraseMode::Retain && c.retain_from.is_some() {
+            return Err(BuildError::new(
+                k("retain_from"),
+                "only used with erase = \"retain\"",
+            ));
+        }
         if c.erase != EraseMode::Retain && c.retain.is_some() {
             return Err(BuildError::new(
                 k("retain"),

@@ -381,6 +381,7 @@ async fn polling_until_completed_gives_done_with_one_deletion_at_the_processor()
             effect: Effect::Deleted,
             count: 1,
             rule: None,
+            until: None,
         }]
     );
     assert_eq!(report.status(), TaskStatus::Succeeded);
@@ -414,6 +415,7 @@ async fn access_reports_the_results_count_and_puts_the_results_url_in_the_note()
             effect: Effect::Found,
             count: 7,
             rule: None,
+            until: None,
         }]
     );
     let note = report.note.unwrap();

@@ -555,6 +555,7 @@ fn item(target: String, effect: Effect, count: u64) -> Item {
         effect,
         count,
         rule: None,
+        until: None,
     }
 }
 
@@ -588,6 +589,7 @@ on_every_database! {
     identifiers_that_are_not_plain_names_are_refused_at_build;
     check_passes_on_a_good_database_and_names_a_missing_table;
     what_an_erasure_kept_is_still_found_by_a_later_access_request;
+    kept_records_are_reported_with_the_day_the_newest_may_go;
 }
 
 variants!(erasure_nullifies_columns_whatever_their_type:
@@ -1025,6 +1027,33 @@ async fn what_an_erasure_kept_is_still_found_by_a_later_access_request(backend: 
     connection["table"][0]["anonymise"] =
         json!({ "email": "erased-{subject}-{key}@invalid.example" });
     assert!(refused(&connection).message.contains("{subject}"));
+    db.finish().await;
+}
+
+async fn kept_records_are_reported_with_the_day_the_newest_may_go(backend: Backend) {
+    let db = Db::seeded(backend).await.expect("a database");
+    let invoice = db.table("invoice");
+    db.exec(&format!("ALTER TABLE {invoice} ADD issued_on DATE"))
+        .await;
+    db.exec(&format!(
+        "UPDATE {invoice} SET issued_on = '2024-03-31' WHERE id = 10"
+    ))
+    .await;
+    let mut connection = crm_connection(&db);
+    connection["table"][1]["retain_from"] = json!("issued_on");
+    let crm = connector(&connection);
+    let report = done(&*crm, TaskAction::Erase, "alice@example.com").await;
+    let kept = &report.items[0];
+    assert_eq!(kept.effect, Effect::Retained);
+    assert_eq!(kept.count, 1);
+    // Ten years (the data map's rule) after the newest invoice's date.
+    assert_eq!(
+        kept.until,
+        Some(chrono::NaiveDate::from_ymd_opt(2034, 3, 31).unwrap())
+    );
+    // Only with erase = "retain".
+    connection["table"][0]["retain_from"] = json!("email");
+    assert_eq!(refused(&connection).key, "table[0].retain_from");
     db.finish().await;
 }
 

@@ -220,6 +220,9 @@ pub struct Kept {
     pub basis: Option<String>,
     /// The legal text or the reason, e.g. `Belgian VAT Code art. 60`.
     pub rule: String,
+    /// The day the last of it may be deleted, when the system knows how old it is.
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
 }
 
 /// One system in an erasure report.

@@ -354,7 +354,7 @@ fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language(
                 "GDPR Art. 12(4)",
             ],
             [
-                "Kept: invoice, for 10 years, under a legal obligation: Belgian VAT Code art. 60",
+                "Kept: invoice, for 10 years (until 14 February 2036), under a legal obligation: Belgian VAT Code art. 60",
                 "Erasure requested from the processor",
                 "GDPR Art. 17(3)",
                 "judicial remedy",
@@ -369,7 +369,7 @@ fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language(
                 "RGPD, art. 12, §\u{a0}4",
             ],
             [
-                "Conservé : invoice, pendant 10 ans, sur la base d’une obligation légale : Belgian VAT Code art. 60",
+                "Conservé : invoice, pendant 10 ans (jusqu’au 14 février 2036), sur la base d’une obligation légale : Belgian VAT Code art. 60",
                 "Effacement demandé au sous-traitant",
                 "RGPD, art. 17, §\u{a0}3",
                 "recours juridictionnel",
@@ -384,7 +384,7 @@ fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language(
                 "AVG, art. 12, lid 4",
             ],
             [
-                "Bewaard: invoice, gedurende 10 jaar, op grond van een wettelijke verplichting: Belgian VAT Code art. 60",
+                "Bewaard: invoice, gedurende 10 jaar (tot 14 februari 2036), op grond van een wettelijke verplichting: Belgian VAT Code art. 60",
                 "Wissing gevraagd aan de verwerker",
                 "AVG, art. 17, lid 3",
                 "beroep in te stellen bij de bevoegde rechter",

@@ -233,6 +233,7 @@ pub fn render_all(
                         }),
                         basis: Some("legal_obligation".into()),
                         rule: "Belgian VAT Code art. 60".into(),
+                        until: Some(day(2036, 2, 14)),
                     }],
                     backups_until: Some(day(2026, 4, 2)),
                 },
