@@ -365,6 +365,13 @@ pub async fn on_transition(
                             system: system_label(app, &t.system),
                             upheld: decision_of(t) != Some(false),
                             grounds: t.note.clone(),
+                            // The approval lifts it, in the transaction that sends this.
+                            restriction_lifted: decision_of(t) == Some(false)
+                                && tasks.iter().any(|r| {
+                                    r.system == t.system
+                                        && r.action == TaskAction::Restrict
+                                        && r.status == TaskStatus::Succeeded
+                                }),
                         })
                         .collect();
                     to_subject(
@@ -465,6 +472,16 @@ fn decision_of(t: &dsrflow_store::entity::task::Model) -> Option<bool> {
         "rejected" => Some(false),
         _ => None,
     }
+}
+
+/// The systems where the officer did not uphold an objection: their interim restriction is
+/// lifted once the subject has been told (Art. 18(3)).
+pub(crate) fn objection_refused_in(tasks: &[dsrflow_store::entity::task::Model]) -> Vec<String> {
+    tasks
+        .iter()
+        .filter(|t| t.action == TaskAction::Decide && decision_of(t) == Some(false))
+        .map(|t| t.system.clone())
+        .collect()
 }
 
 /// Whether the officer refused part of an objection (a decision task rejected).

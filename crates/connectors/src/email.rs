@@ -124,7 +124,9 @@ impl Connector for EmailConnector {
     async fn run(&self, req: &TaskRequest<'_>) -> Result<Outcome, ConnectorError> {
         match req.action {
             TaskAction::Notify => Ok(self.out(MailKind::Notice)),
-            TaskAction::Decide => Ok(Outcome::Manual {
+            // The processor was not asked to restrict by mail in an objection; lifting is for
+            // whoever applied it.
+            TaskAction::Decide | TaskAction::Lift => Ok(Outcome::Manual {
                 instructions: req.action.instructions(req.kind).to_owned(),
             }),
             _ => Ok(match reminders_sent(req.external_ref) {

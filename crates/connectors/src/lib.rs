@@ -114,6 +114,8 @@ pub enum Effect {
     Restricted,
     /// Corrected as the subject asked (Art. 16).
     Corrected,
+    /// A restriction lifted (Art. 18(3)).
+    Lifted,
     /// The processor accepted the request and works on it.
     Requested,
     /// A recipient was told (Art. 19).

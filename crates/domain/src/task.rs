@@ -157,6 +157,10 @@ pub enum TaskAction {
     /// The officer weighs an objection to legitimate-interest processing (Art. 21(1)).
     #[cfg_attr(feature = "persistence", sea_orm(string_value = "decide"))]
     Decide,
+    /// Lift the restriction applied while an objection was weighed, once the subject has been
+    /// told it was not upheld (Art. 18(3)). It runs after the request is answered.
+    #[cfg_attr(feature = "persistence", sea_orm(string_value = "lift"))]
+    Lift,
 }
 
 impl TaskAction {
@@ -185,6 +189,9 @@ impl TaskAction {
             TaskAction::Decide => {
                 "weigh the objection against the legitimate interests (GDPR Art. 21(1)); uphold or reject with reasons"
             }
+            TaskAction::Lift => {
+                "lift the restriction of processing applied while the subject's objection was weighed: it was not upheld, and the subject has been told (GDPR Art. 18(3))"
+            }
         }
     }
 
@@ -198,7 +205,14 @@ impl TaskAction {
             TaskAction::Rectify => "rectify",
             TaskAction::Notify => "notify",
             TaskAction::Decide => "decide",
+            TaskAction::Lift => "lift",
         }
+    }
+
+    /// Whether the task runs after its request is answered (and so may be claimed while the
+    /// request is final): lifting a restriction only once the subject was told (Art. 18(3)).
+    pub fn runs_after_answer(self) -> bool {
+        self == TaskAction::Lift
     }
 }
 
@@ -222,8 +236,10 @@ pub enum Claim {
 }
 
 /// Whether a task may be claimed at `now`, and how: pending or retrying once its next attempt
-/// time has passed, running once its lease expired; never while its request is final. The
-/// PostgreSQL claim (`store::tasks::claim_many`) states the same rule in SQL.
+/// time has passed, running once its lease expired; never while its request is final, unless
+/// the task is one that runs after the answer ([`TaskAction::runs_after_answer`]: pass
+/// `request_final` false for it). The PostgreSQL claim (`store::tasks::claim_many`) states the
+/// same rule in SQL.
 pub fn claim(
     status: TaskStatus,
     next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,

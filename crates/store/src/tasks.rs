@@ -222,6 +222,9 @@ pub(crate) async fn claim_many(
         TaskStatus::Pending.as_str(),
         TaskStatus::Retrying.as_str(),
     );
+    // Tasks that run after the answer (`TaskAction::runs_after_answer`) are claimed on a final
+    // request too.
+    let after_answer = dsrflow_domain::TaskAction::Lift.as_str();
     let sql = format!(
         "WITH o AS (SELECT id, status, external_ref FROM dsr_task WHERE id = ANY($1)), \
          c AS (UPDATE dsr_task t SET status = '{running}', \
@@ -229,7 +232,7 @@ pub(crate) async fn claim_many(
            lease_until = $3, next_attempt_at = NULL, started_at = COALESCE(t.started_at, $2), \
            updated_at = $2, version = t.version + 1 \
          FROM o, dsr_request r \
-         WHERE t.id = ANY($1) AND t.id = o.id AND r.id = t.request_id AND r.status <> ALL($4) \
+         WHERE t.id = ANY($1) AND t.id = o.id AND r.id = t.request_id AND (r.status <> ALL($4) OR t.action = '{after_answer}') \
            AND CASE t.status \
              WHEN '{pending}' THEN t.next_attempt_at IS NULL OR t.next_attempt_at <= $2 \
              WHEN '{retrying}' THEN t.next_attempt_at IS NULL OR t.next_attempt_at <= $2 \

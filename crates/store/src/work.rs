@@ -164,7 +164,7 @@ pub async fn claim(
         t.next_attempt_at,
         t.lease_until,
         t.external_ref.is_some(),
-        request.status.is_final(),
+        request.status.is_final() && !t.action.runs_after_answer(),
         now,
     ) else {
         return Ok(None);

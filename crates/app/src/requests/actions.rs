@@ -3,6 +3,7 @@
 
 use super::*;
 use dsrflow_domain::AuditAction;
+use dsrflow_domain::{TaskAction, TaskStatus};
 
 /// The officer extends the deadline by two months (GDPR Art. 12(3)), with reasons.
 pub async fn extend(
@@ -339,6 +340,31 @@ pub(crate) async fn transition(
             }
         }
     }
+    // The answer tells the subject which objections were not upheld: the restriction applied
+    // meanwhile there is lifted now, after they were told (Art. 18(3)).
+    let mut lifts = Vec::new();
+    if matches!(event, Event::Approve { .. }) {
+        let restricted: Vec<&str> = tasks
+            .iter()
+            .filter(|t| t.action == TaskAction::Restrict && t.status == TaskStatus::Succeeded)
+            .map(|t| t.system.as_str())
+            .collect();
+        for system in crate::notify::objection_refused_in(&tasks) {
+            if restricted.contains(&system.as_str()) {
+                lifts.push(dsrflow_store::tasks::pending(
+                    id,
+                    system,
+                    TaskAction::Lift,
+                    now,
+                ));
+            }
+        }
+        if !lifts.is_empty() {
+            data["restrictions_lifted"] =
+                json!(lifts.iter().map(|t| t.system.clone()).collect::<Vec<_>>());
+            dsrflow_store::tasks::insert_many(&*tx, lifts.clone()).await?;
+        }
+    }
     let updated = q::update(&*tx, row).await?;
     audit::append(
         &*tx,
@@ -364,6 +390,8 @@ pub(crate) async fn transition(
     for m in message {
         app.wake(Job::Deliver(m), None).await;
     }
+    app.wake_many(lifts.iter().map(|t| Job::RunTask(t.id)).collect())
+        .await;
     let mut details = RequestDetails::from(out);
     details.download = download;
     Ok(details)

@@ -52,7 +52,8 @@ pub async fn complete(
     let rec = rq::find(&*tx, t.request_id)
         .await?
         .ok_or(AppError::NotFound("request"))?;
-    if rec.request.status.is_final() {
+    // Lifting a restriction is done after the answer: the request is final by then.
+    if rec.request.status.is_final() && !t.action.runs_after_answer() {
         return Err(AppError::Conflict(format!(
             "the request is already {}",
             rec.request.status

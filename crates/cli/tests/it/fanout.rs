@@ -1140,6 +1140,40 @@ on_both_fanout!(
                     "{lang}:\n{text}"
                 );
             }
+            // The restriction applied while the objection was weighed is lifted only now,
+            // after the answer told the subject so (Art. 18(3)): the mailbox's owner is asked.
+            let lifted = [
+                ("en", "(GDPR Art. 18(3))"),
+                ("fr", "(RGPD, art. 18, §\u{a0}3)"),
+                ("nl", "(AVG, art. 18, lid 3)"),
+            ];
+            let art18 = lifted.iter().find(|(l, _)| *l == lang).unwrap().1;
+            assert!(text.contains(art18), "{lang}:\n{text}");
+            let tasks = t.tasks(id).await;
+            let lift = task(&tasks, "support-mailbox", "lift");
+            assert_eq!(lift["status"], "awaiting_manual", "{lift}");
+            assert!(
+                lift["instructions"]
+                    .as_str()
+                    .unwrap()
+                    .contains("GDPR Art. 18(3)"),
+                "{lift}"
+            );
+            // Done by hand on the answered request: recorded, the request stays answered.
+            let lid = lift["id"].as_str().unwrap();
+            let done = t
+                .post(
+                    &format!("/api/v1/tasks/{lid}/complete"),
+                    &json!({"status": "succeeded", "note": "Restriction flag removed"}),
+                )
+                .await;
+            assert_eq!(done.status(), 200, "{lang}");
+            t.drain().await;
+            assert_eq!(
+                t.request(id).await["status"],
+                "partially_completed",
+                "{lang}"
+            );
         }
     }
 );

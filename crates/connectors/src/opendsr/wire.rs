@@ -41,7 +41,8 @@ impl SubjectRequestType {
             | TaskAction::Restrict
             | TaskAction::Rectify
             | TaskAction::Notify
-            | TaskAction::Decide => None,
+            | TaskAction::Decide
+            | TaskAction::Lift => None,
         }
     }
 }

@@ -58,6 +58,9 @@ enum EraseMode {
 struct ColumnSet {
     column: String,
     value: serde_json::Value,
+    /// For `restrict`: the value that lifts the restriction again.
+    #[serde(default)]
+    lifted: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,6 +152,8 @@ struct Table {
     erase: Erase,
     opt_out: Option<(String, Bind)>,
     restrict: Option<(String, Bind)>,
+    /// What lifting the restriction sets (the restrict column, its `lifted` value).
+    lift: Option<(String, Bind)>,
     /// (detail, column) pairs a rectification may set.
     rectify: Vec<(String, String)>,
     depth: usize,
@@ -459,6 +464,10 @@ impl SqlConnector {
                             .map(|s| Op::Write(s, Effect::Corrected))
                     }
                 }
+                TaskAction::Lift => table.lift.as_ref().and_then(|(c, v)| {
+                    self.update(t, subject, &[(c.clone(), Replacement::Value(v.clone()))])
+                        .map(|s| Op::Write(s, Effect::Lifted))
+                }),
                 TaskAction::Notify | TaskAction::Decide => None,
             };
             if let Some(op) = op {
@@ -683,6 +692,7 @@ impl Connector for SqlConnector {
             TaskAction::Access | TaskAction::Erase => true,
             // Corrections the tables can apply; none (or only free text) goes to a person.
             TaskAction::Rectify => not_held.len() < req.corrections.len(),
+            TaskAction::Lift => self.tables.iter().any(|t| t.lift.is_some()),
             TaskAction::Notify | TaskAction::Decide => false,
         };
         if !has_action_config {

@@ -160,6 +160,12 @@ pub(super) fn build_tables(
                 "only used with erase = \"retain\"",
             ));
         }
+        if c.opt_out.as_ref().is_some_and(|o| o.lifted.is_some()) {
+            return Err(BuildError::new(
+                k("opt_out"),
+                "lifted is for restrict only: an opt-out is never lifted by dsrflow",
+            ));
+        }
         let column_set =
             |cs: &Option<ColumnSet>, key: &str| -> Result<Option<(String, Bind)>, BuildError> {
                 cs.as_ref()
@@ -181,6 +187,19 @@ pub(super) fn build_tables(
             erase,
             opt_out: column_set(&c.opt_out, "opt_out")?,
             restrict: column_set(&c.restrict, "restrict")?,
+            lift: match &c.restrict {
+                Some(ColumnSet {
+                    column,
+                    lifted: Some(v),
+                    ..
+                }) => Some((
+                    ident(column, &k("restrict"))?,
+                    Bind::from_json(v).ok_or_else(|| {
+                        BuildError::new(k("restrict"), "lifted must be text, a number or a boolean")
+                    })?,
+                )),
+                _ => None,
+            },
             rectify: c
                 .rectify
                 .iter()

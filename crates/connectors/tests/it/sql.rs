@@ -522,7 +522,7 @@ async fn run(
         TaskAction::Restrict => RequestKind::Restriction,
         TaskAction::Rectify => RequestKind::Rectification,
         TaskAction::Notify => RequestKind::Erasure,
-        TaskAction::Decide => RequestKind::Objection,
+        TaskAction::Decide | TaskAction::Lift => RequestKind::Objection,
     };
     let received_at: DateTime<Utc> = "2025-03-03T09:30:00Z".parse().unwrap();
     connector
@@ -795,6 +795,24 @@ async fn opt_out_and_restriction_set_their_flag_for_the_subject_only(backend: Ba
     assert_eq!(alice[1], json!("Alice Martin"), "nothing else changes");
     assert_eq!(db.partner(2).await, bob_before);
     assert_eq!(db.ids("message").await, vec![100, 101, 102]);
+
+    // Lifting needs its value; declared, it sets it back for the subject only (Art. 18(3)).
+    let no_lift = run(&*crm, TaskAction::Lift, "alice@example.com").await;
+    assert!(matches!(no_lift, Ok(Outcome::Manual { .. })), "{no_lift:?}");
+    let mut connection = crm_connection(&db);
+    connection["table"][0]["restrict"]["lifted"] = json!(false);
+    let lifted = done(
+        &*connector(&connection),
+        TaskAction::Lift,
+        "alice@example.com",
+    )
+    .await;
+    assert_eq!(
+        lifted.items,
+        vec![item(db.table("partner"), Effect::Lifted, 1)]
+    );
+    assert_eq!(db.partner(1).await[5], json!(0));
+    assert_eq!(db.partner(2).await, bob_before);
     db.finish().await;
 }
 

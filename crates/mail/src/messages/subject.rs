@@ -304,6 +304,10 @@ pub struct ObjectionDecision {
     pub upheld: bool,
     /// The officer's reasons.
     pub grounds: Option<String>,
+    /// Not upheld: the restriction applied while the objection was weighed is lifted now that
+    /// the subject is told (Art. 18(3)).
+    #[serde(default)]
+    pub restriction_lifted: bool,
 }
 
 impl Email for CompletedOther {

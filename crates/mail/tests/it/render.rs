@@ -352,6 +352,7 @@ fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language(
                 "we did not uphold your objection",
                 "compelling legitimate grounds",
                 "GDPR Art. 12(4)",
+                "is lifted now that you have this answer (GDPR Art. 18(3))",
             ],
             [
                 "Kept: invoice, for 10 years (until 14 February 2036), under a legal obligation: Belgian VAT Code art. 60",
@@ -367,6 +368,7 @@ fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language(
                 "nous n’avons pas fait droit à votre opposition",
                 "motifs légitimes et impérieux",
                 "RGPD, art. 12, §\u{a0}4",
+                "est levée maintenant que vous avez cette réponse (RGPD, art. 18, §\u{a0}3)",
             ],
             [
                 "Conservé : invoice, pendant 10 ans (jusqu’au 14 février 2036), sur la base d’une obligation légale : Belgian VAT Code art. 60",
@@ -382,6 +384,7 @@ fn completion_messages_state_decisions_kept_data_and_remedies_in_every_language(
                 "wij hebben uw bezwaar niet ingewilligd",
                 "dwingende gerechtvaardigde gronden",
                 "AVG, art. 12, lid 4",
+                "wordt opgeheven nu u dit antwoord hebt (AVG, art. 18, lid 3)",
             ],
             [
                 "Bewaard: invoice, gedurende 10 jaar (tot 14 februari 2036), op grond van een wettelijke verplichting: Belgian VAT Code art. 60",

@@ -259,6 +259,7 @@ pub fn render_all(
                     system: "Support mailbox".into(),
                     upheld: true,
                     grounds: Some("No compelling grounds to keep the support history.".into()),
+                    restriction_lifted: false,
                 },
                 ObjectionDecision {
                     system: "Fraud prevention".into(),
@@ -266,6 +267,7 @@ pub fn render_all(
                     grounds: Some(
                         "We need the sign-up log to detect fraud against our customers.".into(),
                     ),
+                    restriction_lifted: true,
                 },
             ],
             corrections: vec![],
