@@ -1,5 +1,6 @@
-//! PostHog stand-in: persons listed by `email` property, person deletion (recording whether
-//! `delete_events=true` was asked), and the project read used by `check`.
+//! PostHog stand-in: persons listed by `email` property, person deletion (single, recording
+//! whether `delete_events=true` was asked, and bulk, with `delete_events`, `delete_recordings`
+//! and `keep_person`), and the project read used by `check`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
 use super::{Common, Standin, bearer, finish, lock};
@@ -66,6 +67,7 @@ pub struct PosthogState {
     project_id: String,
     persons: Mutex<Vec<PosthogPerson>>,
     deleted: Mutex<Vec<(String, bool)>>,
+    recordings_deleted: Mutex<Vec<String>>,
 }
 
 impl PosthogState {
@@ -80,6 +82,11 @@ impl PosthogState {
     /// Deleted person ids, each with whether their events were deleted too.
     pub fn deleted(&self) -> Vec<(String, bool)> {
         lock(&self.deleted).clone()
+    }
+
+    /// The persons whose session recordings were deleted.
+    pub fn recordings_deleted(&self) -> Vec<String> {
+        lock(&self.recordings_deleted).clone()
     }
 
     /// The answer refusing the request (wrong credentials, unknown account), if any.
@@ -169,6 +176,43 @@ async fn remove(
     StatusCode::NO_CONTENT.into_response()
 }
 
+async fn bulk_delete(
+    State(s): State<Arc<PosthogState>>,
+    headers: HeaderMap,
+    Path(project): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Some(r) = s.rejection(&headers, &project) {
+        return r;
+    }
+    let flag = |k: &str| body.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let Some(ids) = body.get("ids").and_then(Value::as_array) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"type": "validation_error", "code": "required", "detail": "ids or distinct_ids is required", "attr": "ids"})),
+        )
+            .into_response();
+    };
+    let ids: Vec<String> = ids
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    let mut persons = lock(&s.persons);
+    if !ids.iter().all(|id| persons.iter().any(|p| &p.id == id)) {
+        return not_found();
+    }
+    for id in &ids {
+        if flag("delete_recordings") {
+            lock(&s.recordings_deleted).push(id.clone());
+        }
+        if !flag("keep_person") {
+            persons.retain(|p| &p.id != id);
+            lock(&s.deleted).push((id.clone(), flag("delete_events")));
+        }
+    }
+    StatusCode::ACCEPTED.into_response()
+}
+
 /// The PostHog stand-in.
 pub fn posthog(seed: PosthogSeed) -> Standin<PosthogState> {
     let common = Arc::new(Common::default());
@@ -178,10 +222,15 @@ pub fn posthog(seed: PosthogSeed) -> Standin<PosthogState> {
         project_id: seed.project_id,
         persons: Mutex::new(seed.persons),
         deleted: Mutex::new(Vec::new()),
+        recordings_deleted: Mutex::new(Vec::new()),
     });
     let routes = Router::new()
         .route("/api/projects/{project}/", get(project))
         .route("/api/projects/{project}/persons/", get(persons))
-        .route("/api/projects/{project}/persons/{id}/", delete(remove));
+        .route("/api/projects/{project}/persons/{id}/", delete(remove))
+        .route(
+            "/api/projects/{project}/persons/bulk_delete/",
+            post(bulk_delete),
+        );
     finish(routes, state, common)
 }

@@ -113,13 +113,22 @@ async fn run(
     action: TaskAction,
     subject: &Subject,
 ) -> Result<Outcome, ConnectorError> {
+    run_for(c, action, RequestKind::Access, subject).await
+}
+
+async fn run_for(
+    c: &HttpConnector,
+    action: TaskAction,
+    kind: RequestKind,
+    subject: &Subject,
+) -> Result<Outcome, ConnectorError> {
     let req = TaskRequest {
         corrections: &[],
         action,
         subject,
         task_id: TASK,
         reference: REFERENCE,
-        kind: RequestKind::Access,
+        kind,
         regime: Regime::Gdpr,
         received_at: Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
         attempt: 1,
@@ -131,6 +140,19 @@ async fn run(
 /// Runs an action that must finish with a report.
 async fn report(c: &HttpConnector, action: TaskAction, subject: &Subject) -> Report {
     match run(c, action, subject).await {
+        Ok(Outcome::Done(r)) => r,
+        other => panic!("expected a report, got {other:?}"),
+    }
+}
+
+/// Runs an action for a request of `kind` that must finish with a report.
+async fn report_for(
+    c: &HttpConnector,
+    action: TaskAction,
+    kind: RequestKind,
+    subject: &Subject,
+) -> Report {
+    match run_for(c, action, kind, subject).await {
         Ok(Outcome::Done(r)) => r,
         other => panic!("expected a report, got {other:?}"),
     }
@@ -848,6 +870,28 @@ async fn posthog_erase_deletes_the_persons_with_their_events() {
     );
     assert_eq!(item(&r, "persons").effect, Effect::Deleted);
     assert_eq!(item(&r, "persons").count, 2);
+    // Their session recordings with them.
+    assert_eq!(s.state.recordings_deleted(), ["0190-jane-a", "0190-jane-b"]);
+}
+
+#[tokio::test]
+async fn posthog_consent_withdrawal_deletes_the_session_recordings_and_keeps_the_person() {
+    let s = start(posthog(posthog_seed())).await;
+    let c = connect(posthog_connection(&s.url()), &POSTHOG_ENV).unwrap();
+
+    let r = report_for(
+        &c,
+        TaskAction::OptOut,
+        RequestKind::ConsentWithdrawal,
+        &subject(JANE, None),
+    )
+    .await;
+
+    assert_eq!(s.state.recordings_deleted(), ["0190-jane-a", "0190-jane-b"]);
+    assert_eq!(s.state.persons_with(JANE), 2, "the person and events stay");
+    assert!(s.state.deleted().is_empty());
+    assert_eq!(item(&r, "session recordings").effect, Effect::Deleted);
+    assert_eq!(item(&r, "session recordings").count, 2);
 }
 
 #[tokio::test]
@@ -911,6 +955,31 @@ async fn hotjar_erase_asks_to_delete_all_hits() {
     assert!(s.state.has_user(OTHER));
     assert_eq!(item(&r, "user data").effect, Effect::Requested);
     assert_eq!(item(&r, "user data").count, 1);
+}
+
+#[tokio::test]
+async fn hotjar_consent_withdrawal_deletes_the_recordings_and_answers() {
+    // Hotjar rests on consent: withdrawing it deletes what it recorded (Art. 7(3), 17(1)(b)).
+    let s = start(hotjar(hotjar_seed())).await;
+    let c = connect(hotjar_connection(&s.url()), &HOTJAR_ENV).unwrap();
+
+    let r = report_for(
+        &c,
+        TaskAction::OptOut,
+        RequestKind::ConsentWithdrawal,
+        &subject(JANE, None),
+    )
+    .await;
+
+    assert_eq!(
+        s.state.lookups(),
+        [HotjarLookup {
+            email: JANE.to_owned(),
+            delete_all_hits: true
+        }]
+    );
+    assert!(!s.state.has_user(JANE));
+    assert_eq!(item(&r, "user data").effect, Effect::Requested);
 }
 
 #[tokio::test]
