@@ -165,6 +165,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> anyhow::Result<Config>
             verification,
             form,
             mail_utf8_local_parts: mail::utf8_local_parts(&raw.mail),
+            customers: dsrflow_app::settings::customers::validate(&raw.customer)?,
         },
         data_dir: srv.data_dir,
         security: raw.security,

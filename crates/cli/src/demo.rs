@@ -27,7 +27,9 @@ use dsrflow_app::systems::Systems;
 use dsrflow_domain::Actor;
 use dsrflow_domain::TaskStatus;
 use dsrflow_domain::lifecycle::Reason;
-use dsrflow_standins::{crisp, google_analytics, hotjar, klaviyo, odoo, posthog, stripe};
+use dsrflow_standins::{
+    crisp, google_analytics, hotjar, klaviyo, loki, meta, odoo, posthog, stripe,
+};
 use tokio::task::JoinHandle;
 
 use crate::config::{self, Config, Overrides};
@@ -89,7 +91,15 @@ pub fn secrets() -> BTreeMap<&'static str, String> {
             "DEMO_GA_TOKEN",
             google_analytics::GoogleAnalyticsSeed::default().access_token,
         ),
+        ("DEMO_META_TOKEN", meta::MetaSeed::default().access_token),
+        ("DEMO_LOKI_TOKEN", loki::LokiSeed::default().token),
     ])
+}
+
+/// The SHA-256 of a lower-cased address, as ad platforms hold it.
+fn sha256_hex(email: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(email.to_lowercase().as_bytes()))
 }
 
 async fn sqlite_file(path: &Path, statements: &[&str]) -> anyhow::Result<()> {
@@ -131,11 +141,21 @@ pub async fn prepare(
         ],
     )
     .await?;
+    // Alice and Bob signed up a few weeks ago, so the anti-fraud log still holds them.
+    let today = dsrflow_app::Clock::now(&dsrflow_app::SystemClock).date_naive();
+    let signup_rows = format!(
+        "INSERT INTO signup_ip (email, ip, signed_up_on) VALUES ('alice@example.com', '198.51.100.7', '{}'), ('bob@example.org', '203.0.113.9', '{}')",
+        today - chrono::TimeDelta::days(40),
+        today - chrono::TimeDelta::days(20)
+    );
     sqlite_file(
         &dir.join("hosting-logs.db"),
         &[
             "CREATE TABLE login_event (id INTEGER PRIMARY KEY, email TEXT, ip TEXT, at TEXT)",
             "INSERT INTO login_event (email, ip, at) VALUES ('alice@example.com', '198.51.100.7', '2026-02-10T08:00:00Z'), ('alice@example.com', '198.51.100.7', '2026-02-11T08:00:00Z'), ('bob@example.org', '203.0.113.9', '2026-02-10T09:00:00Z')",
+            // The sign-up anti-fraud log: kept under legitimate interest, for a bounded time.
+            "CREATE TABLE signup_ip (id INTEGER PRIMARY KEY, email TEXT, ip TEXT, signed_up_on TEXT)",
+            &signup_rows,
         ],
     )
     .await?;
@@ -217,6 +237,24 @@ pub async fn prepare(
         hotjar::hotjar(hotjar::HotjarSeed {
             organization_id: "4242".to_owned(),
             users: vec![ALICE.to_owned(), BOB.to_owned()],
+            ..Default::default()
+        })
+    );
+    start!(
+        "META",
+        meta::meta(meta::MetaSeed {
+            audience_members: vec![sha256_hex(ALICE), sha256_hex(BOB)],
+            ..Default::default()
+        })
+    );
+    start!(
+        "LOKI",
+        loki::loki(loki::LokiSeed {
+            lines: vec![
+                format!("level=info msg=\"portal login\" user={ALICE} ip=198.51.100.7"),
+                format!("level=warn msg=\"payment retry\" customer={ALICE}"),
+                format!("level=info msg=\"portal login\" user={BOB} ip=203.0.113.9"),
+            ],
             ..Default::default()
         })
     );

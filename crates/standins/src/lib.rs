@@ -24,6 +24,8 @@ pub mod crisp;
 pub mod google_analytics;
 pub mod hotjar;
 pub mod klaviyo;
+pub mod loki;
+pub mod meta;
 pub mod odoo;
 pub mod opendsr;
 pub mod posthog;

@@ -99,6 +99,29 @@ pub async fn verify(app: &App, caller: &Caller, id: Uuid) -> Result<RequestDetai
     .await
 }
 
+/// The controller and contact of a hosted customer (`[[customer]]`), for [`forward`].
+pub fn customer(app: &App, name: &str) -> Result<(String, String), AppError> {
+    match app.settings.customers.iter().find(|c| c.name == name) {
+        Some(c) => Ok((c.label.clone(), c.contact_email.clone())),
+        None => {
+            let known: Vec<&str> = app
+                .settings
+                .customers
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            Err(AppError::Validation(vec![FieldError::new(
+                "customer",
+                if known.is_empty() {
+                    "no customer is declared ([[customer]] in the configuration); give controller and contact_email".to_owned()
+                } else {
+                    format!("no customer of that name; declared: {}", known.join(", "))
+                },
+            )]))
+        }
+    }
+}
+
 /// The request concerns data the company only processes for a customer (a hosted database):
 /// it is forwarded to that controller, recorded, and closed.
 pub async fn forward(

@@ -4,6 +4,7 @@
 //! (`crates/cli/src/config.rs`); a new setting is one edit in its section's file.
 
 pub mod controller;
+pub mod customers;
 pub mod form;
 pub mod inbox;
 pub mod mail;
@@ -74,6 +75,10 @@ pub struct RawConfig {
     /// `[[recipient]]`: the parties the systems disclose data to (Art. 19).
     #[serde(default)]
     pub recipient: Vec<crate::systems::RecipientConfig>,
+    /// `[[customer]]`: the controllers whose databases we host (requests about them are
+    /// forwarded).
+    #[serde(default)]
+    pub customer: Vec<customers::CustomerSection>,
     /// `[mail]`
     pub mail: MailSection,
     /// `[reminders]`
@@ -112,6 +117,8 @@ pub struct Settings {
     /// such addresses, since no answer could reach them. (Non-ASCII domains are always
     /// reachable: they are sent in their ASCII form.)
     pub mail_utf8_local_parts: bool,
+    /// The controllers whose databases we host as their processor (`[[customer]]`).
+    pub customers: Vec<customers::HostedCustomer>,
 }
 
 impl Default for Settings {
@@ -127,6 +134,7 @@ impl Default for Settings {
             form: FormSettings::default(),
             verification: VerificationSettings::default(),
             mail_utf8_local_parts: true,
+            customers: Vec::new(),
         }
     }
 }

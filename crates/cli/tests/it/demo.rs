@@ -165,6 +165,15 @@ async fn the_demo_erases_alice_everywhere_and_keeps_her_invoice_under_tax_retent
         "support-mailbox",
         "hosting-logs",
         "ovhcloud",
+        "grafana-logs",
+        "meta-ads",
+        "google-ads-tag",
+        "linkedin-insight-tag",
+        "reddit-pixel",
+        "aws-backups",
+        "cloudflare",
+        "gcp-workers",
+        "vultr-staging",
         "fidu",
     ] {
         assert!(systems.contains(s), "{s} not reached: {tasks:?}");
@@ -230,6 +239,22 @@ async fn the_demo_erases_alice_everywhere_and_keeps_her_invoice_under_tax_retent
         answer.contains("invoice, for 10 years (until 31 January 2036), under a legal obligation"),
         "{answer}"
     );
+    // The anti-fraud log, kept for a bounded time under legitimate interest, and said so.
+    assert!(
+        answer.contains("sign-up IP address, for 12 months (until "),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("under our legitimate interest: fraud prevention"),
+        "{answer}"
+    );
+    // What processors only accepted to do is not called done: Loki and Meta work within a day.
+    for line in [
+        "Application logs of the platform (Grafana Cloud Logs, processor): Erasure requested",
+        "Facebook and Instagram ads: custom audiences (Meta, joint controller for the Pixel): Erasure requested",
+    ] {
+        assert!(answer.contains(line), "{line:?} in {answer}");
+    }
 
     // What was kept is still hers: a later access request finds the invoice (Art. 15).
     let access = d
@@ -473,8 +498,8 @@ async fn the_demo_banner_names_the_form_the_mail_folder_and_its_configuration_wh
     let text = String::from_utf8_lossy(&list.stdout);
     assert_eq!(
         text.lines().count(),
-        12,
-        "11 systems and a recipient: {text}"
+        21,
+        "20 systems and a recipient: {text}"
     );
     assert!(text.contains("odoo-billing\tsql"), "{text}");
     assert!(
@@ -518,5 +543,56 @@ async fn the_demo_banner_names_the_form_the_mail_folder_and_its_configuration_wh
     );
     assert!(read.contains(&format!("{}/verify/", d.base)), "{read}");
     assert!(read.contains("The privacy team of Hostodoo SRL"), "{read}");
+    d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_about_a_hosted_customers_database_is_forwarded_in_one_action() {
+    let (d, _dir) = Demo::start().await;
+    let created = d
+        .json(
+            reqwest::Method::POST,
+            "/api/v1/requests",
+            Some(alice("access")),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/requests/{id}/forward");
+    // An unknown customer names the declared ones; mixing both ways is refused.
+    let unknown = d
+        .call(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"customer": "dupont"})),
+        )
+        .await;
+    assert_eq!(unknown.status(), 422);
+    let body: Value = unknown.json().await.unwrap();
+    assert!(
+        body.to_string().contains("brasserie-dupont, atelier-vos"),
+        "{body}"
+    );
+    let mixed = d
+        .call(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"customer": "brasserie-dupont", "controller": "X", "contact_email": "x@x.example"})),
+        )
+        .await;
+    assert_eq!(mixed.status(), 422);
+    let forwarded = d
+        .json(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"customer": "brasserie-dupont"})),
+        )
+        .await;
+    assert_eq!(forwarded["status"], "completed", "{forwarded}");
+    assert_eq!(forwarded["forwarded_to"], "Brasserie Dupont SRL");
+    let to_controller = mail_containing(_dir.path(), "privacy@brasserie-dupont.example").await;
+    assert!(
+        to_controller.contains("alice@example.com"),
+        "{to_controller}"
+    );
     d.stop().await;
 }

@@ -47,6 +47,9 @@ pub enum Filter {
     /// `strip_gmail_dots`: removes the dots before `@` of gmail.com and googlemail.com
     /// addresses (the normalisation Google asks for in `userProvidedData`).
     StripGmailDots,
+    /// `sha256`: the SHA-256 of the text, in lower-case hex (how ad platforms take an address:
+    /// normalise first, e.g. `{subject.email|lower|sha256}`).
+    Sha256,
 }
 
 /// One `{…}`.
@@ -165,6 +168,16 @@ fn apply(f: Filter, text: &str) -> String {
             }
             _ => text.to_owned(),
         },
+        Filter::Sha256 => {
+            use sha2::Digest as _;
+            sha2::Sha256::digest(text.trim().as_bytes()).iter().fold(
+                String::with_capacity(64),
+                |mut out, b| {
+                    let _ = write!(out, "{b:02x}");
+                    out
+                },
+            )
+        }
     }
 }
 
@@ -250,8 +263,9 @@ fn parse_filter(s: &str) -> Result<Filter, String> {
         "escape_quotes" => Ok(Filter::EscapeQuotes),
         "lower" => Ok(Filter::Lower),
         "strip_gmail_dots" => Ok(Filter::StripGmailDots),
+        "sha256" => Ok(Filter::Sha256),
         other => Err(format!(
-            "unknown filter |{other} (expected escape_quotes, lower or strip_gmail_dots)"
+            "unknown filter |{other} (expected escape_quotes, lower, strip_gmail_dots or sha256)"
         )),
     }
 }
@@ -459,6 +473,15 @@ mod tests {
             let t = Template::parse("p{param.project}").unwrap();
             assert_eq!(t.render_value(s).unwrap(), json!("p42"));
         });
+    }
+
+    #[test]
+    fn sha256_hashes_the_normalised_text_in_hex() {
+        // The SHA-256 of "alice@example.com", as ad platforms expect it.
+        assert_eq!(
+            apply(Filter::Sha256, "alice@example.com"),
+            "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976"
+        );
     }
 
     #[test]

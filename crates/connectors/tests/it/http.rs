@@ -22,6 +22,8 @@ use dsrflow_standins::crisp::{CrispConversation, CrispProfile, CrispSeed, crisp}
 use dsrflow_standins::google_analytics::{GoogleAnalyticsSeed, google_analytics};
 use dsrflow_standins::hotjar::{HotjarLookup, HotjarSeed, hotjar};
 use dsrflow_standins::klaviyo::{KlaviyoProfile, KlaviyoSeed, klaviyo};
+use dsrflow_standins::loki::{LokiSeed, loki};
+use dsrflow_standins::meta::{MetaSeed, meta};
 use dsrflow_standins::odoo::{OdooRecord, OdooSeed, odoo};
 use dsrflow_standins::posthog::{PosthogPerson, PosthogSeed, posthog};
 use dsrflow_standins::stripe::{StripeCustomer, StripeSeed, stripe};
@@ -242,6 +244,35 @@ const KLAVIYO_ENV: [(&str, &str); 1] = [("KLAVIYO_KEY", "pk_standin")];
 const POSTHOG_ENV: [(&str, &str); 1] = [("POSTHOG_KEY", "phx_standin")];
 const HOTJAR_ENV: [(&str, &str); 2] = [("HJ_ID", "hj_client"), ("HJ_SECRET", "hj_secret_standin")];
 const GA_ENV: [(&str, &str); 1] = [("GA_TOKEN", "ya29.standin")];
+const META_ENV: [(&str, &str); 1] = [("META_TOKEN", "EAAB-standin")];
+const LOKI_ENV: [(&str, &str); 1] = [("LOKI_TOKEN", "glc_standin")];
+
+fn meta_connection(base: &str) -> Value {
+    json!({
+        "definition": "meta_audiences", "base_url": base,
+        "secrets": {"access_token": "env:META_TOKEN"},
+        "params": {"ad_account_id": "1234567890", "api_version": "v21.0"},
+    })
+}
+
+fn loki_connection(base: &str) -> Value {
+    json!({
+        "definition": "grafana_loki", "base_url": base,
+        "secrets": {"token": "env:LOKI_TOKEN"},
+        "params": {"tenant_id": "123456", "selector": "{job=~\".+\"}", "since": "2020-01-01T00:00:00Z"},
+    })
+}
+
+fn loki_seed() -> LokiSeed {
+    LokiSeed {
+        lines: vec![
+            format!("level=info msg=\"login\" user={JANE} ip=192.0.2.10"),
+            format!("level=info msg=\"invoice sent\" to={JANE}"),
+            format!("level=info msg=\"login\" user={OTHER} ip=192.0.2.11"),
+        ],
+        ..LokiSeed::default()
+    }
+}
 const CRISP_ENV: [(&str, &str); 2] = [
     ("CRISP_ID", "crisp-identifier"),
     ("CRISP_KEY", "crisp-key-standin"),
@@ -322,6 +353,24 @@ async fn every_definition(key_ok: bool) -> Vec<Any> {
     all.push(Any {
         name: "hotjar",
         connector: connect(hotjar_connection(&s.url()), &hj_env).unwrap(),
+        common: Arc::clone(&s.state.common),
+        action: TaskAction::Access,
+        _server: Box::new(s),
+    });
+
+    let s = start(meta(MetaSeed::default())).await;
+    all.push(Any {
+        name: "meta_audiences",
+        connector: connect(meta_connection(&s.url()), &env(META_ENV, key_ok)).unwrap(),
+        common: Arc::clone(&s.state.common),
+        action: TaskAction::Erase,
+        _server: Box::new(s),
+    });
+
+    let s = start(loki(loki_seed())).await;
+    all.push(Any {
+        name: "grafana_loki",
+        connector: connect(loki_connection(&s.url()), &env(LOKI_ENV, key_ok)).unwrap(),
         common: Arc::clone(&s.state.common),
         action: TaskAction::Access,
         _server: Box::new(s),
@@ -1062,6 +1111,65 @@ async fn google_analytics_erase_submits_the_normalised_address() {
 }
 
 #[tokio::test]
+async fn meta_removes_the_hashed_address_from_every_custom_audience() {
+    let hash = "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976";
+    let s = start(meta(MetaSeed {
+        audience_members: vec![hash.to_owned()],
+        ..MetaSeed::default()
+    }))
+    .await;
+    let c = connect(meta_connection(&s.url()), &META_ENV).unwrap();
+
+    // The address is normalised (lower case) before it is hashed; only the hash leaves.
+    let r = report(&c, TaskAction::Erase, &subject("Alice@Example.com", None)).await;
+
+    assert_eq!(s.state.removals(), [hash]);
+    assert!(!s.state.has_member(hash));
+    let sent = &s.state.common.requests()[0];
+    assert_eq!(sent.method, "DELETE");
+    assert_eq!(sent.path, "/v21.0/act_1234567890/usersofanyaudience");
+    assert!(!sent.body.contains("alice"), "{}", sent.body);
+    assert_eq!(item(&r, "custom audiences").effect, Effect::Requested);
+    // An objection to direct marketing removes the person too.
+    let again = report_for(
+        &c,
+        TaskAction::OptOut,
+        RequestKind::Objection,
+        &subject("alice@example.com", None),
+    )
+    .await;
+    assert_eq!(item(&again, "custom audiences").effect, Effect::Requested);
+    // Meta keeps nothing the account can read back: access is a person's job, said so.
+    match run(&c, TaskAction::Access, &subject(JANE, None)).await {
+        Ok(Outcome::Manual { instructions }) => {
+            assert!(instructions.contains("not searchable"), "{instructions}")
+        }
+        other => panic!("expected a manual task, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn loki_finds_the_log_lines_naming_the_person_and_deletes_them() {
+    let s = start(loki(loki_seed())).await;
+    let c = connect(loki_connection(&s.url()), &LOKI_ENV).unwrap();
+
+    let access = report(&c, TaskAction::Access, &subject(JANE, None)).await;
+    assert_eq!(item(&access, "log lines").count, 2);
+    assert_eq!(dataset(&access, "log lines").records.len(), 2);
+    let erase = report(&c, TaskAction::Erase, &subject(JANE, None)).await;
+
+    assert_eq!(
+        s.state.deletions(),
+        [format!("{{job=~\".+\"}} |= \"{JANE}\"")]
+    );
+    assert_eq!(s.state.lines_with(JANE), 0);
+    assert_eq!(s.state.lines_with(OTHER), 1);
+    assert_eq!(item(&erase, "log lines").effect, Effect::Requested);
+    let unknown = report(&c, TaskAction::Access, &subject(UNKNOWN, None)).await;
+    assert_eq!(unknown.status(), TaskStatus::NotFound);
+}
+
+#[tokio::test]
 async fn google_analytics_access_is_a_manual_task() {
     let s = start(google_analytics(GoogleAnalyticsSeed::default())).await;
     let c = connect(ga_connection(&s.url()), &GA_ENV).unwrap();
@@ -1359,6 +1467,8 @@ fn an_unknown_definition_is_refused_and_the_shipped_ones_are_listed() {
         "crisp",
         "google_analytics",
         "odoo",
+        "meta_audiences",
+        "grafana_loki",
     ] {
         assert!(e.message.contains(name), "{}", e.message);
     }

@@ -247,6 +247,9 @@ pub struct ActionBody {
     /// For `forward`: the controller's address for data-subject requests; the request is
     /// mailed there and the subject is given it.
     pub contact_email: Option<String>,
+    /// For `forward`: a hosted customer declared in the configuration (`[[customer]]`), in place
+    /// of `controller` and `contact_email`.
+    pub customer: Option<String>,
 }
 
 /// Query of `GET /api/v1/requests`.
@@ -758,14 +761,31 @@ pub async fn forward(
 ) -> Result<Json<RequestBody>, ApiError> {
     let id = parse_id(&id)?;
     let note = optional_reason(&body)?;
-    let controller = body
-        .as_ref()
-        .and_then(|b| b.controller.clone())
-        .unwrap_or_default();
-    let contact = body
-        .as_ref()
-        .and_then(|b| b.contact_email.clone())
-        .unwrap_or_default();
+    let (controller, contact) = match body.as_ref().and_then(|b| b.customer.as_deref()) {
+        Some(name) => {
+            if body
+                .as_ref()
+                .is_some_and(|b| b.controller.is_some() || b.contact_email.is_some())
+            {
+                return Err(
+                    dsrflow_app::AppError::Validation(vec![dsrflow_app::FieldError::new(
+                        "customer",
+                        "give either customer, or controller and contact_email",
+                    )])
+                    .into(),
+                );
+            }
+            uc::customer(&app, name)?
+        }
+        None => (
+            body.as_ref()
+                .and_then(|b| b.controller.clone())
+                .unwrap_or_default(),
+            body.as_ref()
+                .and_then(|b| b.contact_email.clone())
+                .unwrap_or_default(),
+        ),
+    };
     Ok(Json(
         uc::forward(&app, &caller, id, &controller, &contact, note)
             .await?

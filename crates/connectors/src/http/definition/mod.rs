@@ -21,14 +21,22 @@ use super::template::{Source, Template};
 use crate::Effect;
 
 /// The definitions shipped with dsrflow, by name.
-pub const SHIPPED: [(&str, &str); 7] = [
+pub const SHIPPED: [(&str, &str); 9] = [
     ("crisp", include_str!("../../../definitions/crisp.toml")),
     (
         "google_analytics",
         include_str!("../../../definitions/google_analytics.toml"),
     ),
+    (
+        "grafana_loki",
+        include_str!("../../../definitions/grafana_loki.toml"),
+    ),
     ("hotjar", include_str!("../../../definitions/hotjar.toml")),
     ("klaviyo", include_str!("../../../definitions/klaviyo.toml")),
+    (
+        "meta_audiences",
+        include_str!("../../../definitions/meta_audiences.toml"),
+    ),
     ("odoo", include_str!("../../../definitions/odoo.toml")),
     ("posthog", include_str!("../../../definitions/posthog.toml")),
     ("stripe", include_str!("../../../definitions/stripe.toml")),
