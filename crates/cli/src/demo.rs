@@ -381,6 +381,7 @@ pub fn spawn_simulated_agent(app: App) -> JoinHandle<()> {
                     dsrflow_app::work::Completion::Done {
                         status: TaskStatus::Succeeded,
                         rule: None,
+                        found: Vec::new(),
                     }
                 };
                 if let Err(e) =

@@ -438,7 +438,7 @@ pub async fn skip_open(
 }
 
 /// Stores the sealed data an access task collected (replacing an earlier attempt's).
-pub(crate) async fn put_result(
+pub async fn put_result(
     conn: &impl ConnectionTrait,
     task_id: Uuid,
     data: Vec<u8>,

@@ -4,6 +4,12 @@
 use super::*;
 use dsrflow_domain::AuditAction;
 
+/// The most records a person can attach to an access task.
+pub const MAX_FOUND_RECORDS: usize = 500;
+
+/// The dataset name of what a person found by hand, in the package.
+pub const FOUND_BY_HAND: &str = "found by hand";
+
 /// How a person completes a task.
 #[derive(Debug, Clone)]
 pub enum Completion {
@@ -13,6 +19,9 @@ pub enum Completion {
         status: TaskStatus,
         /// For `retained`: the rule that kept the data.
         rule: Option<String>,
+        /// For an access task that succeeded: what the person found, as records (JSON
+        /// objects), for the answer's package.
+        found: Vec<serde_json::Value>,
     },
     /// For an objection to legitimate-interest processing (Art. 21(1)): the objection is upheld
     /// (processing stops: an erasure task is created for the system) or rejected (compelling
@@ -60,6 +69,7 @@ pub async fn complete(
         )));
     }
     let mut follow_up = None;
+    let mut found_by_hand: Vec<serde_json::Value> = Vec::new();
     let (status, decision, rule) = match completion {
         Completion::Decision { uphold } => {
             if t.action != TaskAction::Decide {
@@ -82,7 +92,26 @@ pub async fn complete(
                 None,
             )
         }
-        Completion::Done { status, rule } => {
+        Completion::Done {
+            status,
+            rule,
+            found,
+        } => {
+            if !found.is_empty() {
+                if t.action != TaskAction::Access || status != TaskStatus::Succeeded {
+                    return Err(AppError::Validation(vec![FieldError::new(
+                        "found",
+                        "only an access task completed as succeeded takes what was found",
+                    )]));
+                }
+                if found.len() > MAX_FOUND_RECORDS || !found.iter().all(|r| r.is_object()) {
+                    return Err(AppError::Validation(vec![FieldError::new(
+                        "found",
+                        format!("give at most {MAX_FOUND_RECORDS} records, each a JSON object"),
+                    )]));
+                }
+                found_by_hand = found;
+            }
             if t.action == TaskAction::Decide {
                 return Err(AppError::Validation(vec![FieldError::new(
                     "decision",
@@ -111,9 +140,14 @@ pub async fn complete(
             effect: match status {
                 TaskStatus::Retained => dsrflow_connectors::Effect::Retained,
                 TaskStatus::NotFound => dsrflow_connectors::Effect::NotFound,
+                _ if !found_by_hand.is_empty() => dsrflow_connectors::Effect::Found,
                 _ => dsrflow_connectors::Effect::Done,
             },
-            count: u64::from(status != TaskStatus::NotFound),
+            count: if found_by_hand.is_empty() {
+                u64::from(status != TaskStatus::NotFound)
+            } else {
+                found_by_hand.len() as u64
+            },
             rule,
             until: None,
         }],
@@ -134,6 +168,18 @@ pub async fn complete(
     t.updated_at = now;
     t.lease_until = None;
     let t = tq::update(&*tx, t).await?;
+    // What the person found goes into the package, sealed as a connector's data is.
+    if !found_by_hand.is_empty() {
+        let dataset = vec![dsrflow_connectors::Dataset {
+            name: FOUND_BY_HAND.to_owned(),
+            records: found_by_hand,
+            truncated: false,
+        }];
+        let plain = serde_json::to_vec(&dataset)
+            .map_err(|e| AppError::Internal(format!("found records: {e}")))?;
+        let sealed = app.settings.data_key.seal(t.id.as_bytes(), &plain);
+        tq::put_result(&*tx, t.id, sealed, now).await?;
+    }
     let follow_up_id = follow_up.as_ref().map(|f| f.id);
     if let Some(f) = follow_up {
         tq::insert_many(&*tx, vec![f]).await.map_err(|e| match e {

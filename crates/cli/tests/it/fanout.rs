@@ -910,6 +910,58 @@ on_both_fanout!(
 );
 
 on_both_fanout!(
+    what_a_person_found_by_hand_is_in_the_access_answer,
+    "2026-02-10T09:00:00Z",
+    |t| {
+        let created = t
+            .create_vouched(json!({"kind": "access", "subject": {"email": "alice@example.com"}}))
+            .await;
+        let id = created["id"].as_str().unwrap();
+        t.drain().await;
+        let tasks = t.tasks(id).await;
+        let manual = task(&tasks, "support-mailbox", "access")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/api/v1/tasks/{manual}/complete");
+        // Records are JSON objects, for a succeeded access task only.
+        for bad in [
+            json!({"status": "succeeded", "note": "Found two threads", "found": ["just text"]}),
+            json!({"status": "not_found", "note": "Nothing", "found": [{"a": 1}]}),
+        ] {
+            let resp = t.post(&path, &bad).await;
+            assert_eq!(resp.status(), 422, "{bad}");
+        }
+        let done = t
+            .post(
+                &path,
+                &json!({"status": "succeeded", "note": "Two threads in the shared mailbox", "found": [
+                    {"date": "2026-01-12", "subject": "Question about my invoice"},
+                    {"date": "2026-01-20", "subject": "Thanks for the quick fix"}
+                ]}),
+            )
+            .await;
+        assert_eq!(done.status(), 200);
+        t.drain().await;
+        let files = unzip(
+            &t.get(&format!("/api/v1/requests/{id}/package"))
+                .await
+                .bytes()
+                .await
+                .unwrap(),
+        );
+        let mailbox: Value = serde_json::from_str(&files["systems/support-mailbox.json"]).unwrap();
+        assert_eq!(mailbox["datasets"][0]["name"], "found by hand");
+        assert_eq!(
+            mailbox["datasets"][0]["records"][0]["subject"],
+            "Question about my invoice"
+        );
+        let html = &files["summary.html"];
+        assert!(html.contains("found by hand: 2 entries"), "{html}");
+    }
+);
+
+on_both_fanout!(
     a_replayed_fan_out_adds_nothing_and_suppression_only_widens,
     "2026-02-10T09:00:00Z",
     |t| {

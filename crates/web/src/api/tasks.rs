@@ -120,6 +120,10 @@ pub struct CompleteBody {
     pub note: Option<String>,
     /// For `retained`: the rule that keeps the data.
     pub rule: Option<String>,
+    /// For an access task completed as `succeeded`: what was found, as records (JSON objects,
+    /// at most 500), put in the answer's package under "found by hand".
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub found: Option<Vec<serde_json::Value>>,
 }
 
 /// Completes a task that waits for a person (or settles a failed one by hand).
@@ -161,6 +165,7 @@ pub async fn complete(
             Ok(status) => Some(Completion::Done {
                 status,
                 rule: body.rule.clone(),
+                found: body.found.clone().unwrap_or_default(),
             }),
             Err(e) => {
                 errors.push(FieldError::new("status", e));
