@@ -156,7 +156,7 @@ async fn corrections_are_applied_shown_passed_on_and_told(t: TestApp) {
         .rfind(|m| m.to == "alice@example.com")
         .unwrap();
     for expected in [
-        "We corrected your data as you asked.",
+        "We corrected your data as you asked (GDPR Art. 16).",
         "- Name: Alice Liddell",
         "- Postal address: 12 Rue Haute, 1000 Brussels",
         "This applies to: Customer accounts.",

@@ -59,6 +59,45 @@ fn every_message_renders_in_english_french_and_dutch_with_no_leftover_markup() {
 }
 
 #[test]
+fn consent_withdrawal_and_restriction_answers_state_what_was_done_under_which_article() {
+    let t = Templates::embedded().unwrap();
+    for (lang, consent, restriction) in [
+        (
+            Language::En,
+            "We stopped every use of your data that relied on your consent (GDPR Art. 7(3)).",
+            "(GDPR Art. 18). We will tell you before we lift the restriction.",
+        ),
+        (
+            Language::Fr,
+            "fondée sur votre consentement (RGPD, art. 7, §\u{a0}3).",
+            "(RGPD, art. 18). Nous vous préviendrons avant de lever cette limitation.",
+        ),
+        (
+            Language::Nl,
+            "dat op uw toestemming berustte stopgezet (AVG, art. 7, lid 3).",
+            "(AVG, art. 18). Wij laten het u weten voordat wij de beperking opheffen.",
+        ),
+    ] {
+        let c = support::other_done(&t, lang, dsrflow_domain::RequestKind::ConsentWithdrawal);
+        assert!(c.text.contains(consent), "{lang}: {}", c.text);
+        assert!(c.text.contains("Session recordings (Hotjar)"), "{lang}");
+        let r = support::other_done(&t, lang, dsrflow_domain::RequestKind::Restriction);
+        assert!(r.text.contains(restriction), "{lang}: {}", r.text);
+        for m in [&c, &r] {
+            assert!(
+                m.text.contains(match lang {
+                    Language::Fr => "recours juridictionnel",
+                    Language::Nl => "beroep in te stellen",
+                    _ => "judicial remedy",
+                }),
+                "{lang}: {}",
+                m.text
+            );
+        }
+    }
+}
+
+#[test]
 fn a_rectification_answer_lists_each_correction_by_its_name_in_every_language() {
     let t = Templates::embedded().unwrap();
     for (lang, heading, address) in [

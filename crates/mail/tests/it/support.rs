@@ -461,6 +461,24 @@ pub fn escalations(t: &Templates, lang: Language) -> Vec<Rendered> {
     .collect()
 }
 
+/// The answer to a request of `kind` handled in one system, without corrections.
+pub fn other_done(t: &Templates, lang: Language, kind: RequestKind) -> Rendered {
+    CompletedOther {
+        reference: REFERENCE.into(),
+        kind,
+        subject_name: None,
+        received_on: day(2026, 3, 3),
+        systems: vec!["Session recordings (Hotjar)".into()],
+        decisions: vec![],
+        corrections: vec![],
+        recipients_notified: vec![],
+        authority: SupervisoryAuthority::belgium(lang),
+        controller: controller(),
+    }
+    .render(t, lang)
+    .unwrap()
+}
+
 /// A rectification's answer, with two corrections (one of a detail the templates do not name).
 pub fn rectification_done(t: &Templates, lang: Language) -> Rendered {
     CompletedOther {
