@@ -14,7 +14,9 @@ use super::language::detect_language;
 use super::message::Inbound;
 use super::pattern::Pattern;
 use super::rules::{COMPILED_KIND_RULES, COMPILED_VETOES, KindRule};
-use super::text::{MAX_SCAN_BYTES, Token, address_in_text, fold, tokens, truncate_at_char};
+use super::text::{
+    MAX_SCAN_BYTES, Token, address_in_text, fold, tokens, truncate_at_char, with_article_lists,
+};
 
 /// The longest new text (in bytes) that an out-of-office phrase alone makes an automatic reply;
 /// a longer mail without a right goes to review.
@@ -149,7 +151,7 @@ pub fn classify(msg: &Inbound) -> Classification {
     } else {
         subject
     };
-    let matched = matching_rules(own_subject, body);
+    let matched = matching_rules(own_subject, subject, body);
     let mut kinds: Vec<RequestKind> = matched.iter().map(|r| r.kind).collect();
     kinds.sort();
     kinds.dedup();
@@ -205,12 +207,16 @@ pub fn classify(msg: &Inbound) -> Classification {
 }
 
 /// The rules found in the subject or the body (matched separately, so a gap never joins the
-/// two), in [`KIND_RULES`](super::rules::KIND_RULES) order.
-fn matching_rules(subject: &str, body: &str) -> Vec<KindRule> {
-    let subject = fold(subject);
+/// two), in [`KIND_RULES`](super::rules::KIND_RULES) order. `own_subject` is the subject when it
+/// may name rights (empty otherwise); a rule's context is looked for in the whole subject and
+/// body.
+fn matching_rules(own_subject: &str, subject: &str, body: &str) -> Vec<KindRule> {
+    let own_subject = fold(own_subject);
     let body = fold(body);
-    let subject_tokens = tokens(&subject);
-    let body_tokens = tokens(&body);
+    let subject_tokens = with_article_lists(&tokens(&own_subject));
+    let body_tokens = with_article_lists(&tokens(&body));
+    let context = fold(&format!("{subject}\n{body}"));
+    let context_tokens = tokens(&context);
     let (body_segments, body_asks) = outside_questions(&body_tokens);
     // A body that asks how to do something makes its subject a topic too ("Newsletter" over
     // "How do I unsubscribe from your newsletter?").
@@ -221,13 +227,16 @@ fn matching_rules(subject: &str, body: &str) -> Vec<KindRule> {
     };
     COMPILED_KIND_RULES
         .iter()
-        .filter(|(r, p)| {
-            subject_segments
-                .iter()
-                .chain(&body_segments)
-                .any(|segment| found_unvetoed(r.kind, p, segment))
+        .filter(|(r, p, context)| {
+            context
+                .as_ref()
+                .is_none_or(|c| c.occurs_in(&context_tokens))
+                && subject_segments
+                    .iter()
+                    .chain(&body_segments)
+                    .any(|segment| found_unvetoed(r.kind, p, segment))
         })
-        .map(|(r, _)| **r)
+        .map(|(r, _, _)| **r)
         .collect()
 }
 
@@ -351,7 +360,81 @@ pub(crate) fn subject_reference(subject: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::message::parse;
     use super::*;
+
+    fn classified(subject: &str, body: &str) -> Classification {
+        let raw = format!(
+            "From: Ana <ana@example.org>\r\nTo: privacy@example.com\r\nSubject: {subject}\r\n\r\n{body}\r\n"
+        );
+        match parse(raw.as_bytes(), None) {
+            Ok(msg) => classify(&msg),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn kinds_and_language(c: &Classification) -> Option<(Vec<RequestKind>, Language)> {
+        match c {
+            Classification::Request {
+                kinds, language, ..
+            } => Some((kinds.clone(), *language)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn each_article_of_a_list_is_a_right() {
+        let c = classified(
+            "Formal request",
+            "Please treat this as a request under Articles 15, 16 and 17 of the GDPR.",
+        );
+        assert_eq!(
+            kinds_and_language(&c),
+            Some((
+                vec![
+                    RequestKind::Access,
+                    RequestKind::Erasure,
+                    RequestKind::Rectification
+                ],
+                Language::En
+            ))
+        );
+    }
+
+    #[test]
+    fn spanish_and_italian_requests_are_created_and_answered_in_english() {
+        let es = classified(
+            "Baja",
+            "Quiero que borren mi cuenta y todos mis datos. Gracias.",
+        );
+        assert_eq!(
+            kinds_and_language(&es),
+            Some((vec![RequestKind::Erasure], Language::En))
+        );
+        let it = classified("Dati", "Vorrei sapere quali dati avete su di me. Grazie");
+        assert_eq!(
+            kinds_and_language(&it),
+            Some((vec![RequestKind::Access], Language::En))
+        );
+    }
+
+    #[test]
+    fn a_supplier_questionnaire_about_rights_is_not_a_request() {
+        let c = classified(
+            "Lieferantenbewertung 2026",
+            "Bitte füllen Sie den Fragebogen aus. Wie bearbeiten Sie Auskunftsersuchen?",
+        );
+        assert!(matches!(c, Classification::Unclassified { .. }), "{c:?}");
+    }
+
+    #[test]
+    fn a_report_of_a_deletion_is_not_a_request() {
+        let c = classified(
+            "Account",
+            "My account was deleted by mistake, can you restore it?",
+        );
+        assert_eq!(c, unclassified(NO_KIND));
+    }
 
     #[test]
     fn dsrflow_message_ids_are_recognised() {

@@ -1,4 +1,6 @@
-//! Which language a mail is written in: a stop-word vote over English, French, Dutch and German.
+//! Which language a mail is written in: a stop-word vote over English, French, Dutch and German,
+//! in which Spanish and Italian vote too, so that a mail in either is answered in English rather
+//! than in the language it shares most words with (French).
 
 use dsrflow_domain::channel::Language;
 
@@ -61,6 +63,9 @@ const STOP_WORDS: [(Language, &[&str]); 4] = [
             "j",
             "d",
             "l",
+            "moi",
+            "svp",
+            "ne",
         ],
     ),
     (
@@ -150,16 +155,64 @@ const STOP_WORDS: [(Language, &[&str]); 4] = [
     ),
 ];
 
+/// Frequent words of Spanish and Italian, folded, that are rare in the four languages above.
+/// dsrflow does not answer in either: a mail they win is answered in English.
+const OTHER_STOP_WORDS: [&[&str]; 2] = [
+    &[
+        "el", "los", "las", "por", "para", "con", "mis", "sus", "gracias", "hola", "quiero",
+        "datos", "mi", "su", "del", "una", "favor", "solicito", "saludos", "buenos", "buenas",
+        "tienen", "ustedes", "nunca", "como", "esta", "estoy", "mas",
+    ],
+    &[
+        "gli",
+        "di",
+        "per",
+        "che",
+        "sono",
+        "vostri",
+        "vostro",
+        "vostra",
+        "miei",
+        "mie",
+        "dati",
+        "grazie",
+        "buongiorno",
+        "salve",
+        "vorrei",
+        "non",
+        "della",
+        "dei",
+        "mio",
+        "mia",
+        "alla",
+        "dalla",
+        "nel",
+        "chiedo",
+        "cordiali",
+        "saluti",
+        "avete",
+        "essere",
+        "piu",
+    ],
+];
+
 /// The language `text` is most likely written in, by counting each language's stop words.
 /// No stop word, or a tie with English, gives English; other ties go to the language listed
-/// first in [`Language::ALL`].
+/// first in [`Language::ALL`]. Text in which Spanish or Italian words outvote the four gives
+/// English.
 pub fn detect_language(text: &str) -> Language {
     let folded = fold(truncate_at_char(text, MAX_LANGUAGE_BYTES));
     let mut scores = [0usize; 4];
+    let mut other = [0usize; 2];
     for token in tokens(&folded) {
         for (i, (_, words)) in STOP_WORDS.iter().enumerate() {
             if words.contains(&token.word) {
                 scores[i] += 1;
+            }
+        }
+        for (i, words) in OTHER_STOP_WORDS.iter().enumerate() {
+            if words.contains(&token.word) {
+                other[i] += 1;
             }
         }
     }
@@ -168,6 +221,9 @@ pub fn detect_language(text: &str) -> Language {
         if scores[i] > best.1 {
             best = (*language, scores[i]);
         }
+    }
+    if other.iter().any(|o| *o > best.1) {
+        return Language::En;
     }
     best.0
 }
@@ -195,6 +251,23 @@ mod tests {
         assert_eq!(
             detect_language("Sehr geehrte Damen und Herren, bitte löschen Sie meine Daten."),
             Language::De
+        );
+    }
+
+    #[test]
+    fn spanish_and_italian_are_answered_in_english() {
+        assert_eq!(
+            detect_language("Hola, por favor borren todos mis datos de la base. Gracias"),
+            Language::En
+        );
+        assert_eq!(
+            detect_language("Buongiorno, vorrei la cancellazione dei miei dati. Grazie"),
+            Language::En
+        );
+        // A French mail with a Spanish word stays French.
+        assert_eq!(
+            detect_language("Bonjour, je souhaite la suppression de mes données. Gracias"),
+            Language::Fr
         );
     }
 

@@ -6,7 +6,10 @@
 //! its single-word alternatives; `..` skips up to [`MAX_GAP`] words; `...` skips up to
 //! [`MAX_LONG_GAP`] words of the same clause (for the separable verbs of Dutch and German: "ich
 //! *ziehe* meine Zustimmung zur Weitergabe meiner Daten *zurück*"). A gap never skips a negation
-//! word: "bitte mein Konto *nicht* löschen" does not match `*konto .. lösch*`.
+//! word: "bitte mein Konto *nicht* löschen" does not match `*konto .. lösch*`. A leading
+//! `!(a|b*)` names blockers: the match is ignored when one of them stands anywhere in a clause
+//! the match touches (`!(delete*|erase*) what .. (hold|have) .. me` is an access question, but
+//! not in "delete what you have on me").
 
 use super::text::{Token, fold};
 
@@ -88,9 +91,25 @@ fn piece_words(piece: &str) -> Vec<Element> {
         .collect()
 }
 
-/// A compiled pattern.
+/// A compiled pattern: its elements, and the words that block a match in its clauses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Pattern(Vec<Element>);
+pub(crate) struct Pattern {
+    elements: Vec<Element>,
+    blockers: Option<Element>,
+}
+
+/// The alternatives of a `(a|b*|*c)` piece, each reduced to its first word.
+fn alternatives(piece: &str) -> Element {
+    Element::Any(
+        piece
+            .trim_start_matches('!')
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .split('|')
+            .filter_map(|a| piece_words(a).into_iter().next())
+            .collect(),
+    )
+}
 
 impl Pattern {
     /// Compiles a pattern (syntax in the module docs). A piece with inner punctuation
@@ -98,21 +117,21 @@ impl Pattern {
     /// its first word.
     pub(crate) fn compile(pattern: &str) -> Self {
         let mut elements = Vec::new();
-        for piece in pattern.split_whitespace() {
+        let mut blockers = None;
+        for (i, piece) in pattern.split_whitespace().enumerate() {
             match piece {
                 ".." => elements.push(Element::Gap),
                 "..." => elements.push(Element::LongGap),
+                _ if i == 0 && piece.starts_with("!(") && piece.ends_with(')') => {
+                    blockers = Some(alternatives(piece));
+                }
                 _ if piece.starts_with('(') && piece.ends_with(')') && piece.len() > 2 => {
-                    let alternatives = piece[1..piece.len() - 1]
-                        .split('|')
-                        .filter_map(|a| piece_words(a).into_iter().next())
-                        .collect();
-                    elements.push(Element::Any(alternatives));
+                    elements.push(alternatives(piece));
                 }
                 _ => elements.extend(piece_words(piece)),
             }
         }
-        Self(elements)
+        Self { elements, blockers }
     }
 
     /// True when every alternative of the pattern is one word and it neither starts nor ends
@@ -121,20 +140,26 @@ impl Pattern {
     pub(crate) fn is_well_formed(&self, source: &str) -> bool {
         let alternatives_ok = source
             .split_whitespace()
-            .filter(|p| p.starts_with('('))
+            .filter(|p| p.starts_with('(') || p.starts_with("!("))
             .all(|p| {
-                p.trim_matches(['(', ')'])
+                p.trim_start_matches('!')
+                    .trim_matches(['(', ')'])
                     .split('|')
                     .all(|a| piece_words(a).len() == 1)
             });
+        let blocker_first = source
+            .split_whitespace()
+            .skip(1)
+            .all(|p| !p.starts_with('!'));
         alternatives_ok
-            && self.0.first().is_some_and(|e| !e.is_gap())
-            && self.0.last().is_some_and(|e| !e.is_gap())
+            && blocker_first
+            && self.elements.first().is_some_and(|e| !e.is_gap())
+            && self.elements.last().is_some_and(|e| !e.is_gap())
     }
 
     /// The index one past the last token of a match of elements `ei..` starting at token `ti`.
     fn match_from(&self, tokens: &[Token<'_>], ti: usize, ei: usize) -> Option<usize> {
-        let Some(element) = self.0.get(ei) else {
+        let Some(element) = self.elements.get(ei) else {
             return Some(ti);
         };
         if element.is_gap() {
@@ -172,16 +197,33 @@ impl Pattern {
     }
 
     /// The token indices where the pattern starts a match not preceded by a negation in the
-    /// same clause.
+    /// same clause, and with no blocker in the clauses it touches.
     pub(crate) fn starts_in(&self, tokens: &[Token<'_>]) -> Vec<usize> {
-        let Some(first) = self.0.first() else {
+        let Some(first) = self.elements.first() else {
             return Vec::new();
         };
         (0..tokens.len())
             .filter(|&i| {
-                first.matches(tokens[i].word) && self.matches_at(tokens, i) && !negated(tokens, i)
+                first.matches(tokens[i].word)
+                    && !negated(tokens, i)
+                    && self
+                        .match_from(tokens, i, 0)
+                        .is_some_and(|end| !self.blocked(tokens, i, end))
             })
             .collect()
+    }
+
+    /// True when a blocker stands in a clause of the match `start..end`.
+    fn blocked(&self, tokens: &[Token<'_>], start: usize, end: usize) -> bool {
+        let Some(blockers) = &self.blockers else {
+            return false;
+        };
+        let first = tokens[start].clause;
+        let last = tokens[end.saturating_sub(1).max(start)].clause;
+        tokens
+            .iter()
+            .filter(|t| (first..=last).contains(&t.clause))
+            .any(|t| blockers.matches(t.word))
     }
 
     /// True when the pattern occurs in `tokens` at a position not preceded by a negation in
@@ -191,9 +233,13 @@ impl Pattern {
         !self.starts_in(tokens).is_empty()
     }
 
-    /// True when the pattern occurs anywhere, negated or not (for cues such as "on behalf of").
+    /// True when the pattern occurs anywhere, negated or not (for cues such as "on behalf of"),
+    /// with no blocker in the clauses it touches.
     pub(crate) fn occurs_in(&self, tokens: &[Token<'_>]) -> bool {
-        (0..tokens.len()).any(|i| self.matches_at(tokens, i))
+        (0..tokens.len()).any(|i| {
+            self.match_from(tokens, i, 0)
+                .is_some_and(|end| !self.blocked(tokens, i, end))
+        })
     }
 }
 
@@ -307,6 +353,17 @@ mod tests {
             "don t want .. emails",
             "I just don't want the emails"
         ));
+    }
+
+    #[test]
+    fn a_blocker_anywhere_in_the_clauses_of_a_match_cancels_it() {
+        let p = "!(delete|erase*) what .. (have|hold) .. me";
+        assert!(found(p, "Tell me what you have on me."));
+        assert!(!found(p, "Please delete what you have on me."));
+        assert!(!found(p, "what you hold about me must be erased"));
+        assert!(found(p, "Tell me what you hold about me. Then delete it."));
+        assert!(Pattern::compile(p).is_well_formed(p));
+        assert!(!Pattern::compile("what !(a|b)").is_well_formed("what !(a|b)"));
     }
 
     #[test]

@@ -123,6 +123,99 @@ pub(crate) fn tokens(folded: &str) -> Vec<Token<'_>> {
     out
 }
 
+/// Words that name an article of a law, folded ("Art.", "Artikel", "artículos", "artt.").
+const ARTICLE_WORDS: &[&str] = &[
+    "article",
+    "articles",
+    "art",
+    "arts",
+    "artt",
+    "artikel",
+    "artikelen",
+    "artikels",
+    "articulo",
+    "articulos",
+    "articolo",
+    "articoli",
+];
+
+/// Words that join the numbers of a list of articles ("15, 16 and 17", "15 und 17").
+const ARTICLE_JOINERS: &[&str] = &[
+    "and", "und", "et", "en", "e", "y", "or", "ou", "of", "oder", "o", "sowie", "as", "well",
+];
+
+/// Words before a paragraph number ("Art. 7 Abs. 3", "artikel 7 lid 3").
+const PARAGRAPH_WORDS: &[&str] = &[
+    "abs",
+    "absatz",
+    "lid",
+    "par",
+    "para",
+    "paragraph",
+    "paragraphe",
+    "al",
+    "alinea",
+    "comma",
+    "apartado",
+    "paragrafo",
+];
+
+fn is_article_number(word: &str) -> bool {
+    (1..=3).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The tokens with every list of articles spelt out, so that a rule for `article 17` finds
+/// each article of "Articles 15, 16 and 17" or "Art. 15 und 17 DSGVO": every article word reads
+/// `article`, and each further number of its list gets an `article` of its own. A number that
+/// follows another in the same clause without a joiner ("7(3)"), or after a paragraph word
+/// ("Art. 7 Abs. 3", which reads `article 7 3`), is that article's paragraph.
+pub(crate) fn with_article_lists<'a>(tokens: &[Token<'a>]) -> Vec<Token<'a>> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while let Some(t) = tokens.get(i) {
+        i += 1;
+        if !ARTICLE_WORDS.contains(&t.word) {
+            out.push(*t);
+            continue;
+        }
+        out.push(Token {
+            word: "article",
+            ..*t
+        });
+        let mut last_number_clause: Option<u32> = None;
+        let mut joined = false;
+        let mut paragraph = false;
+        while let Some(n) = tokens.get(i) {
+            if is_article_number(n.word) {
+                if let Some(clause) = last_number_clause
+                    && !paragraph
+                    && (joined || clause != n.clause)
+                {
+                    out.push(Token {
+                        word: "article",
+                        ..*n
+                    });
+                }
+                out.push(*n);
+                last_number_clause = Some(n.clause);
+                joined = false;
+                paragraph = false;
+            } else if last_number_clause.is_some() && PARAGRAPH_WORDS.contains(&n.word) {
+                paragraph = true;
+            } else if last_number_clause.is_some()
+                && (ARTICLE_JOINERS.contains(&n.word) || n.word.len() == 1)
+            {
+                joined = joined || ARTICLE_JOINERS.contains(&n.word);
+                out.push(*n);
+            } else {
+                break;
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 pub(crate) fn truncate_at_char(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -398,6 +491,35 @@ mod tests {
             address_in_text("dummy email is x@y.example", ADDRESS_CUES),
             None
         );
+    }
+
+    fn spelt(text: &str) -> String {
+        let folded = fold(text);
+        with_article_lists(&tokens(&folded))
+            .iter()
+            .map(|t| t.word)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn lists_of_articles_are_spelt_out() {
+        assert_eq!(
+            spelt("under Articles 15, 16 and 17 of the GDPR"),
+            "under article 15 article 16 and article 17 of the gdpr"
+        );
+        assert_eq!(
+            spelt("Art. 15 und 17 DSGVO"),
+            "article 15 und article 17 dsgvo"
+        );
+        assert_eq!(spelt("artt. 15 e 17"), "article 15 e article 17");
+        assert_eq!(spelt("art. 7(3) GDPR"), "article 7 3 gdpr");
+        assert_eq!(spelt("Art. 7 Abs. 3 DSGVO"), "article 7 3 dsgvo");
+        assert_eq!(spelt("artículo 15 del RGPD"), "article 15 del rgpd");
+        assert_eq!(spelt("art. 21 AVG"), "article 21 avg");
+        assert_eq!(spelt("Article 17(1)(a) applies"), "article 17 1 a applies");
+        // No number after it: the word alone is kept.
+        assert_eq!(spelt("an art gallery"), "an article gallery");
     }
 
     #[test]

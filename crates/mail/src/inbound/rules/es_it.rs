@@ -1,0 +1,180 @@
+//! Spanish and Italian rules. dsrflow answers requests in these languages in English (the
+//! language vote gives English for them, see `detect_language`); the officer sees the original.
+
+use super::{
+    Access, ConsentWithdrawal, ES, Erasure, IT, KindRule, Objection, Portability, Rectification,
+    Restriction, STRONG, WEAK, rule,
+};
+
+/// The rules of this file.
+pub static RULES: &[KindRule] = &[
+    // --- Spanish ---
+    rule(Access, ES, STRONG, "derecho de acceso"),
+    rule(
+        Access,
+        ES,
+        STRONG,
+        "acceso a .. (datos|información|expediente)",
+    ),
+    rule(
+        Access,
+        ES,
+        STRONG,
+        "copia de .. (datos|información|expediente)",
+    ),
+    rule(
+        Access,
+        ES,
+        STRONG,
+        "!(borr*|elimin*|supr*) (qué|que|cuáles|cuales) .. (datos|información) .. (tienen|tiene|tengan|guardan|conservan|tratan|disponen|almacenan|poseen)",
+    ),
+    rule(
+        Access,
+        ES,
+        STRONG,
+        "de (dónde|donde) .. (sacaron|obtuvieron|obtenido|sacado|consiguieron|conseguido|tienen|proceden|vienen)",
+    ),
+    rule(
+        Erasure,
+        ES,
+        STRONG,
+        "!(error|equivocación|recuperar|recuperen|restaurar|restauren) (borr*|elimin*|suprim*|destru*) .. (datos|cuenta|información|perfil|todo|expediente)",
+    ),
+    rule(Erasure, ES, STRONG, "cancel* .. (datos|información)"),
+    rule(
+        Erasure,
+        ES,
+        STRONG,
+        "!(error|equivocación|recuperar|recuperen|restaurar|restauren) (datos|cuenta|información|perfil) .. (borrado*|borrada*|eliminado*|eliminada*|suprimido*|suprimida*)",
+    ),
+    rule(Erasure, ES, STRONG, "supresión"),
+    rule(Erasure, ES, STRONG, "derecho al olvido"),
+    rule(Objection, ES, STRONG, "me opongo"),
+    rule(Objection, ES, WEAK, "oposición"),
+    rule(
+        Objection,
+        ES,
+        STRONG,
+        "(darme|denme|dame|deme|dar|doy) de baja",
+    ),
+    rule(
+        Objection,
+        ES,
+        STRONG,
+        "no (quiero|deseo) .. (recibir|publicidad|llamadas|correos|mensajes)",
+    ),
+    rule(
+        Objection,
+        ES,
+        STRONG,
+        "(dejen|deje|dejar) de (enviar*|mandar*|llamar*|contactar*|escribir*)",
+    ),
+    rule(Rectification, ES, STRONG, "rectificación"),
+    rule(Rectification, ES, STRONG, "rectificar"),
+    rule(
+        Rectification,
+        ES,
+        STRONG,
+        "(corregir|corrijan|actualizar|actualicen|modificar|modifiquen|cambiar|cambien) .. (dirección|nombre|apellido|apellidos|teléfono|datos|correo|email|domicilio)",
+    ),
+    rule(
+        Rectification,
+        ES,
+        STRONG,
+        "(dirección|nombre|apellido|apellidos|teléfono|correo|domicilio|datos) .. (mal|incorrecto*|incorrecta*|erróneo*|errónea*|equivocado*|equivocada*)",
+    ),
+    rule(Restriction, ES, STRONG, "limitación del tratamiento"),
+    rule(Restriction, ES, STRONG, "limitar .. tratamiento"),
+    rule(Portability, ES, STRONG, "portabilidad"),
+    rule(
+        ConsentWithdrawal,
+        ES,
+        STRONG,
+        "(retiro|revoco|retirar|revocar|retirada|revocación) .. consentimiento",
+    ),
+    // --- Italian ---
+    rule(Access, IT, STRONG, "diritto di accesso"),
+    rule(Access, IT, STRONG, "accesso ai .. dati"),
+    rule(Access, IT, STRONG, "copia (dei|di) .. (dati|informazioni)"),
+    rule(
+        Access,
+        IT,
+        STRONG,
+        "!(cancell*|elimin*|rimuov*) (quali|che) .. (dati|informazioni) .. (avete|possedete|conservate|trattate|detenete|tenete)",
+    ),
+    rule(
+        Access,
+        IT,
+        STRONG,
+        "(dove|come) avete (avuto|ottenuto|preso|trovato)",
+    ),
+    rule(
+        Erasure,
+        IT,
+        STRONG,
+        "!(errore|sbaglio|ripristin*|recuper*) (cancell*|elimin*|rimuov*|distrugg*) .. (dati|account|profilo|informazioni|tutto)",
+    ),
+    rule(
+        Erasure,
+        IT,
+        STRONG,
+        "!(errore|perché|perche|ripristin*|recuper*) (dati|account|profilo|informazioni) .. (cancellat*|eliminat*|rimoss*|distrutt*)",
+    ),
+    rule(
+        Erasure,
+        IT,
+        STRONG,
+        "cancellazione .. (dati|account|profilo)",
+    ),
+    rule(Erasure, IT, STRONG, "diritto all'oblio"),
+    rule(Objection, IT, STRONG, "mi oppongo"),
+    rule(Objection, IT, WEAK, "opposizione"),
+    rule(Objection, IT, STRONG, "disiscri*"),
+    rule(
+        Objection,
+        IT,
+        STRONG,
+        "non (voglio|desidero) più .. (ricevere|email|mail|pubblicità|newsletter|chiamate|telefonate|contattat*|chiamat*)",
+    ),
+    rule(
+        Objection,
+        IT,
+        STRONG,
+        "(toglietemi|rimuovetemi|cancellatemi|togliermi|rimuovermi|cancellato|cancellata|cancellarmi) .. (lista|liste|mailing|newsletter)",
+    ),
+    rule(
+        Objection,
+        IT,
+        STRONG,
+        "(smettete|smettetela|smettere) di (inviar*|mandar*|chiamar*|contattar*|scriver*)",
+    ),
+    rule(Rectification, IT, STRONG, "rettifica"),
+    rule(Rectification, IT, STRONG, "rettificare"),
+    rule(
+        Rectification,
+        IT,
+        STRONG,
+        "(nome|cognome|indirizzo|email|dati) .. (scritto|scritta|scritti) male",
+    ),
+    rule(
+        Rectification,
+        IT,
+        STRONG,
+        "(correggere|correggerlo|correggerla|correggete|aggiornare|aggiornarlo|aggiornate|modificare|modificate|cambiare) .. (indirizzo|nome|cognome|telefono|dati|email|residenza)",
+    ),
+    rule(
+        Rectification,
+        IT,
+        STRONG,
+        "(indirizzo|nome|cognome|telefono|email|residenza|dati) .. (sbagliat*|errat*|scorrett*|inesatt*)",
+    ),
+    rule(Restriction, IT, STRONG, "limitazione del trattamento"),
+    rule(Restriction, IT, STRONG, "limitare .. trattamento"),
+    rule(Portability, IT, STRONG, "portabilità"),
+    rule(
+        ConsentWithdrawal,
+        IT,
+        STRONG,
+        "(revoco|revocare|revoca|ritiro|ritirare) .. consenso",
+    ),
+];
