@@ -227,6 +227,7 @@ pub async fn on_transition(
             after,
             subject,
             &m::Refusal {
+                regime: after.regime,
                 reference: after.reference.clone(),
                 kind: after.kind,
                 subject_name: name,
@@ -302,6 +303,7 @@ pub async fn on_transition(
                     after,
                     subject,
                     &m::CompletedAccess {
+                        regime: after.regime,
                         reference: after.reference.clone(),
                         kind: after.kind,
                         subject_name: name,
@@ -327,6 +329,7 @@ pub async fn on_transition(
                         after,
                         subject,
                         &m::CompletedErasure {
+                            regime: after.regime,
                             reference: after.reference.clone(),
                             subject_name: name,
                             received_on: after.receipt_day,
@@ -380,6 +383,7 @@ pub async fn on_transition(
                         after,
                         subject,
                         &m::CompletedOther {
+                            regime: after.regime,
                             reference: after.reference.clone(),
                             kind: after.kind,
                             subject_name: name,
@@ -428,6 +432,7 @@ pub async fn on_transition(
             after,
             subject,
             &m::ClosedUnidentified {
+                regime: after.regime,
                 reference: after.reference.clone(),
                 kind: after.kind,
                 subject_name: name,

@@ -123,6 +123,8 @@ impl Email for ExtensionNotice {
 /// and the right to a judicial remedy (GDPR Art. 12(4)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
+    /// The regime the request is under: which law the message cites.
+    pub regime: Regime,
     /// The request's reference.
     pub reference: String,
     /// What was asked.
@@ -147,6 +149,8 @@ impl Email for Refusal {
 /// SHA-256 so the subject can check the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompletedAccess {
+    /// The regime the request is under: which law the message cites.
+    pub regime: Regime,
     /// The request's reference.
     pub reference: String,
     /// `Access` or `Portability`.
@@ -243,6 +247,8 @@ pub struct ErasureLine {
 /// The erasure was carried out: per system what was erased and what was kept and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompletedErasure {
+    /// The regime the request is under: which law the message cites.
+    pub regime: Regime,
     /// The request's reference.
     pub reference: String,
     /// The subject's name, when known.
@@ -269,6 +275,8 @@ impl Email for CompletedErasure {
 /// An objection, restriction, rectification or consent withdrawal was handled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompletedOther {
+    /// The regime the request is under: which law the message cites.
+    pub regime: Regime,
     /// The request's reference.
     pub reference: String,
     /// What was asked.
@@ -346,6 +354,8 @@ impl Email for Forwarded {
 /// The request was closed because the requester's identity could not be confirmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedUnidentified {
+    /// The regime the request is under: which law the message cites.
+    pub regime: Regime,
     /// The request's reference.
     pub reference: String,
     /// What was asked.

@@ -78,10 +78,20 @@ fn consent_withdrawal_and_restriction_answers_state_what_was_done_under_which_ar
             "(AVG, art. 18). Wij laten het u weten voordat wij de beperking opheffen.",
         ),
     ] {
-        let c = support::other_done(&t, lang, dsrflow_domain::RequestKind::ConsentWithdrawal);
+        let c = support::other_done(
+            &t,
+            lang,
+            dsrflow_domain::RequestKind::ConsentWithdrawal,
+            dsrflow_domain::Regime::Gdpr,
+        );
         assert!(c.text.contains(consent), "{lang}: {}", c.text);
         assert!(c.text.contains("Session recordings (Hotjar)"), "{lang}");
-        let r = support::other_done(&t, lang, dsrflow_domain::RequestKind::Restriction);
+        let r = support::other_done(
+            &t,
+            lang,
+            dsrflow_domain::RequestKind::Restriction,
+            dsrflow_domain::Regime::Gdpr,
+        );
         assert!(r.text.contains(restriction), "{lang}: {}", r.text);
         for m in [&c, &r] {
             assert!(
@@ -93,6 +103,46 @@ fn consent_withdrawal_and_restriction_answers_state_what_was_done_under_which_ar
                 "{lang}: {}",
                 m.text
             );
+        }
+    }
+}
+
+#[test]
+fn an_answer_cites_the_law_of_the_requests_regime_or_none() {
+    use dsrflow_domain::Regime;
+    let t = Templates::embedded().unwrap();
+    let consent = dsrflow_domain::RequestKind::ConsentWithdrawal;
+    for (lang, regime, expected) in [
+        (Language::En, Regime::UkGdpr, Some("(UK GDPR Art. 7(3))")),
+        (Language::En, Regime::Lgpd, Some("(LGPD, Art. 8, § 5)")),
+        (Language::Fr, Regime::Lgpd, Some("(LGPD, Art. 8, § 5)")),
+        (
+            Language::Nl,
+            Regime::UkGdpr,
+            Some("(UK GDPR, art. 7, lid 3)"),
+        ),
+        // A law without this right's provision is not cited at all, rather than wrongly.
+        (Language::En, Regime::Ccpa, None),
+        (Language::Fr, Regime::Quebec, None),
+    ] {
+        let m = support::other_done(&t, lang, consent, regime);
+        match expected {
+            Some(cite) => assert!(m.text.contains(cite), "{lang} {regime:?}: {}", m.text),
+            None => assert!(
+                !m.text.contains("Art.") && !m.text.contains("art. 7"),
+                "{lang} {regime:?}: {}",
+                m.text
+            ),
+        }
+        // Never the GDPR's own articles for another law.
+        if !matches!(regime, Regime::Gdpr) {
+            for gdpr in ["GDPR Art. 7", "RGPD, art. 7", "AVG, art. 7"] {
+                assert!(
+                    !m.text.contains(gdpr) || regime == Regime::UkGdpr,
+                    "{lang} {regime:?}: {}",
+                    m.text
+                );
+            }
         }
     }
 }

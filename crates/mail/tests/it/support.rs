@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dsrflow_domain::channel::Language;
+use dsrflow_domain::regime::Regime;
 use dsrflow_domain::{RequestKind, SubjectName};
 use dsrflow_mail::messages::officer::{
     DailyDigest, DigestItem, Escalation, EscalationReason, Reminder,
@@ -170,6 +171,7 @@ pub fn render_all(
         "refusal",
         Subject,
         Refusal {
+            regime: Regime::Gdpr,
             reference: REFERENCE.into(),
             kind: RequestKind::Erasure,
             subject_name: n.clone(),
@@ -184,6 +186,7 @@ pub fn render_all(
         "completed_access",
         Subject,
         CompletedAccess {
+            regime: Regime::Gdpr,
             reference: REFERENCE.into(),
             kind: RequestKind::Access,
             subject_name: n.clone(),
@@ -200,6 +203,7 @@ pub fn render_all(
         "completed_erasure",
         Subject,
         CompletedErasure {
+            regime: Regime::Gdpr,
             reference: REFERENCE.into(),
             subject_name: n.clone(),
             received_on: day(2026, 3, 3),
@@ -249,6 +253,7 @@ pub fn render_all(
         "completed_other",
         Subject,
         CompletedOther {
+            regime: Regime::Gdpr,
             reference: REFERENCE.into(),
             kind: RequestKind::Objection,
             subject_name: n.clone(),
@@ -298,6 +303,7 @@ pub fn render_all(
         "closed_unidentified",
         Subject,
         ClosedUnidentified {
+            regime: Regime::Gdpr,
             reference: REFERENCE.into(),
             kind: RequestKind::Access,
             subject_name: n.clone(),
@@ -462,8 +468,9 @@ pub fn escalations(t: &Templates, lang: Language) -> Vec<Rendered> {
 }
 
 /// The answer to a request of `kind` handled in one system, without corrections.
-pub fn other_done(t: &Templates, lang: Language, kind: RequestKind) -> Rendered {
+pub fn other_done(t: &Templates, lang: Language, kind: RequestKind, regime: Regime) -> Rendered {
     CompletedOther {
+        regime,
         reference: REFERENCE.into(),
         kind,
         subject_name: None,
@@ -482,6 +489,7 @@ pub fn other_done(t: &Templates, lang: Language, kind: RequestKind) -> Rendered 
 /// A rectification's answer, with two corrections (one of a detail the templates do not name).
 pub fn rectification_done(t: &Templates, lang: Language) -> Rendered {
     CompletedOther {
+        regime: Regime::Gdpr,
         reference: REFERENCE.into(),
         kind: RequestKind::Rectification,
         subject_name: None,
