@@ -195,7 +195,8 @@ pub fn send(
                     details: corrections_text(rec),
                     // A notice is planned when the work it tells of has settled.
                     carried_out_on: t.created_at.date_naive(),
-                    confirm_url: None,
+                    // Optional for the recipient: following it records the acknowledgement.
+                    confirm_url: Some(confirm_url),
                     controller: notify::controller(app),
                 },
                 out.language,
@@ -220,6 +221,7 @@ pub fn send(
             t.outcome = Some(serde_json::to_string(&report).unwrap_or_default());
             t.finished_at = Some(now);
             t.lease_until = None;
+            t.external_ref = Some(tq::NOTICE_SENT.to_owned());
             Ok((
                 AuditAction::TaskFinished,
                 json!({"status": "succeeded", "effects": [{"target": out.name, "effect": "notified", "count": 1}]}),
@@ -245,8 +247,11 @@ pub async fn by_token(app: &App, token: &str) -> Result<Pending, AppError> {
         return Err(AppError::NotFound("confirmation link"));
     }
     // The token is derived from the task id: find the task whose token matches among those
-    // waiting for mail (few at any time), comparing in constant time.
-    for t in tq::waiting_for_mail(app.store.db()).await? {
+    // waiting for mail and the notices not yet acknowledged (few at any time), comparing in
+    // constant time.
+    let mut candidates = tq::waiting_for_mail(app.store.db()).await?;
+    candidates.extend(tq::notices_unacknowledged(app.store.db()).await?);
+    for t in candidates {
         let expected = confirm_token(app, t.id);
         if subtle_eq(expected.as_bytes(), token.as_bytes()) {
             let rec = dsrflow_store::requests::find(app.store.db(), t.request_id)
@@ -274,6 +279,31 @@ pub async fn confirm(app: &App, token: &str) -> Result<Pending, AppError> {
     let mut t = tq::find(&*tx, pending.task.id)
         .await?
         .ok_or(AppError::NotFound("confirmation link"))?;
+    // A recipient acknowledges the Art. 19 notice: evidence that it arrived and was acted on.
+    if t.action == TaskAction::Notify {
+        if t.external_ref.as_deref() != Some(tq::NOTICE_SENT) {
+            return Err(AppError::Gone(
+                "this notice was already acknowledged".to_owned(),
+            ));
+        }
+        t.external_ref = Some(tq::NOTICE_ACKNOWLEDGED.to_owned());
+        t.completed_by = Some(format!("recipient:{}", t.system));
+        t.updated_at = now;
+        let t = tq::update(&*tx, t).await?;
+        audit::append(
+            &*tx,
+            NewEvent {
+                request_id: Some(t.request_id),
+                actor: Actor::System,
+                action: AuditAction::TaskAcknowledgedByRecipient,
+                data: json!({"task_id": t.id, "system": t.system}),
+                at: now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Pending { task: t, ..pending });
+    }
     if t.status.is_final() {
         return Err(AppError::Gone(
             "this request was already confirmed".to_owned(),

@@ -47,6 +47,8 @@ string_enum! {
         TaskCompletedByHand = "task.completed_by_hand",
         /// The task's mail to a processor went out (request or reminder).
         TaskMailSent = "task.mail_sent",
+        /// A recipient acknowledged its Art. 19 notice through its link.
+        TaskAcknowledgedByRecipient = "task.acknowledged_by_recipient",
         /// The processor confirmed through its link.
         TaskConfirmedByProcessor = "task.confirmed_by_processor",
         /// The processor stayed silent: the task went to the officer.

@@ -351,6 +351,23 @@ pub async fn waiting_for_mail(conn: &impl ConnectionTrait) -> Result<Vec<task::M
         .await?)
 }
 
+/// The external reference of an Art. 19 notice sent by mail and not yet acknowledged by its
+/// recipient.
+pub const NOTICE_SENT: &str = "notice";
+/// The external reference of a notice its recipient acknowledged through its link.
+pub const NOTICE_ACKNOWLEDGED: &str = "notice:acknowledged";
+
+/// Art. 19 notices sent by mail whose recipient has not acknowledged them yet.
+pub async fn notices_unacknowledged(
+    conn: &impl ConnectionTrait,
+) -> Result<Vec<task::Model>, StoreError> {
+    Ok(task::Entity::find()
+        .filter(task::Column::Action.eq(dsrflow_domain::TaskAction::Notify))
+        .filter(task::Column::ExternalRef.eq(NOTICE_SENT))
+        .all(conn)
+        .await?)
+}
+
 /// The task whose processor reference is `external_ref`.
 pub async fn by_external_ref(
     conn: &impl ConnectionTrait,

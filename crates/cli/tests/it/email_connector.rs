@@ -183,6 +183,38 @@ async fn the_confirmation_link_completes_the_task(t: TestApp) {
     );
     assert!(told[0].text.contains("alice@example.com"));
     assert!(told[0].text.contains("GDPR Art. 19"));
+    // The recipient may acknowledge it through its own link: evidence that it arrived.
+    let text = &told[0].text;
+    let start = text.find("http://").unwrap();
+    let ack: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    assert!(ack.contains("/confirm/"), "{ack}");
+    let page = t.client.get(&ack).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("GDPR Art. 19"), "{html}");
+    assert!(html.contains("I acknowledge the notice"), "{html}");
+    let done = t.client.post(&ack).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    let notice = task(&t.tasks(&id).await, "accountant", "notify").clone();
+    assert_eq!(notice["completed_by"], "recipient:accountant");
+    let uid: uuid::Uuid = id.parse().unwrap();
+    let events = dsrflow_store::audit::for_request(t.app.store.db(), uid)
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "task.acknowledged_by_recipient"),
+        "the acknowledgement is evidence in the audit trail"
+    );
+    assert_eq!(
+        t.client.post(&ack).send().await.unwrap().status(),
+        404,
+        "acknowledged once"
+    );
     assert_eq!(t.request(&id).await["status"], "awaiting_review");
     let approved = t
         .post(&format!("/api/v1/requests/{id}/approve"), &json!({}))

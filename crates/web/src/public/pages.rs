@@ -119,6 +119,15 @@ pub async fn confirm_form(
     Path(token): Path<String>,
 ) -> Response {
     match dsrflow_app::mailtask::by_token(&app, &token).await {
+        // A recipient's Art. 19 notice: acknowledging it is all there is to do here.
+        Ok(p) if p.task.action == dsrflow_domain::TaskAction::Notify => site.message_page(
+            &lang,
+            MessagePage::new(StatusCode::OK, "confirm.ask.title")
+                .paragraph("confirm.notice.body")
+                .arg("reference", p.reference.clone())
+                .arg("controller", app.settings.controller.name.clone())
+                .post_button("", "confirm.notice.button"),
+        ),
         Ok(p) if !p.task.status.is_final() => site.message_page(
             &lang,
             MessagePage::new(StatusCode::OK, "confirm.ask.title")
@@ -154,6 +163,12 @@ pub async fn confirm_submit(
     Path(token): Path<String>,
 ) -> Response {
     match dsrflow_app::mailtask::confirm(&app, &token).await {
+        Ok(p) if p.task.action == dsrflow_domain::TaskAction::Notify => site.message_page(
+            &lang,
+            MessagePage::new(StatusCode::OK, "confirm.done.title")
+                .paragraph("confirm.notice.done")
+                .arg("reference", p.reference),
+        ),
         Ok(p) => site.message_page(
             &lang,
             MessagePage::new(StatusCode::OK, "confirm.done.title")
