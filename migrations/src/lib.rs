@@ -13,6 +13,7 @@ mod m20261122_000007_inbox;
 mod m20261122_000008_verification;
 mod m20261122_000009_audit_head_trigger;
 mod m20261207_000010_corrections;
+mod m20261207_000011_accounts;
 
 /// Applies dsrflow's migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_verification::Migration),
             Box::new(m20261122_000009_audit_head_trigger::Migration),
             Box::new(m20261207_000010_corrections::Migration),
+            Box::new(m20261207_000011_accounts::Migration),
         ]
     }
 }

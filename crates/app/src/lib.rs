@@ -2,6 +2,7 @@
 //! rows, appends its audit event and commits; callers (HTTP, CLI, jobs) never touch the store's
 //! transactions themselves.
 
+pub mod accounts;
 pub mod caller;
 pub mod clock;
 pub mod crypto;

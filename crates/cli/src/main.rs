@@ -59,6 +59,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Manage dashboard accounts.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
     /// Requests: list them by deadline, show one.
     #[command(subcommand)]
     Request(commands::request::RequestCommand),
@@ -96,6 +99,7 @@ fn uses_demo_configuration(command: &Command) -> bool {
         | Command::Request(_)
         | Command::Mail(_)
         | Command::Token(_)
+        | Command::User(_)
         | Command::IngestMail(_)
         | Command::Inbox(_)
         | Command::Reminders(_)
@@ -162,6 +166,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deadline(args) => commands::deadline::run(&cfg, args),
         Command::Key(cmd) => Ok(commands::key::run(cmd)),
         Command::Token(cmd) => commands::token::run(cfg, cmd).await,
+        Command::User(cmd) => commands::user::run(cfg, cmd).await,
         Command::Audit(cmd) => commands::audit::run(cfg, cmd).await,
         Command::Reminders(cmd) => commands::reminders::run(cfg, cmd).await,
         Command::Request(cmd) => commands::request::run(cfg, cmd).await,

@@ -93,6 +93,12 @@ string_enum! {
         TokenReissued = "token.reissued",
         /// An API token was revoked.
         TokenRevoked = "token.revoked",
+        /// A dashboard account was created.
+        AccountCreated = "account.created",
+        /// A dashboard account was disabled.
+        AccountDisabled = "account.disabled",
+        /// A dashboard account's password was set anew.
+        AccountPasswordChanged = "account.password_changed",
     }
 }
 
@@ -113,7 +119,8 @@ mod tests {
                     "inbox",
                     "verification",
                     "subject",
-                    "token"
+                    "token",
+                    "account"
                 ]
                 .contains(&area),
                 "{a}"

@@ -5,6 +5,7 @@
 //! Values from outside become types here through `parse`/`TryFrom`, so an invalid request kind,
 //! address or regime cannot exist past the edge.
 
+pub mod account;
 pub mod actor;
 pub mod audit;
 pub mod calendar;

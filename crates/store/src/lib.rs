@@ -4,6 +4,7 @@
 //! Every state change goes through [`Store::write`], which opens a write transaction; the use
 //! case writes its rows and its audit event in it and commits once.
 
+pub mod accounts;
 pub mod audit;
 mod audited;
 mod batch;

@@ -13,6 +13,7 @@ pub mod reminders;
 pub mod request;
 pub mod serve;
 pub mod token;
+pub mod user;
 
 use std::process::ExitCode;
 use std::sync::Arc;

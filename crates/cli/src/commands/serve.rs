@@ -55,6 +55,7 @@ pub async fn run(
         "dsrflow listening"
     );
     println!("dsrflow listening on http://{addr}");
+    first_admin(&app, &cfg).await?;
     if let Some(d) = &demo {
         print_demo_intro(&app, d, &cfg).await?;
         crate::demo::spawn_simulated_agent(app.clone());
@@ -92,6 +93,36 @@ pub async fn run(
     }
     app.store.close().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// On the first start (no account yet): an admin account for the officer's address (else the
+/// controller's contact), its one-time password printed once.
+async fn first_admin(app: &dsrflow_app::App, cfg: &Config) -> anyhow::Result<()> {
+    let login = cfg
+        .settings
+        .officer_address
+        .clone()
+        .filter(|a| dsrflow_domain::SubjectEmail::parse(a).is_ok())
+        .or_else(|| {
+            let c = &cfg.settings.controller.contact;
+            dsrflow_domain::SubjectEmail::parse(c)
+                .is_ok()
+                .then(|| c.clone())
+        })
+        .unwrap_or_else(|| "admin@dsrflow.invalid".to_owned());
+    if let Some((email, password)) = dsrflow_app::accounts::ensure_first_admin(app, &login)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first admin account: {e}"))?
+    {
+        // Not println!: a closed stdout (a supervisor that stopped reading) must not stop the
+        // server; the password is then lost, and `dsrflow user passwd` sets a new one.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "first start: created the admin account {email}; its one-time password (shown once, change it with `dsrflow user passwd {email}`): {password}"
+        );
+    }
+    Ok(())
 }
 
 async fn print_demo_intro(

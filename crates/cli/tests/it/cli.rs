@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `dsrflow` with a clean environment, run in `dir`.
-fn dsrflow(dir: &Path) -> std::process::Command {
+pub(crate) fn dsrflow(dir: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dsrflow"));
     cmd.current_dir(dir)
         .env_remove("DSRFLOW_DATABASE_URL")
@@ -34,7 +34,7 @@ fn dsrflow(dir: &Path) -> std::process::Command {
 }
 
 /// Runs `dsrflow args…` in `dir` to completion.
-fn run(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> Output {
     dsrflow(dir).args(args).output().expect("run dsrflow")
 }
 
@@ -48,16 +48,16 @@ async fn run_async(dir: &Path, args: &[&str]) -> Output {
         .expect("run dsrflow")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// A one-line summary of a run, for assertion messages.
-fn show(o: &Output) -> String {
+pub(crate) fn show(o: &Output) -> String {
     format!(
         "status {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
         o.status.code(),
@@ -67,13 +67,13 @@ fn show(o: &Output) -> String {
 }
 
 /// A `sqlite://` URL for a file `name` in `dir`.
-fn sqlite_url(dir: &Path, name: &str) -> String {
+pub(crate) fn sqlite_url(dir: &Path, name: &str) -> String {
     format!("sqlite://{}", dir.join(name).display())
 }
 
 /// A migrated SQLite database `x.db` in `dir` (commands other than `serve`, `worker` and
 /// `migrate` never create one); returns its URL.
-fn migrated_db(dir: &Path) -> String {
+pub(crate) fn migrated_db(dir: &Path) -> String {
     let url = sqlite_url(dir, "x.db");
     let out = run(dir, &["--database-url", &url, "migrate"]);
     assert!(out.status.success(), "{}", show(&out));

@@ -5,11 +5,12 @@
 
 mod support;
 
+mod accounts;
 mod api_intake;
 mod api_lifecycle;
 mod audit;
 mod browser;
-mod cli;
+pub(crate) mod cli;
 mod demo;
 mod email_connector;
 mod fanout;

@@ -2,6 +2,7 @@
 //! valid; request/response bodies never use these types directly.
 
 pub mod access_package;
+pub mod account;
 pub mod api_token;
 pub mod audit_event;
 pub mod audit_head;
