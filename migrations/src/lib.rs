@@ -14,6 +14,7 @@ mod m20261122_000008_verification;
 mod m20261122_000009_audit_head_trigger;
 mod m20261207_000010_corrections;
 mod m20261207_000011_accounts;
+mod m20261207_000012_sessions;
 
 /// Applies dsrflow's migrations in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_audit_head_trigger::Migration),
             Box::new(m20261207_000010_corrections::Migration),
             Box::new(m20261207_000011_accounts::Migration),
+            Box::new(m20261207_000012_sessions::Migration),
         ]
     }
 }

@@ -175,6 +175,7 @@ pub async fn disable(app: &App, actor: Actor, email: &str) -> Result<(), AppErro
         ));
     }
     q::disable(&*tx, a.id, now).await?;
+    q::close_sessions_of(&*tx, a.id).await?;
     audit::append(
         &*tx,
         NewEvent {
@@ -209,6 +210,7 @@ pub async fn set_password(
     let tx = app.store.write().await?;
     let a = existing(&tx, email).await?;
     q::set_password(&*tx, a.id, hash, now).await?;
+    q::close_sessions_of(&*tx, a.id).await?;
     audit::append(
         &*tx,
         NewEvent {

@@ -17,6 +17,7 @@ pub mod package;
 pub mod periodic;
 pub mod reminders;
 pub mod requests;
+pub mod sessions;
 pub mod settings;
 pub mod suppression;
 pub mod systems;

@@ -18,6 +18,8 @@ pub enum Actor {
     Form,
     /// The data subject, through a link sent to them (verification, download).
     Subject,
+    /// A person signed in to the dashboard, by account id (never their address).
+    Account(String),
 }
 
 impl Actor {
@@ -36,6 +38,7 @@ impl fmt::Display for Actor {
             Actor::Mail => f.write_str("mail"),
             Actor::Form => f.write_str("form"),
             Actor::Subject => f.write_str("subject"),
+            Actor::Account(id) => write!(f, "account:{id}"),
         }
     }
 }
@@ -52,5 +55,9 @@ mod tests {
         );
         assert_eq!(Actor::Cli.as_string(), "cli");
         assert_eq!(Actor::Subject.to_string(), "subject");
+        assert_eq!(
+            Actor::Account("00000000-0000-0000-0000-000000000000".into()).to_string(),
+            "account:00000000-0000-0000-0000-000000000000"
+        );
     }
 }

@@ -99,6 +99,12 @@ string_enum! {
         AccountDisabled = "account.disabled",
         /// A dashboard account's password was set anew.
         AccountPasswordChanged = "account.password_changed",
+        /// Someone signed in to the dashboard.
+        AccountSignedIn = "account.signed_in",
+        /// A sign-in was refused (wrong address or password, disabled account).
+        AccountSignInFailed = "account.sign_in_failed",
+        /// Someone signed out.
+        AccountSignedOut = "account.signed_out",
     }
 }
 

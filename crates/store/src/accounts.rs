@@ -82,3 +82,73 @@ pub async fn disable(
         .await?;
     Ok(())
 }
+
+/// The account with this id.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<account::Model>, StoreError> {
+    Ok(account::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Opens a session.
+pub async fn open_session(
+    conn: &impl ConnectionTrait,
+    s: crate::entity::account_session::Model,
+) -> Result<(), StoreError> {
+    crate::entity::account_session::Entity::insert(s.into_active_model())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// The session whose cookie id hashes to `id_hash`, with its account.
+pub async fn session(
+    conn: &impl ConnectionTrait,
+    id_hash: &str,
+) -> Result<Option<(crate::entity::account_session::Model, account::Model)>, StoreError> {
+    use crate::entity::account_session as s;
+    let Some(row) = s::Entity::find_by_id(id_hash.to_owned()).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(find(conn, row.account_id).await?.map(|a| (row, a)))
+}
+
+/// Moves a session's last use.
+pub async fn touch_session(
+    conn: &impl ConnectionTrait,
+    id_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use crate::entity::account_session as s;
+    use sea_orm::sea_query::Expr;
+    s::Entity::update_many()
+        .col_expr(s::Column::LastSeenAt, Expr::value(now))
+        .filter(s::Column::IdHash.eq(id_hash))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes a session; true when it existed.
+pub async fn close_session(conn: &impl ConnectionTrait, id_hash: &str) -> Result<bool, StoreError> {
+    use crate::entity::account_session as s;
+    Ok(s::Entity::delete_by_id(id_hash.to_owned())
+        .exec(conn)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// Closes every session of an account (disabled, or a new password).
+pub async fn close_sessions_of(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> Result<u64, StoreError> {
+    use crate::entity::account_session as s;
+    Ok(s::Entity::delete_many()
+        .filter(s::Column::AccountId.eq(account_id))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

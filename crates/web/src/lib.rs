@@ -12,6 +12,7 @@
 //! here ([`router_with`], [`sample_contexts`]).
 
 pub mod api;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -50,6 +51,8 @@ pub struct WebState {
     pub site: Arc<Site>,
     /// The request form's rate limits.
     pub limiter: Arc<public::ratelimit::FormLimiter>,
+    /// The dashboard's sign-in limits.
+    pub login_limiter: Arc<dashboard::LoginLimiter>,
 }
 
 impl WebState {
@@ -85,6 +88,7 @@ impl WebState {
             .with_secure_cookies(app.settings.public_url.starts_with("https://"));
         Self {
             limiter: Arc::new(public::ratelimit::FormLimiter::new(&app.settings.form)),
+            login_limiter: Arc::new(dashboard::LoginLimiter::default()),
             site: Arc::new(site),
             app,
         }
@@ -114,6 +118,7 @@ impl FromRef<WebState> for Arc<public::ratelimit::FormLimiter> {
 pub fn sample_contexts() -> Vec<(&'static str, minijinja::Value)> {
     let mut out = site::sample_contexts();
     out.extend(public::sample_contexts());
+    out.extend(dashboard::sample_contexts());
     out
 }
 
@@ -129,6 +134,7 @@ pub fn router_with(state: WebState) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
         .merge(public::routes())
+        .merge(dashboard::routes())
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -23,7 +23,7 @@ struct FormPage {
     token: String,
 }
 
-fn no_redirects() -> reqwest::Client {
+pub(crate) fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -31,7 +31,7 @@ fn no_redirects() -> reqwest::Client {
 }
 
 /// The `name=value` part of the `Set-Cookie` header for `name`.
-fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::SET_COOKIE)
         .iter()
@@ -41,7 +41,7 @@ fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// The value of the first `name="field" value="…"` input.
-fn input_value(html: &str, field: &str) -> String {
+pub(crate) fn input_value(html: &str, field: &str) -> String {
     let marker = format!("name=\"{field}\" value=\"");
     let start = html
         .find(&marker)

@@ -3,6 +3,7 @@
 
 pub mod access_package;
 pub mod account;
+pub mod account_session;
 pub mod api_token;
 pub mod audit_event;
 pub mod audit_head;

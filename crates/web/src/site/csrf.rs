@@ -96,8 +96,13 @@ pub fn verify(
 /// The `Set-Cookie` value for `secret`: scoped to the form, invisible to scripts, never sent
 /// on cross-site requests.
 pub fn set_cookie(secret: &str, secure: bool) -> String {
+    set_cookie_at(secret, secure, "/request")
+}
+
+/// As [`set_cookie`], scoped to another form's path (`/login`).
+pub fn set_cookie_at(secret: &str, secure: bool, path: &str) -> String {
     format!(
-        "{COOKIE}={secret}; Path=/request; Max-Age={MAX_AGE_SECS}; HttpOnly; SameSite=Strict{}",
+        "{COOKIE}={secret}; Path={path}; Max-Age={MAX_AGE_SECS}; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }
     )
 }

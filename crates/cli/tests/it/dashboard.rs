@@ -1,0 +1,195 @@
+//! The officer's dashboard: signing in and out, and the queue of open requests.
+
+use dsrflow_domain::Actor;
+use dsrflow_domain::account::Role;
+use reqwest::StatusCode;
+use reqwest::header;
+use serde_json::json;
+
+use crate::form::{input_value, no_redirects, set_cookie};
+use crate::support::{Backend, TestApp};
+
+fn form_body(pairs: &[(&str, &str)]) -> String {
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        body.append_pair(k, v);
+    }
+    body.finish()
+}
+
+async fn sign_in(t: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    let client = no_redirects();
+    let page = client
+        .get(t.url("/login?next=%2Fdashboard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let csrf = set_cookie(page.headers(), "dsrflow_csrf").unwrap();
+    let html = page.text().await.unwrap();
+    let token = input_value(&html, "csrf_token");
+    let next = input_value(&html, "next");
+    client
+        .post(t.url("/login"))
+        .header(header::COOKIE, csrf)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form_body(&[
+            ("csrf_token", token.as_str()),
+            ("next", next.as_str()),
+            ("email", email),
+            ("password", password),
+        ]))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it(t: TestApp) {
+    dsrflow_app::accounts::add(
+        &t.app,
+        Actor::Cli,
+        "officer@hostodoo.example",
+        Role::Officer,
+        dsrflow_app::accounts::NewPassword::Chosen("a long enough passphrase"),
+    )
+    .await
+    .unwrap();
+    let early = t
+        .create(json!({"kind": "access", "received_at": "2026-01-20T10:00:00Z", "subject": {"email": "alice@example.com"}}))
+        .await;
+    let late = t
+        .create(json!({"kind": "erasure", "subject": {"email": "bob@example.org"}}))
+        .await;
+    let client = no_redirects();
+
+    // No session: to the sign-in page, coming back afterwards.
+    let anon = client.get(t.url("/dashboard")).send().await.unwrap();
+    assert_eq!(anon.status(), StatusCode::SEE_OTHER);
+    assert_eq!(anon.headers()[header::LOCATION], "/login?next=%2Fdashboard");
+
+    // A wrong password and an unknown address get the same generic answer.
+    for (email, password) in [
+        ("officer@hostodoo.example", "not the passphrase"),
+        ("nobody@hostodoo.example", "a long enough passphrase"),
+    ] {
+        let wrong = sign_in(&t, email, password).await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        let html = wrong.text().await.unwrap();
+        assert!(html.contains("Wrong e-mail address or password."), "{html}");
+    }
+
+    let ok = sign_in(&t, "Officer@Hostodoo.example", "a long enough passphrase").await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers()[header::LOCATION], "/dashboard");
+    let raw_cookie = ok
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("dsrflow_session="))
+        .unwrap();
+    assert!(
+        raw_cookie.contains("HttpOnly") && raw_cookie.contains("SameSite=Lax"),
+        "{raw_cookie}"
+    );
+    let session = set_cookie(ok.headers(), "dsrflow_session").unwrap();
+
+    let queue = client
+        .get(t.url("/dashboard"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queue.status(), StatusCode::OK);
+    assert_eq!(queue.headers()[header::CACHE_CONTROL], "no-store");
+    let html = queue.text().await.unwrap();
+    let (a, b) = (
+        html.find(early["reference"].as_str().unwrap()).unwrap(),
+        html.find(late["reference"].as_str().unwrap()).unwrap(),
+    );
+    assert!(a < b, "nearest deadline first");
+    assert!(
+        html.contains("officer@hostodoo.example (officer)"),
+        "{html}"
+    );
+    assert!(!html.contains("alice@example.com"), "addresses are masked");
+    assert!(
+        html.contains("days overdue") || html.contains("days left"),
+        "{html}"
+    );
+
+    // Signing out needs the session's CSRF token, then ends the session.
+    let token = input_value(&html, "csrf_token");
+    let forged = client
+        .post(t.url("/logout"))
+        .header(header::COOKIE, &session)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form_body(&[("csrf_token", "0.bad")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let out = client
+        .post(t.url("/logout"))
+        .header(header::COOKIE, &session)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form_body(&[("csrf_token", token.as_str())]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let after = client
+        .get(t.url("/dashboard"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session is gone");
+
+    // Each sign-in, refused sign-in and sign-out is audited, naming no address.
+    use dsrflow_store::sea_orm::{EntityTrait, QueryOrder};
+    let events = dsrflow_store::entity::audit_event::Entity::find()
+        .order_by_asc(dsrflow_store::entity::audit_event::Column::Seq)
+        .all(t.app.store.db())
+        .await
+        .unwrap();
+    let actions: Vec<String> = events
+        .iter()
+        .filter(|e| e.action.as_str().starts_with("account.sign"))
+        .map(|e| e.action.to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "account.sign_in_failed",
+            "account.sign_in_failed",
+            "account.signed_in",
+            "account.signed_out"
+        ]
+    );
+    assert!(events.iter().all(|e| !e.data.contains("hostodoo.example")));
+    t.stop().await;
+}
+
+mod signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it(
+            TestApp::start(Backend::Sqlite, "2026-02-10T09:00:00Z")
+                .await
+                .unwrap(),
+        )
+        .await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)"]
+    async fn postgres() {
+        signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it(
+            TestApp::start(Backend::Postgres, "2026-02-10T09:00:00Z")
+                .await
+                .expect("PostgreSQL"),
+        )
+        .await;
+    }
+}
