@@ -70,3 +70,54 @@ pub async fn list(app: &App, filter: ListFilter) -> Result<Page<RequestDetails>,
         total,
     })
 }
+
+/// One event of a request's timeline (from the audit trail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What (`request.created`, `task.finished` …).
+    pub action: String,
+    /// Who (`form`, `token:<name>`, `account:<id>`, `system` …).
+    pub actor: String,
+}
+
+/// A request's timeline, oldest first.
+pub async fn timeline(app: &App, id: Uuid) -> Result<Vec<TimelineEntry>, AppError> {
+    Ok(dsrflow_store::audit::for_request(app.store.db(), id)
+        .await?
+        .into_iter()
+        .map(|e| TimelineEntry {
+            at: e.occurred_at,
+            action: e.action.to_string(),
+            actor: e.actor,
+        })
+        .collect())
+}
+
+/// One message queued about a request (no address, no body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailEntry {
+    /// When it was sent, else queued.
+    pub at: DateTime<Utc>,
+    /// Which message (`acknowledgement`, `completed_erasure` …).
+    pub template: String,
+    /// Who it is for.
+    pub audience: dsrflow_domain::message::Audience,
+    /// Where it stands.
+    pub status: dsrflow_domain::message::MailStatus,
+}
+
+/// The messages queued about a request, oldest first.
+pub async fn mails(app: &App, id: Uuid) -> Result<Vec<MailEntry>, AppError> {
+    Ok(dsrflow_store::outbox::for_request(app.store.db(), id)
+        .await?
+        .into_iter()
+        .map(|m| MailEntry {
+            at: m.sent_at.unwrap_or(m.created_at),
+            template: m.template,
+            audience: m.audience,
+            status: m.status,
+        })
+        .collect())
+}

@@ -118,6 +118,36 @@ async fn signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it(t: TestA
         "{html}"
     );
 
+    // Each row opens the request: its legal clock in words, citing the rule, and its timeline.
+    let link = format!("/dashboard/requests/{}", early["id"].as_str().unwrap());
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+    let detail = client
+        .get(t.url(&link))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(detail.status(), StatusCode::OK);
+    let page = detail.text().await.unwrap();
+    for expected in [
+        "Received on 2026-01-20: that day is not counted.",
+        "One month from receipt (GDPR Art. 12(3), Regulation 1182",
+        "the notice with reasons must be sent by 2026-02-20",
+        "request.created",
+    ] {
+        assert!(page.contains(expected), "{expected:?} in {page}");
+    }
+    assert!(!page.contains("alice@example.com"), "masked");
+    let unknown = client
+        .get(t.url("/dashboard/requests/00000000-0000-7000-8000-000000000000"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let anon = client.get(t.url(&link)).send().await.unwrap();
+    assert_eq!(anon.status(), StatusCode::SEE_OTHER);
+
     // Signing out needs the session's CSRF token, then ends the session.
     let token = input_value(&html, "csrf_token");
     let forged = client

@@ -17,6 +17,8 @@ use dsrflow_app::sessions::{self, SignedIn};
 use minijinja::{Value, context};
 use sha2::{Digest, Sha256};
 
+mod detail;
+
 use crate::WebState;
 use crate::public::form::ClientIp;
 use crate::public::ratelimit::{SlidingWindow, address_key, ip_key};
@@ -53,6 +55,7 @@ pub fn routes() -> Router<WebState> {
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/dashboard", get(queue))
+        .route("/dashboard/requests/{id}", get(detail::page))
 }
 
 /// Who is signed in, from the session cookie (None: not signed in, or the session ended).
@@ -352,6 +355,7 @@ async fn queue(
                 r.deadline,
                 context! {
                     reference => r.reference.clone(),
+                    id => r.id.to_string(),
                     subject => d.record.subject.email.masked(),
                     kind => state.site.text(code, &format!("kind.{}.label", r.kind.as_str()), &[]),
                     channel => r.channel.as_str(),
@@ -388,11 +392,12 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
             "login.html.j2",
             context! { email => "", next => "/dashboard", error => "x", csrf_field => csrf::FIELD, csrf_token => "0.00" },
         ),
+        ("request.html.j2", detail::sample_context()),
         (
             "dashboard.html.j2",
             context! {
                 who => context! { email => "officer@example.com", role => "officer" },
-                rows => vec![context! { reference => "DSR-1", subject => "a***@example.com", kind => "Access", channel => "api", received => "2026-03-02", deadline => "2026-04-02", when => "3 days left", band => "soon", status => "in_progress", extended => true, paused => true }],
+                rows => vec![context! { reference => "DSR-1", id => "0", subject => "a***@example.com", kind => "Access", channel => "api", received => "2026-03-02", deadline => "2026-04-02", when => "3 days left", band => "soon", status => "in_progress", extended => true, paused => true }],
                 csrf_field => csrf::FIELD,
                 csrf_token => "0.00",
             },
