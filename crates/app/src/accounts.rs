@@ -52,6 +52,19 @@ pub enum NewPassword<'a> {
     Generate,
 }
 
+impl NewPassword<'_> {
+    /// The password to set (checked, or generated) and whether it was generated.
+    fn resolve(self) -> Result<(String, bool), AppError> {
+        match self {
+            NewPassword::Chosen(p) => {
+                check_policy(p)?;
+                Ok((p.to_owned(), false))
+            }
+            NewPassword::Generate => Ok((generate(), true)),
+        }
+    }
+}
+
 /// A random password of 24 URL-safe characters (144 bits).
 fn generate() -> String {
     let mut bytes = [0u8; 18];
@@ -106,13 +119,7 @@ pub async fn add(
     password: NewPassword<'_>,
 ) -> Result<Option<String>, AppError> {
     let email = normalised_email(email)?;
-    let (password, generated) = match password {
-        NewPassword::Chosen(p) => {
-            check_policy(p)?;
-            (p.to_owned(), false)
-        }
-        NewPassword::Generate => (generate(), true),
-    };
+    let (password, generated) = password.resolve()?;
     let hash = hash_password(&password)?;
     let now = app.clock.now();
     let id = Uuid::now_v7();
@@ -198,13 +205,7 @@ pub async fn set_password(
     email: &str,
     password: NewPassword<'_>,
 ) -> Result<Option<String>, AppError> {
-    let (password, generated) = match password {
-        NewPassword::Chosen(p) => {
-            check_policy(p)?;
-            (p.to_owned(), false)
-        }
-        NewPassword::Generate => (generate(), true),
-    };
+    let (password, generated) = password.resolve()?;
     let hash = hash_password(&password)?;
     let now = app.clock.now();
     let tx = app.store.write().await?;

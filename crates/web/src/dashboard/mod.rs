@@ -108,10 +108,7 @@ fn render_login(
     error: Option<&str>,
 ) -> Response {
     let app = &state.app;
-    let secret = cookie_value(headers, csrf::COOKIE)
-        .filter(|c| csrf::is_secret(c))
-        .map(str::to_owned)
-        .unwrap_or_else(csrf::new_secret);
+    let secret = csrf::secret_of(headers);
     let token = csrf::token(&app.settings.data_key, &secret, app.clock.now());
     let ctx = context! {
         email => email,

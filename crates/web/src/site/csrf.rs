@@ -52,6 +52,15 @@ pub fn new_secret() -> String {
     hex::encode(bytes)
 }
 
+/// The visitor's secret from their CSRF cookie when it is one of ours (so two open tabs both
+/// stay valid), else a new one.
+pub fn secret_of(headers: &axum::http::HeaderMap) -> String {
+    crate::site::lang::cookie_value(headers, COOKIE)
+        .filter(|c| is_secret(c))
+        .map(str::to_owned)
+        .unwrap_or_else(new_secret)
+}
+
 /// Whether `s` has the shape of a secret we issue.
 pub fn is_secret(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
