@@ -153,6 +153,16 @@ pub async fn add(
     Ok(generated.then_some(password))
 }
 
+/// Whether `password` is the current password of the enabled account `email`.
+pub async fn check_password(app: &App, email: &str, password: &str) -> Result<bool, AppError> {
+    let Ok(email) = normalised_email(email) else {
+        return Ok(false);
+    };
+    Ok(q::find_by_email(app.store.db(), &email)
+        .await?
+        .is_some_and(|a| a.disabled_at.is_none() && password_matches(&a.password_hash, password)))
+}
+
 /// Every account, by address.
 pub async fn list(app: &App) -> Result<Vec<AccountInfo>, AppError> {
     Ok(q::list(app.store.db())

@@ -53,6 +53,68 @@ pub fn token_path(data_dir: &Path) -> PathBuf {
     data_dir.join("demo").join("api-token")
 }
 
+/// Where the demo keeps its accounts' passwords (demo data only, readable by the owner alone).
+pub fn accounts_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("demo").join("accounts")
+}
+
+/// The demo's dashboard accounts — an admin (the controller's contact), an officer and a viewer
+/// — with their passwords, kept from the last start when they still work, else set anew.
+pub async fn accounts(
+    app: &App,
+    data_dir: &Path,
+    admin: &str,
+) -> anyhow::Result<Vec<(String, dsrflow_domain::account::Role, String)>> {
+    use dsrflow_app::accounts::{self, NewPassword};
+    use dsrflow_domain::account::Role;
+    let path = accounts_path(data_dir);
+    let saved = std::fs::read_to_string(&path).unwrap_or_default();
+    let wanted = [
+        (admin.to_lowercase(), Role::Admin),
+        ("officer@hostodoo.example".to_owned(), Role::Officer),
+        ("viewer@hostodoo.example".to_owned(), Role::Viewer),
+    ];
+    let mut out = Vec::new();
+    for (email, role) in wanted {
+        let kept = saved
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .find(|(e, _)| *e == email)
+            .map(|(_, p)| p.to_owned());
+        if let Some(p) = kept
+            && accounts::check_password(app, &email, &p)
+                .await
+                .unwrap_or(false)
+        {
+            out.push((email, role, p));
+            continue;
+        }
+        let password = match accounts::add(app, Actor::Cli, &email, role, NewPassword::Generate)
+            .await
+        {
+            Ok(Some(p)) => p,
+            Ok(None) => anyhow::bail!("demo account {email}: no password generated"),
+            // It exists (an earlier start): give it a new password.
+            Err(dsrflow_app::AppError::Conflict(_)) => {
+                accounts::set_password(app, Actor::Cli, &email, NewPassword::Generate)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo account {email}: {e}"))?
+                    .ok_or_else(|| anyhow::anyhow!("demo account {email}: no password generated"))?
+            }
+            Err(e) => anyhow::bail!("demo account {email}: {e}"),
+        };
+        out.push((email, role, password));
+    }
+    let text: String = out.iter().map(|(e, _, p)| format!("{e}\t{p}\n")).collect();
+    if path.exists() {
+        std::fs::remove_file(&path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
+    }
+    config::write_private(&path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(out)
+}
+
 /// The running demo: its configuration, systems and the stand-ins serving them.
 pub struct Demo {
     /// The configuration it runs with (written to [`Demo::config_file`]).

@@ -55,7 +55,10 @@ pub async fn run(
         "dsrflow listening"
     );
     println!("dsrflow listening on http://{addr}");
-    first_admin(&app, &cfg).await?;
+    // The demo prints its own accounts (kept across restarts) in its banner.
+    if demo.is_none() {
+        first_admin(&app, &cfg).await?;
+    }
     if let Some(d) = &demo {
         print_demo_intro(&app, d, &cfg).await?;
         crate::demo::spawn_simulated_agent(app.clone());
@@ -162,6 +165,15 @@ async fn print_demo_intro(
     }
     println!("  start page:        {base}/");
     println!("  request form:      {base}/request   (as a data subject would)");
+    let accounts =
+        crate::demo::accounts(app, &cfg.data_dir, &cfg.settings.controller.contact).await?;
+    println!(
+        "  dashboard:         {base}/login   (kept in {})",
+        crate::demo::accounts_path(&cfg.data_dir).display()
+    );
+    for (email, role, password) in &accounts {
+        println!("    {:<8} {email}   password {password}", role.as_str());
+    }
     println!(
         "  API token:         {token}   ({}; may vouch for identities; kept in {})",
         if kept {

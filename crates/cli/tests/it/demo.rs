@@ -415,10 +415,29 @@ async fn the_demo_restarts_on_its_database_with_the_same_token_and_its_requests(
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
     let first_token = first.token.clone();
+    let first_banner = first.banner.clone();
     first.stop().await;
 
     let second = Demo::start_in(dir.path()).await;
     assert_eq!(second.token, first_token, "{}", second.banner);
+    // The dashboard's demo accounts, one per role, keep their passwords across restarts.
+    let accounts = |banner: &str| -> Vec<String> {
+        banner
+            .lines()
+            .filter(|l| l.contains("   password "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let listed = accounts(&first_banner);
+    assert_eq!(listed.len(), 3, "{first_banner}");
+    for who in [
+        "admin    privacy@hostodoo.example",
+        "officer  officer@hostodoo.example",
+        "viewer   viewer@hostodoo.example",
+    ] {
+        assert!(listed.iter().any(|l| l.contains(who)), "{who}: {listed:?}");
+    }
+    assert_eq!(accounts(&second.banner), listed);
     assert!(
         second.banner.contains("kept from the last start"),
         "{}",
