@@ -55,7 +55,7 @@ async fn signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it(t: TestA
     .await
     .unwrap();
     let early = t
-        .create(json!({"kind": "access", "received_at": "2026-01-20T10:00:00Z", "subject": {"email": "alice@example.com"}}))
+        .create(json!({"kind": "access", "received_at": "2026-01-05T10:00:00Z", "subject": {"email": "alice@example.com"}}))
         .await;
     let late = t
         .create(json!({"kind": "erasure", "subject": {"email": "bob@example.org"}}))
@@ -118,6 +118,47 @@ async fn signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it(t: TestA
         "{html}"
     );
 
+    // The summary strip counts the views; a filter in the URL narrows the queue.
+    assert!(html.contains("<strong>2</strong> open"), "{html}");
+    assert!(html.contains("<strong>1</strong> overdue"), "{html}");
+    assert!(html.contains("href=\"/dashboard?due=overdue\""), "{html}");
+    let erasures = client
+        .get(t.url("/dashboard?kind=erasure"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(erasures.contains(late["reference"].as_str().unwrap()));
+    assert!(
+        !erasures.contains(early["reference"].as_str().unwrap()),
+        "{erasures}"
+    );
+    assert!(
+        erasures.contains("<option value=\"erasure\" selected>"),
+        "{erasures}"
+    );
+    let overdue = client
+        .get(t.url("/dashboard?due=overdue&kind=nonsense"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // 2026-01-05 + one month is past on 2026-02-10; the other request is not yet due.
+    assert!(
+        overdue.contains(early["reference"].as_str().unwrap()),
+        "{overdue}"
+    );
+    assert!(
+        !overdue.contains(late["reference"].as_str().unwrap()),
+        "{overdue}"
+    );
+
     // Each row opens the request: its legal clock in words, citing the rule, and its timeline.
     let link = format!("/dashboard/requests/{}", early["id"].as_str().unwrap());
     assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
@@ -130,9 +171,9 @@ async fn signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it(t: TestA
     assert_eq!(detail.status(), StatusCode::OK);
     let page = detail.text().await.unwrap();
     for expected in [
-        "Received on 2026-01-20: that day is not counted.",
+        "Received on 2026-01-05: that day is not counted.",
         "One month from receipt (GDPR Art. 12(3), Regulation 1182",
-        "the notice with reasons must be sent by 2026-02-20",
+        "the notice with reasons must be sent by 2026-02-05",
         "request.created",
     ] {
         assert!(page.contains(expected), "{expected:?} in {page}");

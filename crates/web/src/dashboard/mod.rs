@@ -291,6 +291,11 @@ fn to_login(uri: &axum::http::Uri) -> Response {
     resp
 }
 
+/// Requests whose deadline day is before `day`.
+fn dsrflow_domain_due(day: chrono::NaiveDate) -> dsrflow_app::requests::DueBefore {
+    dsrflow_app::requests::DueBefore::Day(day)
+}
+
 /// The colour band of a deadline `days` away (negative: overdue).
 fn band(days: i64) -> &'static str {
     match days {
@@ -312,26 +317,73 @@ async fn queue(
     let Some((id, who)) = signed_in(app, &headers).await else {
         return to_login(&uri);
     };
-    let page = match dsrflow_app::requests::list(
-        app,
-        dsrflow_app::requests::ListFilter {
-            status: None,
-            kind: None,
-            due_before: None,
-            open_only: true,
-            page: 1,
-            per_page: 200,
-        },
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(error = %e, "queue could not be read");
-            return state.site.internal_error(&lang);
-        }
-    };
     let today = app.clock.now().date_naive();
+    let q = uri.query();
+    // Filters from the URL, so a view can be bookmarked; an unknown value is ignored.
+    let kind = query_param(q, "kind").and_then(|k| k.parse::<dsrflow_domain::RequestKind>().ok());
+    let status =
+        query_param(q, "status").and_then(|s| s.parse::<dsrflow_domain::RequestStatus>().ok());
+    let due = query_param(q, "due").filter(|d| ["overdue", "week", "month"].contains(&d.as_str()));
+    let due_before = |due: &str| {
+        let days = match due {
+            "overdue" => 0,
+            "week" => 8,
+            _ => 31,
+        };
+        dsrflow_domain_due(today + chrono::TimeDelta::days(days))
+    };
+    let filter = |status, kind, due: Option<&str>, per_page| dsrflow_app::requests::ListFilter {
+        status,
+        kind,
+        due_before: due.map(due_before),
+        open_only: true,
+        page: 1,
+        per_page,
+    };
+    // The summary strip: totals of the views an officer watches, each a link to it.
+    let mut summary = Vec::new();
+    for (key, query, f) in [
+        ("open", "", filter(None, None, None, 1)),
+        (
+            "overdue",
+            "?due=overdue",
+            filter(None, None, Some("overdue"), 1),
+        ),
+        ("week", "?due=week", filter(None, None, Some("week"), 1)),
+        (
+            "identity",
+            "?status=awaiting_verification",
+            filter(
+                Some(dsrflow_domain::RequestStatus::AwaitingVerification),
+                None,
+                None,
+                1,
+            ),
+        ),
+        (
+            "review",
+            "?status=awaiting_review",
+            filter(
+                Some(dsrflow_domain::RequestStatus::AwaitingReview),
+                None,
+                None,
+                1,
+            ),
+        ),
+    ] {
+        let total = dsrflow_app::requests::list(app, f)
+            .await
+            .map_or(0, |p| p.total);
+        summary.push(context! { key => key, query => query, total => total });
+    }
+    let page =
+        match dsrflow_app::requests::list(app, filter(status, kind, due.as_deref(), 200)).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "queue could not be read");
+                return state.site.internal_error(&lang);
+            }
+        };
     let code = lang.code();
     let mut rows: Vec<(chrono::NaiveDate, Value)> = page
         .items
@@ -370,6 +422,15 @@ async fn queue(
     rows.sort_by_key(|(deadline, _)| *deadline);
     let ctx = context! {
         who => context! { email => who.email.clone(), role => who.role.as_str() },
+        summary => summary,
+        filters => context! {
+            kind => kind.map(|k| k.as_str()),
+            status => status.map(|s| s.as_str()),
+            due => due,
+            kinds => dsrflow_domain::RequestKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            statuses => dsrflow_domain::RequestStatus::ALL.iter().filter(|s| !s.is_final()).map(|s| s.as_str()).collect::<Vec<_>>(),
+        },
+        total => page.total,
         rows => rows.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
         csrf_field => csrf::FIELD,
         csrf_token => csrf::token(&app.settings.data_key, &session_secret(&id), app.clock.now()),
@@ -394,6 +455,9 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
             "dashboard.html.j2",
             context! {
                 who => context! { email => "officer@example.com", role => "officer" },
+                summary => vec![context! { key => "open", query => "", total => 3 }],
+                filters => context! { kind => "access", status => Value::from(()), due => "week", kinds => vec!["access"], statuses => vec!["in_progress"] },
+                total => 1,
                 rows => vec![context! { reference => "DSR-1", id => "0", subject => "a***@example.com", kind => "Access", channel => "api", received => "2026-03-02", deadline => "2026-04-02", when => "3 days left", band => "soon", status => "in_progress", extended => true, paused => true }],
                 csrf_field => csrf::FIELD,
                 csrf_token => "0.00",
