@@ -264,3 +264,169 @@ mod signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it {
         .await;
     }
 }
+
+async fn an_officer_acts_on_a_request_and_a_viewer_cannot(t: TestApp) {
+    for (email, role) in [
+        ("officer@hostodoo.example", Role::Officer),
+        ("viewer@hostodoo.example", Role::Viewer),
+    ] {
+        dsrflow_app::accounts::add(
+            &t.app,
+            Actor::Cli,
+            email,
+            role,
+            dsrflow_app::accounts::NewPassword::Chosen("a long enough passphrase"),
+        )
+        .await
+        .unwrap();
+    }
+    let created = t
+        .create_vouched(json!({"kind": "access", "subject": {"email": "alice@example.com"}}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let client = no_redirects();
+    let session_of =
+        |resp: &reqwest::Response| set_cookie(resp.headers(), "dsrflow_session").unwrap();
+    let officer =
+        session_of(&sign_in(&t, "officer@hostodoo.example", "a long enough passphrase").await);
+    let viewer =
+        session_of(&sign_in(&t, "viewer@hostodoo.example", "a long enough passphrase").await);
+    let page = |session: String| {
+        let client = client.clone();
+        let url = t.url(&format!("/dashboard/requests/{id}"));
+        async move {
+            client
+                .get(url)
+                .header(header::COOKIE, session)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    // A viewer sees no actions, and an action posted anyway is refused.
+    let viewer_page = page(viewer.clone()).await;
+    assert!(!viewer_page.contains("/extend\""), "{viewer_page}");
+    let officer_page = page(officer.clone()).await;
+    let officer_token = input_value(&officer_page, "csrf_token");
+    let post = |session: String, action: &'static str, fields: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let url = t.url(&format!("/dashboard/requests/{id}/{action}"));
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            client
+                .post(url)
+                .header(header::COOKIE, session)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form_body(&pairs))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The viewer's own session token (from the queue's sign-out form), valid, still cannot act.
+    let queue = client
+        .get(t.url("/dashboard"))
+        .header(header::COOKIE, viewer.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let viewer_token = input_value(&queue, "csrf_token");
+    let refused = post(
+        viewer,
+        "extend",
+        vec![
+            ("csrf_token", viewer_token),
+            ("reason", "More time".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // The officer: a missing reason is said, a wrong token refused, a valid extension done.
+    let no_reason = post(
+        officer.clone(),
+        "extend",
+        vec![("csrf_token", officer_token.clone())],
+    )
+    .await;
+    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.text().await.unwrap().contains("reason"));
+    let forged = post(
+        officer.clone(),
+        "extend",
+        vec![
+            ("csrf_token", "0.bad".to_owned()),
+            ("reason", "x y z".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let extended = post(
+        officer.clone(),
+        "extend",
+        vec![
+            ("csrf_token", officer_token.clone()),
+            (
+                "reason",
+                "Twenty systems to search, two of them by hand".to_owned(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(extended.status(), StatusCode::SEE_OTHER);
+    assert_eq!(t.request(id).await["extended"], true);
+    // Approving before the work is done is refused in words.
+    let early = post(
+        officer.clone(),
+        "approve",
+        vec![("csrf_token", officer_token)],
+    )
+    .await;
+    assert_eq!(early.status(), StatusCode::CONFLICT);
+    assert!(
+        early
+            .text()
+            .await
+            .unwrap()
+            .contains("This could not be done")
+    );
+    // The extension is audited under the officer's account, not an address.
+    let uid: uuid::Uuid = id.parse().unwrap();
+    let events = dsrflow_store::audit::for_request(t.app.store.db(), uid)
+        .await
+        .unwrap();
+    let ext = events
+        .iter()
+        .find(|e| e.action.as_str() == "request.extended")
+        .unwrap();
+    assert!(ext.actor.starts_with("account:"), "{}", ext.actor);
+    t.stop().await;
+}
+
+mod an_officer_acts_on_a_request_and_a_viewer_cannot {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        an_officer_acts_on_a_request_and_a_viewer_cannot(
+            TestApp::start(Backend::Sqlite, "2026-02-10T09:00:00Z")
+                .await
+                .unwrap(),
+        )
+        .await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "needs PostgreSQL: set DSRFLOW_TEST_POSTGRES_URL (.ci/run does)"]
+    async fn postgres() {
+        an_officer_acts_on_a_request_and_a_viewer_cannot(
+            TestApp::start(Backend::Postgres, "2026-02-10T09:00:00Z")
+                .await
+                .expect("PostgreSQL"),
+        )
+        .await;
+    }
+}

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use uuid::Uuid;
 
@@ -20,9 +20,9 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Response {
     let app = &state.app;
-    if signed_in(app, &headers).await.is_none() {
+    let Some((session, who)) = signed_in(app, &headers).await else {
         return to_login(&uri);
-    }
+    };
     let Ok(id) = id.parse::<Uuid>() else {
         return state.site.not_found(&lang);
     };
@@ -131,6 +131,11 @@ pub async fn page(
         regime => r.regime.as_str(),
         deadline => r.deadline.to_string(),
         clock => clock,
+        id => id.to_string(),
+        can_act => who.role.may_act() && !r.status.is_final(),
+        can_approve => r.status == dsrflow_domain::RequestStatus::AwaitingReview,
+        csrf_field => crate::site::csrf::FIELD,
+        csrf_token => crate::site::csrf::token(&app.settings.data_key, &super::session_secret(&session), now),
         tasks => tasks,
         mails => mails,
         timeline => timeline,
@@ -147,10 +152,118 @@ pub async fn page(
 pub fn sample_context() -> Value {
     context! {
         reference => "DSR-1", kind => "Access", status => "in progress", subject => "a***@e***.com",
-        regime => "gdpr", deadline => "2026-04-02",
+        regime => "gdpr", deadline => "2026-04-02", id => "0", can_act => true, can_approve => true, csrf_field => "csrf_token", csrf_token => "0.00",
         clock => vec!["received"],
         tasks => vec![context! { system => "Billing", action => "access", status => "awaiting_manual", attempts => 1, note => "n", waiting => true }],
         mails => vec![context! { template => "acknowledgement", audience => "subject", status => "sent", at => "2026-03-02 10:00 UTC" }],
         timeline => vec![context! { at => "2026-03-02 10:00 UTC", action => "request.created", actor => "form" }],
+    }
+}
+
+/// `POST /dashboard/requests/{id}/{action}` (`approve`, `extend`, `deny`), with the session's
+/// `csrf_token` and a `reason` (required to extend or deny; for a partial approval). Officers
+/// and admins only; the change is audited under the account, and the page shows the outcome.
+pub async fn act(
+    State(state): State<WebState>,
+    lang: PageLang,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Path((id, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    use dsrflow_app::AppError;
+    use dsrflow_domain::lifecycle::Reason;
+    let app = &state.app;
+    let Some((session, who)) = signed_in(app, &headers).await else {
+        return to_login(&uri);
+    };
+    let mut token = None;
+    let mut reason = String::new();
+    let mut partial = false;
+    for (k, v) in form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "csrf_token" => token = Some(v.into_owned()),
+            "reason" => reason = v.chars().take(2000).collect(),
+            "partial" => partial = v == "yes",
+            _ => {}
+        }
+    }
+    if crate::site::csrf::verify(
+        &app.settings.data_key,
+        Some(&super::session_secret(&session)),
+        token.as_deref(),
+        app.clock.now(),
+    )
+    .is_err()
+    {
+        return state.site.message_page(
+            &lang,
+            crate::site::MessagePage::new(StatusCode::FORBIDDEN, "form.csrf.title")
+                .paragraph("form.csrf.body"),
+        );
+    }
+    if !who.role.may_act() {
+        return state.site.message_page(
+            &lang,
+            crate::site::MessagePage::new(StatusCode::FORBIDDEN, "detail.act.forbidden.title")
+                .paragraph("detail.act.forbidden.body"),
+        );
+    }
+    let Ok(rid) = id.parse::<Uuid>() else {
+        return state.site.not_found(&lang);
+    };
+    let caller = dsrflow_app::requests::Caller {
+        actor: who.actor(),
+        can_vouch: false,
+    };
+    let reason = (!reason.trim().is_empty()).then(|| Reason::parse(&reason));
+    let result = match (action.as_str(), reason) {
+        (_, Some(Err(e))) => Err(AppError::Validation(vec![dsrflow_app::FieldError::new(
+            "reason",
+            e.to_string(),
+        )])),
+        ("approve", r) => {
+            dsrflow_app::requests::approve(app, &caller, rid, partial, r.and_then(Result::ok)).await
+        }
+        ("extend", Some(Ok(r))) => dsrflow_app::requests::extend(app, &caller, rid, r).await,
+        ("deny", Some(Ok(r))) => dsrflow_app::requests::deny(app, &caller, rid, r).await,
+        ("extend" | "deny", None) => Err(AppError::Validation(vec![dsrflow_app::FieldError::new(
+            "reason", "required",
+        )])),
+        _ => return state.site.not_found(&lang),
+    };
+    let back = format!("/dashboard/requests/{rid}");
+    match result {
+        Ok(_) => {
+            let mut resp = axum::response::Redirect::to(&back).into_response();
+            *resp.status_mut() = StatusCode::SEE_OTHER;
+            resp
+        }
+        Err(AppError::NotFound(_)) => state.site.not_found(&lang),
+        Err(e) => {
+            // A refusal the officer can act on (a conflict, a missing reason), said in words.
+            let (status, message) = match &e {
+                AppError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
+                AppError::Validation(fields) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                other => {
+                    tracing::error!(error = %other, "request action failed");
+                    return state.site.internal_error(&lang);
+                }
+            };
+            state.site.message_page(
+                &lang,
+                crate::site::MessagePage::new(status, "detail.act.refused.title")
+                    .paragraph("detail.act.refused.body")
+                    .arg("why", message)
+                    .link(back, "detail.act.back"),
+            )
+        }
     }
 }

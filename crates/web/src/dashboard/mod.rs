@@ -56,6 +56,7 @@ pub fn routes() -> Router<WebState> {
         .route("/logout", post(logout))
         .route("/dashboard", get(queue))
         .route("/dashboard/requests/{id}", get(detail::page))
+        .route("/dashboard/requests/{id}/{action}", post(detail::act))
 }
 
 /// Who is signed in, from the session cookie (None: not signed in, or the session ended).
