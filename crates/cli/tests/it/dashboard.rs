@@ -338,15 +338,27 @@ async fn an_officer_acts_on_a_request_and_a_viewer_cannot(t: TestApp) {
         .unwrap();
     let viewer_token = input_value(&queue, "csrf_token");
     let refused = post(
-        viewer,
+        viewer.clone(),
         "extend",
         vec![
-            ("csrf_token", viewer_token),
+            ("csrf_token", viewer_token.clone()),
             ("reason", "More time".to_owned()),
         ],
     )
     .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // Anyone signed in may see the address, and each look is recorded under their account.
+    assert!(!viewer_page.contains("alice@example.com"));
+    let revealed = post(
+        viewer.clone(),
+        "reveal",
+        vec![("csrf_token", viewer_token.clone())],
+    )
+    .await;
+    assert_eq!(revealed.status(), StatusCode::OK);
+    let shown = revealed.text().await.unwrap();
+    assert!(shown.contains("alice@example.com"), "{shown}");
+    assert!(shown.contains("this was recorded"), "{shown}");
     // The officer: a missing reason is said, a wrong token refused, a valid extension done.
     let no_reason = post(
         officer.clone(),
@@ -405,6 +417,11 @@ async fn an_officer_acts_on_a_request_and_a_viewer_cannot(t: TestApp) {
         .find(|e| e.action.as_str() == "request.extended")
         .unwrap();
     assert!(ext.actor.starts_with("account:"), "{}", ext.actor);
+    let reveal = events
+        .iter()
+        .find(|e| e.action.as_str() == "subject.revealed")
+        .unwrap();
+    assert!(reveal.actor.starts_with("account:"), "{}", reveal.actor);
     t.stop().await;
 }
 

@@ -19,19 +19,32 @@ pub async fn page(
     uri: axum::http::Uri,
     Path(id): Path<String>,
 ) -> Response {
-    let app = &state.app;
-    let Some((session, who)) = signed_in(app, &headers).await else {
+    let Some((session, who)) = signed_in(&state.app, &headers).await else {
         return to_login(&uri);
     };
     let Ok(id) = id.parse::<Uuid>() else {
         return state.site.not_found(&lang);
     };
+    render(&state, &lang, &session, &who, id, false).await
+}
+
+/// The page of request `id` for `who`; with `reveal`, the subject's address unmasked (the
+/// caller has recorded the reveal).
+async fn render(
+    state: &WebState,
+    lang: &PageLang,
+    session: &str,
+    who: &dsrflow_app::sessions::SignedIn,
+    id: Uuid,
+    reveal: bool,
+) -> Response {
+    let app = &state.app;
     let details = match dsrflow_app::requests::get(app, id).await {
         Ok(d) => d,
-        Err(dsrflow_app::AppError::NotFound(_)) => return state.site.not_found(&lang),
+        Err(dsrflow_app::AppError::NotFound(_)) => return state.site.not_found(lang),
         Err(e) => {
             tracing::error!(error = %e, "request could not be read");
-            return state.site.internal_error(&lang);
+            return state.site.internal_error(lang);
         }
     };
     let now = app.clock.now();
@@ -127,7 +140,8 @@ pub async fn page(
         reference => r.reference.clone(),
         kind => t(&format!("kind.{}.label", r.kind.as_str()), &[]),
         status => t(&format!("dashboard.statuses.{}", r.status.as_str()), &[]),
-        subject => rec.subject.email.masked(),
+        subject => if reveal { rec.subject.email.as_str().to_owned() } else { rec.subject.email.masked() },
+        revealed => reveal,
         regime => r.regime.as_str(),
         deadline => r.deadline.to_string(),
         clock => clock,
@@ -135,14 +149,14 @@ pub async fn page(
         can_act => who.role.may_act() && !r.status.is_final(),
         can_approve => r.status == dsrflow_domain::RequestStatus::AwaitingReview,
         csrf_field => crate::site::csrf::FIELD,
-        csrf_token => crate::site::csrf::token(&app.settings.data_key, &super::session_secret(&session), now),
+        csrf_token => crate::site::csrf::token(&app.settings.data_key, &super::session_secret(session), now),
         tasks => tasks,
         mails => mails,
         timeline => timeline,
     };
     let mut resp = state
         .site
-        .render(&lang, StatusCode::OK, "request.html.j2", ctx);
+        .render(lang, StatusCode::OK, "request.html.j2", ctx);
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
@@ -152,7 +166,7 @@ pub async fn page(
 pub fn sample_context() -> Value {
     context! {
         reference => "DSR-1", kind => "Access", status => "in progress", subject => "a***@e***.com",
-        regime => "gdpr", deadline => "2026-04-02", id => "0", can_act => true, can_approve => true, csrf_field => "csrf_token", csrf_token => "0.00",
+        regime => "gdpr", deadline => "2026-04-02", id => "0", revealed => false, can_act => true, can_approve => true, csrf_field => "csrf_token", csrf_token => "0.00",
         clock => vec!["received"],
         tasks => vec![context! { system => "Billing", action => "access", status => "awaiting_manual", attempts => 1, note => "n", waiting => true }],
         mails => vec![context! { template => "acknowledgement", audience => "subject", status => "sent", at => "2026-03-02 10:00 UTC" }],
@@ -202,6 +216,19 @@ pub async fn act(
                 .paragraph("form.csrf.body"),
         );
     }
+    let Ok(rid) = id.parse::<Uuid>() else {
+        return state.site.not_found(&lang);
+    };
+    // Every role may see the address, and every look is recorded (the viewer's way to it too).
+    if action == "reveal" {
+        return match dsrflow_app::requests::record_reveal(app, who.actor(), rid).await {
+            Ok(()) => render(&state, &lang, &session, &who, rid, true).await,
+            Err(e) => {
+                tracing::error!(error = %e, "reveal could not be recorded");
+                state.site.internal_error(&lang)
+            }
+        };
+    }
     if !who.role.may_act() {
         return state.site.message_page(
             &lang,
@@ -209,9 +236,6 @@ pub async fn act(
                 .paragraph("detail.act.forbidden.body"),
         );
     }
-    let Ok(rid) = id.parse::<Uuid>() else {
-        return state.site.not_found(&lang);
-    };
     let caller = dsrflow_app::requests::Caller {
         actor: who.actor(),
         can_vouch: false,
