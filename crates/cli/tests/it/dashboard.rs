@@ -447,3 +447,102 @@ mod an_officer_acts_on_a_request_and_a_viewer_cannot {
         .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_forwards_to_a_hosted_customer_and_records_a_withdrawal() {
+    let settings = dsrflow_app::Settings {
+        customers: dsrflow_app::settings::customers::validate(&[
+            dsrflow_app::settings::customers::CustomerSection {
+                name: "brasserie-dupont".to_owned(),
+                label: "Brasserie Dupont SRL".to_owned(),
+                contact_email: "privacy@dupont.example".to_owned(),
+                workspace: None,
+            },
+        ])
+        .unwrap(),
+        ..dsrflow_app::Settings::default()
+    };
+    let t = TestApp::start_with(
+        Backend::Sqlite,
+        "2026-02-10T09:00:00Z",
+        |_| String::new(),
+        settings,
+    )
+    .await
+    .unwrap();
+    dsrflow_app::accounts::add(
+        &t.app,
+        Actor::Cli,
+        "officer@hostodoo.example",
+        Role::Officer,
+        dsrflow_app::accounts::NewPassword::Chosen("a long enough passphrase"),
+    )
+    .await
+    .unwrap();
+    let session = set_cookie(
+        sign_in(&t, "officer@hostodoo.example", "a long enough passphrase")
+            .await
+            .headers(),
+        "dsrflow_session",
+    )
+    .unwrap();
+    let client = no_redirects();
+    let hosted = t
+        .create(json!({"kind": "erasure", "subject": {"email": "guest@example.com"}}))
+        .await;
+    let withdrawn = t
+        .create(json!({"kind": "access", "subject": {"email": "carol@example.com"}}))
+        .await;
+    let page = client
+        .get(t.url(&format!(
+            "/dashboard/requests/{}",
+            hosted["id"].as_str().unwrap()
+        )))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<option value=\"brasserie-dupont\">Brasserie Dupont SRL</option>"));
+    let token = input_value(&page, "csrf_token");
+    for (id, action, extra) in [
+        (
+            hosted["id"].as_str().unwrap(),
+            "forward",
+            ("customer", "brasserie-dupont"),
+        ),
+        (
+            withdrawn["id"].as_str().unwrap(),
+            "withdraw",
+            ("reason", "Asked by phone to drop it"),
+        ),
+    ] {
+        let resp = client
+            .post(t.url(&format!("/dashboard/requests/{id}/{action}")))
+            .header(header::COOKIE, &session)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form_body(&[("csrf_token", token.as_str()), extra]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{action}");
+    }
+    let f = t.request(hosted["id"].as_str().unwrap()).await;
+    assert_eq!(f["status"], "completed");
+    assert_eq!(f["forwarded_to"], "Brasserie Dupont SRL");
+    assert_eq!(
+        t.request(withdrawn["id"].as_str().unwrap()).await["status"],
+        "withdrawn"
+    );
+    t.drain().await;
+    assert!(
+        t.mail
+            .sent()
+            .iter()
+            .any(|m| m.outgoing.to == "privacy@dupont.example"),
+        "the controller got the request"
+    );
+    t.stop().await;
+}

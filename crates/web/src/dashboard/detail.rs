@@ -148,6 +148,7 @@ async fn render(
         id => id.to_string(),
         can_act => who.role.may_act() && !r.status.is_final(),
         can_approve => r.status == dsrflow_domain::RequestStatus::AwaitingReview,
+        customers => app.settings.customers.iter().map(|c| context! { name => c.name.clone(), label => c.label.clone() }).collect::<Vec<_>>(),
         csrf_field => crate::site::csrf::FIELD,
         csrf_token => crate::site::csrf::token(&app.settings.data_key, &super::session_secret(session), now),
         tasks => tasks,
@@ -166,7 +167,7 @@ async fn render(
 pub fn sample_context() -> Value {
     context! {
         reference => "DSR-1", kind => "Access", status => "in progress", subject => "a***@e***.com",
-        regime => "gdpr", deadline => "2026-04-02", id => "0", revealed => false, can_act => true, can_approve => true, csrf_field => "csrf_token", csrf_token => "0.00",
+        regime => "gdpr", deadline => "2026-04-02", id => "0", revealed => false, can_act => true, can_approve => true, customers => vec![context! { name => "dupont", label => "Brasserie Dupont" }], csrf_field => "csrf_token", csrf_token => "0.00",
         clock => vec!["received"],
         tasks => vec![context! { system => "Billing", action => "access", status => "awaiting_manual", attempts => 1, note => "n", waiting => true }],
         mails => vec![context! { template => "acknowledgement", audience => "subject", status => "sent", at => "2026-03-02 10:00 UTC" }],
@@ -194,11 +195,13 @@ pub async fn act(
     let mut token = None;
     let mut reason = String::new();
     let mut partial = false;
+    let mut customer = String::new();
     for (k, v) in form_urlencoded::parse(&body) {
         match k.as_ref() {
             "csrf_token" => token = Some(v.into_owned()),
             "reason" => reason = v.chars().take(2000).collect(),
             "partial" => partial = v == "yes",
+            "customer" => customer = v.chars().take(64).collect(),
             _ => {}
         }
     }
@@ -251,6 +254,24 @@ pub async fn act(
         }
         ("extend", Some(Ok(r))) => dsrflow_app::requests::extend(app, &caller, rid, r).await,
         ("deny", Some(Ok(r))) => dsrflow_app::requests::deny(app, &caller, rid, r).await,
+        ("withdraw", r) => {
+            dsrflow_app::requests::withdraw(app, &caller, rid, r.and_then(Result::ok)).await
+        }
+        // A hosted customer's database: forwarded to that controller by name.
+        ("forward", r) => match dsrflow_app::requests::customer(app, &customer) {
+            Ok((controller, contact)) => {
+                dsrflow_app::requests::forward(
+                    app,
+                    &caller,
+                    rid,
+                    &controller,
+                    &contact,
+                    r.and_then(Result::ok),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        },
         ("extend" | "deny", None) => Err(AppError::Validation(vec![dsrflow_app::FieldError::new(
             "reason", "required",
         )])),
