@@ -546,3 +546,106 @@ async fn an_officer_forwards_to_a_hosted_customer_and_records_a_withdrawal() {
     );
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_records_the_work_of_a_manual_task_from_the_request_page() {
+    let systems = |_: &std::path::Path| {
+        r#"
+[[system]]
+name = "support-mailbox"
+kind = "manual"
+description = "The shared support mailbox"
+[[system.purposes]]
+name = "support"
+legal_basis = "contract"
+[system.connection]
+owner = "Support team"
+"#
+        .to_owned()
+    };
+    let t = TestApp::start_with(
+        Backend::Sqlite,
+        "2026-02-10T09:00:00Z",
+        systems,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    dsrflow_app::accounts::add(
+        &t.app,
+        Actor::Cli,
+        "officer@hostodoo.example",
+        Role::Officer,
+        dsrflow_app::accounts::NewPassword::Chosen("a long enough passphrase"),
+    )
+    .await
+    .unwrap();
+    let session = set_cookie(
+        sign_in(&t, "officer@hostodoo.example", "a long enough passphrase")
+            .await
+            .headers(),
+        "dsrflow_session",
+    )
+    .unwrap();
+    let created = t
+        .create_vouched(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    t.drain().await;
+    let client = no_redirects();
+    let page = client
+        .get(t.url(&format!("/dashboard/requests/{id}")))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "action=\"/dashboard/tasks/";
+    let start = page.find(marker).expect("a form for the waiting task") + "action=\"".len();
+    let action: String = page[start..].chars().take_while(|c| *c != '"').collect();
+    assert!(page.contains("Support team"), "the instructions are shown");
+    let token = input_value(&page, "csrf_token");
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let client = client.clone();
+        let url = t.url(&action);
+        let session = session.clone();
+        let token = token.clone();
+        async move {
+            let mut pairs = vec![("csrf_token", token.as_str())];
+            pairs.extend(fields);
+            client
+                .post(url)
+                .header(header::COOKIE, session)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form_body(&pairs))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A note is required, and a kept status needs its rule: said in words, nothing changed.
+    let no_note = post(vec![("status", "succeeded")]).await;
+    assert_eq!(no_note.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let no_rule = post(vec![("status", "retained"), ("note", "Kept the invoices")]).await;
+    assert_eq!(no_rule.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_rule.text().await.unwrap().contains("rule"));
+    let done = post(vec![("status", "succeeded"), ("note", "Deleted 3 threads")]).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        done.headers()[header::LOCATION],
+        format!("/dashboard/requests/{id}")
+    );
+    t.drain().await;
+    assert_eq!(t.request(id).await["status"], "awaiting_review");
+    let tasks = t.tasks(id).await;
+    assert_eq!(tasks[0]["note"], "Deleted 3 threads");
+    assert!(
+        tasks[0]["completed_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("account:")
+    );
+    t.stop().await;
+}

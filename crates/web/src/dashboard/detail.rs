@@ -103,6 +103,9 @@ async fn render(
                     attempts => tk.attempts,
                     note => tk.note.clone(),
                     waiting => tk.status == dsrflow_domain::TaskStatus::AwaitingManual,
+                    task_id => tk.id.to_string(),
+                    instructions => tk.instructions.clone(),
+                    decide => tk.action == dsrflow_domain::TaskAction::Decide,
                 }
             })
             .collect(),
@@ -169,7 +172,7 @@ pub fn sample_context() -> Value {
         reference => "DSR-1", kind => "Access", status => "in progress", subject => "a***@e***.com",
         regime => "gdpr", deadline => "2026-04-02", id => "0", revealed => false, can_act => true, can_approve => true, customers => vec![context! { name => "dupont", label => "Brasserie Dupont" }], csrf_field => "csrf_token", csrf_token => "0.00",
         clock => vec!["received"],
-        tasks => vec![context! { system => "Billing", action => "access", status => "awaiting_manual", attempts => 1, note => "n", waiting => true }],
+        tasks => vec![context! { system => "Billing", action => "access", status => "awaiting_manual", attempts => 1, note => "n", waiting => true, task_id => "0", instructions => "do it", decide => false }],
         mails => vec![context! { template => "acknowledgement", audience => "subject", status => "sent", at => "2026-03-02 10:00 UTC" }],
         timeline => vec![context! { at => "2026-03-02 10:00 UTC", action => "request.created", actor => "form" }],
     }
@@ -308,6 +311,119 @@ pub async fn act(
                     .paragraph("detail.act.refused.body")
                     .arg("why", message)
                     .link(back, "detail.act.back"),
+            )
+        }
+    }
+}
+
+/// `POST /dashboard/tasks/{id}/complete`: a person records the work of a task waiting for them
+/// (`status` succeeded, not_found, retained with its `rule`, or failed; or, for an objection's
+/// decision task, `decision` uphold or reject), with a `note` saying what was done. Officers
+/// and admins only; audited under the account; back to the request's page.
+pub async fn complete_task(
+    State(state): State<WebState>,
+    lang: PageLang,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    use dsrflow_app::AppError;
+    use dsrflow_app::work::Completion;
+    let app = &state.app;
+    let Some((session, who)) = signed_in(app, &headers).await else {
+        return to_login(&uri);
+    };
+    let mut fields = std::collections::HashMap::new();
+    for (k, v) in form_urlencoded::parse(&body) {
+        fields
+            .entry(k.into_owned())
+            .or_insert_with(|| v.chars().take(2000).collect::<String>());
+    }
+    if crate::site::csrf::verify(
+        &app.settings.data_key,
+        Some(&super::session_secret(&session)),
+        fields.get("csrf_token").map(String::as_str),
+        app.clock.now(),
+    )
+    .is_err()
+    {
+        return state.site.message_page(
+            &lang,
+            crate::site::MessagePage::new(StatusCode::FORBIDDEN, "form.csrf.title")
+                .paragraph("form.csrf.body"),
+        );
+    }
+    if !who.role.may_act() {
+        return state.site.message_page(
+            &lang,
+            crate::site::MessagePage::new(StatusCode::FORBIDDEN, "detail.act.forbidden.title")
+                .paragraph("detail.act.forbidden.body"),
+        );
+    }
+    let Ok(task_id) = id.parse::<Uuid>() else {
+        return state.site.not_found(&lang);
+    };
+    let get = |k: &str| fields.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let completion = match (get("decision"), get("status")) {
+        (Some("uphold"), _) => Ok(Completion::Decision { uphold: true }),
+        (Some("reject"), _) => Ok(Completion::Decision { uphold: false }),
+        (None, Some(s)) => s
+            .parse::<dsrflow_domain::TaskStatus>()
+            .map(|status| Completion::Done {
+                status,
+                rule: get("rule").map(str::to_owned),
+                found: Vec::new(),
+            })
+            .map_err(|e| e.to_string()),
+        _ => Err("choose what was done".to_owned()),
+    };
+    let note = dsrflow_domain::lifecycle::Reason::parse(get("note").unwrap_or(""));
+    let caller = dsrflow_app::requests::Caller {
+        actor: who.actor(),
+        can_vouch: false,
+    };
+    let result = match (completion, note) {
+        (Ok(c), Ok(n)) => dsrflow_app::work::complete(app, &caller, task_id, c, n).await,
+        (Err(m), _) => Err(AppError::Validation(vec![dsrflow_app::FieldError::new(
+            "status", m,
+        )])),
+        (_, Err(e)) => Err(AppError::Validation(vec![dsrflow_app::FieldError::new(
+            "note",
+            format!("{e}: say what was done"),
+        )])),
+    };
+    match result {
+        Ok(t) => {
+            let mut resp =
+                axum::response::Redirect::to(&format!("/dashboard/requests/{}", t.request_id))
+                    .into_response();
+            *resp.status_mut() = StatusCode::SEE_OTHER;
+            resp
+        }
+        Err(AppError::NotFound(_)) => state.site.not_found(&lang),
+        Err(e) => {
+            let (status, message) = match &e {
+                AppError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
+                AppError::Validation(fields) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                other => {
+                    tracing::error!(error = %other, "task could not be completed");
+                    return state.site.internal_error(&lang);
+                }
+            };
+            state.site.message_page(
+                &lang,
+                crate::site::MessagePage::new(status, "detail.act.refused.title")
+                    .paragraph("detail.act.refused.body")
+                    .arg("why", message)
+                    .link("/dashboard", "detail.back"),
             )
         }
     }

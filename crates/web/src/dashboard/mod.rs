@@ -57,6 +57,10 @@ pub fn routes() -> Router<WebState> {
         .route("/dashboard", get(queue))
         .route("/dashboard/requests/{id}", get(detail::page))
         .route("/dashboard/requests/{id}/{action}", post(detail::act))
+        .route(
+            "/dashboard/tasks/{id}/complete",
+            post(detail::complete_task),
+        )
 }
 
 /// Who is signed in, from the session cookie (None: not signed in, or the session ended).
