@@ -44,6 +44,26 @@ async fn sign_in(t: &TestApp, email: &str, password: &str) -> reqwest::Response 
         .unwrap()
 }
 
+/// An account with `role` and its signed-in session cookie.
+async fn signed_in_as(t: &TestApp, email: &str, role: Role) -> String {
+    dsrflow_app::accounts::add(
+        &t.app,
+        Actor::Cli,
+        email,
+        role,
+        dsrflow_app::accounts::NewPassword::Chosen("a long enough passphrase"),
+    )
+    .await
+    .unwrap();
+    set_cookie(
+        sign_in(t, email, "a long enough passphrase")
+            .await
+            .headers(),
+        "dsrflow_session",
+    )
+    .unwrap()
+}
+
 async fn signing_in_shows_the_queue_by_deadline_and_signing_out_ends_it(t: TestApp) {
     dsrflow_app::accounts::add(
         &t.app,
@@ -378,6 +398,13 @@ async fn an_officer_acts_on_a_request_and_a_viewer_cannot(t: TestApp) {
     )
     .await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let no_token = post(
+        officer.clone(),
+        "extend",
+        vec![("reason", "x y z".to_owned())],
+    )
+    .await;
+    assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
     let extended = post(
         officer.clone(),
         "extend",
@@ -470,22 +497,7 @@ async fn an_officer_forwards_to_a_hosted_customer_and_records_a_withdrawal() {
     )
     .await
     .unwrap();
-    dsrflow_app::accounts::add(
-        &t.app,
-        Actor::Cli,
-        "officer@hostodoo.example",
-        Role::Officer,
-        dsrflow_app::accounts::NewPassword::Chosen("a long enough passphrase"),
-    )
-    .await
-    .unwrap();
-    let session = set_cookie(
-        sign_in(&t, "officer@hostodoo.example", "a long enough passphrase")
-            .await
-            .headers(),
-        "dsrflow_session",
-    )
-    .unwrap();
+    let session = signed_in_as(&t, "officer@hostodoo.example", Role::Officer).await;
     let client = no_redirects();
     let hosted = t
         .create(json!({"kind": "erasure", "subject": {"email": "guest@example.com"}}))
@@ -571,22 +583,7 @@ owner = "Support team"
     )
     .await
     .unwrap();
-    dsrflow_app::accounts::add(
-        &t.app,
-        Actor::Cli,
-        "officer@hostodoo.example",
-        Role::Officer,
-        dsrflow_app::accounts::NewPassword::Chosen("a long enough passphrase"),
-    )
-    .await
-    .unwrap();
-    let session = set_cookie(
-        sign_in(&t, "officer@hostodoo.example", "a long enough passphrase")
-            .await
-            .headers(),
-        "dsrflow_session",
-    )
-    .unwrap();
+    let session = signed_in_as(&t, "officer@hostodoo.example", Role::Officer).await;
     let created = t
         .create_vouched(json!({"kind": "erasure", "subject": {"email": "alice@example.com"}}))
         .await;

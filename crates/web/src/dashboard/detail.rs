@@ -208,19 +208,14 @@ pub async fn act(
             _ => {}
         }
     }
-    if crate::site::csrf::verify(
-        &app.settings.data_key,
-        Some(&super::session_secret(&session)),
-        token.as_deref(),
-        app.clock.now(),
-    )
-    .is_err()
-    {
-        return state.site.message_page(
-            &lang,
-            crate::site::MessagePage::new(StatusCode::FORBIDDEN, "form.csrf.title")
-                .paragraph("form.csrf.body"),
-        );
+    if let Some(refused) = gate(
+        &state,
+        &lang,
+        &session,
+        Some(token.as_deref().unwrap_or("")),
+        None,
+    ) {
+        return refused;
     }
     let Ok(rid) = id.parse::<Uuid>() else {
         return state.site.not_found(&lang);
@@ -235,12 +230,8 @@ pub async fn act(
             }
         };
     }
-    if !who.role.may_act() {
-        return state.site.message_page(
-            &lang,
-            crate::site::MessagePage::new(StatusCode::FORBIDDEN, "detail.act.forbidden.title")
-                .paragraph("detail.act.forbidden.body"),
-        );
+    if let Some(refused) = gate(&state, &lang, &session, None, Some(&who)) {
+        return refused;
     }
     let caller = dsrflow_app::requests::Caller {
         actor: who.actor(),
@@ -280,40 +271,13 @@ pub async fn act(
         )])),
         _ => return state.site.not_found(&lang),
     };
-    let back = format!("/dashboard/requests/{rid}");
-    match result {
-        Ok(_) => {
-            let mut resp = axum::response::Redirect::to(&back).into_response();
-            *resp.status_mut() = StatusCode::SEE_OTHER;
-            resp
-        }
-        Err(AppError::NotFound(_)) => state.site.not_found(&lang),
-        Err(e) => {
-            // A refusal the officer can act on (a conflict, a missing reason), said in words.
-            let (status, message) = match &e {
-                AppError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
-                AppError::Validation(fields) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    fields
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                other => {
-                    tracing::error!(error = %other, "request action failed");
-                    return state.site.internal_error(&lang);
-                }
-            };
-            state.site.message_page(
-                &lang,
-                crate::site::MessagePage::new(status, "detail.act.refused.title")
-                    .paragraph("detail.act.refused.body")
-                    .arg("why", message)
-                    .link(back, "detail.act.back"),
-            )
-        }
-    }
+    outcome(
+        &state,
+        &lang,
+        result.map(|_| ()),
+        &format!("/dashboard/requests/{rid}"),
+        "request action failed",
+    )
 }
 
 /// `POST /dashboard/tasks/{id}/complete`: a person records the work of a task waiting for them
@@ -340,26 +304,14 @@ pub async fn complete_task(
             .entry(k.into_owned())
             .or_insert_with(|| v.chars().take(2000).collect::<String>());
     }
-    if crate::site::csrf::verify(
-        &app.settings.data_key,
-        Some(&super::session_secret(&session)),
-        fields.get("csrf_token").map(String::as_str),
-        app.clock.now(),
-    )
-    .is_err()
-    {
-        return state.site.message_page(
-            &lang,
-            crate::site::MessagePage::new(StatusCode::FORBIDDEN, "form.csrf.title")
-                .paragraph("form.csrf.body"),
-        );
-    }
-    if !who.role.may_act() {
-        return state.site.message_page(
-            &lang,
-            crate::site::MessagePage::new(StatusCode::FORBIDDEN, "detail.act.forbidden.title")
-                .paragraph("detail.act.forbidden.body"),
-        );
+    if let Some(refused) = gate(
+        &state,
+        &lang,
+        &session,
+        Some(fields.get("csrf_token").map_or("", String::as_str)),
+        Some(&who),
+    ) {
+        return refused;
     }
     let Ok(task_id) = id.parse::<Uuid>() else {
         return state.site.not_found(&lang);
@@ -393,38 +345,99 @@ pub async fn complete_task(
             format!("{e}: say what was done"),
         )])),
     };
-    match result {
-        Ok(t) => {
-            let mut resp =
-                axum::response::Redirect::to(&format!("/dashboard/requests/{}", t.request_id))
-                    .into_response();
-            *resp.status_mut() = StatusCode::SEE_OTHER;
-            resp
-        }
-        Err(AppError::NotFound(_)) => state.site.not_found(&lang),
-        Err(e) => {
-            let (status, message) = match &e {
-                AppError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
-                AppError::Validation(fields) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    fields
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                other => {
-                    tracing::error!(error = %other, "task could not be completed");
-                    return state.site.internal_error(&lang);
-                }
-            };
-            state.site.message_page(
-                &lang,
-                crate::site::MessagePage::new(status, "detail.act.refused.title")
-                    .paragraph("detail.act.refused.body")
-                    .arg("why", message)
-                    .link("/dashboard", "detail.back"),
-            )
-        }
+    let back = match &result {
+        Ok(t) => format!("/dashboard/requests/{}", t.request_id),
+        Err(_) => "/dashboard".to_owned(),
+    };
+    outcome(
+        &state,
+        &lang,
+        result.map(|_| ()),
+        &back,
+        "task could not be completed",
+    )
+}
+
+/// The checks before any decision: the session's CSRF token (when `token` is given: an absent
+/// field is `Some("")`) and, when `who` is given, a role that may act. The refusal page, if any.
+fn gate(
+    state: &WebState,
+    lang: &PageLang,
+    session: &str,
+    token: Option<&str>,
+    who: Option<&dsrflow_app::sessions::SignedIn>,
+) -> Option<Response> {
+    use crate::site::MessagePage;
+    let app = &state.app;
+    if let Some(token) = token
+        && crate::site::csrf::verify(
+            &app.settings.data_key,
+            Some(&super::session_secret(session)),
+            Some(token),
+            app.clock.now(),
+        )
+        .is_err()
+    {
+        return Some(state.site.message_page(
+            lang,
+            MessagePage::new(StatusCode::FORBIDDEN, "form.csrf.title").paragraph("form.csrf.body"),
+        ));
     }
+    if who.is_some_and(|w| !w.role.may_act()) {
+        return Some(
+            state.site.message_page(
+                lang,
+                MessagePage::new(StatusCode::FORBIDDEN, "detail.act.forbidden.title")
+                    .paragraph("detail.act.forbidden.body"),
+            ),
+        );
+    }
+    None
+}
+
+/// After a decision: back to `back` (303) when it was made; else the refusal in words (a
+/// conflict with the rules, a missing or wrong field) with a link back, or the error page.
+fn outcome(
+    state: &WebState,
+    lang: &PageLang,
+    result: Result<(), dsrflow_app::AppError>,
+    back: &str,
+    what: &str,
+) -> Response {
+    use dsrflow_app::AppError;
+    let (status, message) = match result {
+        Ok(()) => {
+            let mut resp = axum::response::Redirect::to(back).into_response();
+            *resp.status_mut() = StatusCode::SEE_OTHER;
+            return resp;
+        }
+        Err(AppError::NotFound(_)) => return state.site.not_found(lang),
+        Err(AppError::Conflict(m)) => (StatusCode::CONFLICT, m),
+        Err(AppError::Validation(fields)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Err(other) => {
+            tracing::error!(error = %other, "{what}");
+            return state.site.internal_error(lang);
+        }
+    };
+    state.site.message_page(
+        lang,
+        crate::site::MessagePage::new(status, "detail.act.refused.title")
+            .paragraph("detail.act.refused.body")
+            .arg("why", message)
+            .link(
+                back,
+                if back == "/dashboard" {
+                    "detail.back"
+                } else {
+                    "detail.act.back"
+                },
+            ),
+    )
 }
